@@ -1,0 +1,258 @@
+"""The weekly report as a document: plain data, no Django.
+
+Markdown -> document (``reports.markdown.parse``), document -> models (``services``),
+models -> document (``selectors``), document -> Markdown or JSON (``reports.markdown.render``,
+``reports.jsonexport``). Keeping this type free of Django makes the round trip testable
+without a database.
+
+Several parts carry a ``*_text`` field holding the author's own wording of a line that was
+parsed into numbers (a category's counts, a tracker's summary). The renderer writes that
+wording back as long as it still says exactly what the numbers say, and falls back to the
+canonical sentence once the numbers change. That is how an imported report is exported
+without losing its phrasing (or its typos), while edited figures are never contradicted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from metrics.figures import (
+    CategoryCounts,
+    MigrationFigures,
+    duration_minutes,
+    migration_figures,
+    misses_target,
+)
+
+# Heading languages a team can choose for its exported reports.
+LANGUAGES = ("zh", "en")
+
+DEFAULT_GRADES = ("A", "B", "C", "D")
+DEFAULT_GRADE_GROUPS = ("AB", "CD")
+
+
+class KpiKind:
+    SUCCESS_RATE = "success_rate"
+    AVAILABILITY = "availability"
+    OTHER = "other"
+    ALL = (SUCCESS_RATE, AVAILABILITY, OTHER)
+
+
+class ItemStatus:
+    NONE = ""
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+    ALL = (NONE, PLANNED, IN_PROGRESS, DONE, BLOCKED)
+
+
+class EventKind:
+    INCIDENT = "incident"
+    CHANGE = "change"  # a planned change such as a cluster expansion
+    ALL = (INCIDENT, CHANGE)
+
+
+class Marker:
+    """How an item is written: a bullet, a numbered entry or a lettered sub-heading."""
+
+    BULLET = "bullet"
+    NUMBER = "number"
+    HEADING = "heading"
+    ALL = (BULLET, NUMBER, HEADING)
+
+
+@dataclass
+class Kpi:
+    name: str
+    value: Decimal | None
+    unit: str = "%"
+    kind: str = KpiKind.SUCCESS_RATE
+    note: str = ""
+    target: Decimal | None = None
+    higher_is_better: bool = True
+
+    @property
+    def misses_target(self) -> bool:
+        return misses_target(self.value, self.target, higher_is_better=self.higher_is_better)
+
+
+@dataclass
+class Incidents:
+    """Incident counts by severity grade for the week, and the free note beside them."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+    grades: tuple[str, ...] = DEFAULT_GRADES
+    groups: tuple[str, ...] = DEFAULT_GRADE_GROUPS
+
+    def grouped(self) -> list[tuple[str, int]]:
+        """Counts as the report shows them: "AB级0次，CD级1次"."""
+        shown: list[tuple[str, int]] = []
+        covered: set[str] = set()
+        for group in self.groups:
+            shown.append((group, sum(self.counts.get(g, 0) for g in group)))
+            covered.update(group)
+        for grade in self.grades:
+            if grade not in covered:
+                shown.append((grade, self.counts.get(grade, 0)))
+        return shown
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class ProgressBucket:
+    """Reports in progress at one percentage: a named report, or ``count`` unnamed ones."""
+
+    percent: Decimal
+    label: str = ""
+    count: int = 1
+
+
+@dataclass
+class MigrationCategory:
+    name: str
+    stage: str = ""
+    total: int = 0
+    offline: int = 0
+    paused: int = 0
+    done: int = 0
+    done_names: list[str] = field(default_factory=list)
+    in_progress: list[ProgressBucket] = field(default_factory=list)
+    not_started: int = 0
+    # The author's wording of the heading and of the counts line (see module docstring).
+    heading_text: str = ""
+    counts_text: str = ""
+
+    @property
+    def in_progress_count(self) -> int:
+        return sum(b.count for b in self.in_progress)
+
+    def counts(self) -> CategoryCounts:
+        return CategoryCounts(
+            total=self.total,
+            offline=self.offline,
+            paused=self.paused,
+            done=self.done,
+            in_progress=tuple(b.percent for b in self.in_progress for _ in range(b.count)),
+            not_started=self.not_started,
+        )
+
+
+@dataclass
+class StatedMigration:
+    """Summary figures as the author typed them; kept as stated, checked against the counts."""
+
+    overall_percent: Decimal | None = None  # the whole programme ("总进度"), not derivable
+    progress: Decimal | None = None  # migration progress ("迁移进度")
+    total: int | None = None
+    developed: int | None = None
+    not_started: int | None = None
+    in_production: int | None = None
+
+
+@dataclass
+class Migration:
+    name: str
+    categories: list[MigrationCategory] = field(default_factory=list)
+    stated: StatedMigration = field(default_factory=StatedMigration)
+    headline_text: str = ""
+    summary_text: str = ""
+
+    def figures(self) -> MigrationFigures:
+        return migration_figures(c.counts() for c in self.categories)
+
+
+@dataclass
+class Item:
+    title: str
+    body: str = ""  # this week's progress text (Markdown), on the item's own line
+    detail: str = ""  # further paragraphs under the item (Markdown)
+    sep: str = "，"  # what stood between title and body: "，" or "："
+    marker: str = Marker.BULLET
+    label: str = ""  # "A", "B" for lettered sub-projects
+    heading_level: int = 3
+    percent: Decimal | None = None
+    status: str = ItemStatus.NONE
+    eta: date | None = None
+    children: list[Item] = field(default_factory=list)
+    migration: Migration | None = None
+    body_html: str = ""
+    detail_html: str = ""
+
+    def walk(self) -> Iterator[Item]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class Objective:
+    code: str  # "O1"
+    title: str
+    items: list[Item] = field(default_factory=list)
+    notes: str = ""  # text under the objective that belongs to no item
+    holds_events: bool = False  # the production stability events are listed here
+    notes_html: str = ""
+
+    def walk(self) -> Iterator[Item]:
+        for item in self.items:
+            yield from item.walk()
+
+
+@dataclass
+class StabilityEvent:
+    date: date
+    summary: str
+    detected_at: datetime | None = None  # aware, in the team's time zone
+    time_text: str = ""  # a time of day given in words ("凌晨") when no clock time is known
+    detection: str = ""  # how it was found ("监控发现")
+    cause: str = ""
+    handling: str = ""
+    recovered_at: datetime | None = None
+    kind: str = EventKind.INCIDENT
+
+    @property
+    def duration_minutes(self) -> int | None:
+        return duration_minutes(self.detected_at, self.recovered_at)
+
+
+FREE_SECTIONS = ("other", "reflections", "next_week", "daily")
+
+
+@dataclass
+class ReportDocument:
+    team: str
+    week_number: int
+    report_date: date
+    status: str = "draft"
+    language: str = "zh"
+    kpis: list[Kpi] = field(default_factory=list)
+    kpi_notes: str = ""  # text in the operations-data section that is not a KPI
+    incidents: Incidents = field(default_factory=Incidents)
+    objectives: list[Objective] = field(default_factory=list)
+    events: list[StabilityEvent] = field(default_factory=list)
+    other: str = ""
+    reflections: str = ""
+    next_week: str = ""
+    daily: str = ""
+    # Notes the importer made while interpreting the text (e.g. a time read as afternoon).
+    import_notes: list[str] = field(default_factory=list)
+    # Stored HTML of the Markdown fields, filled by the selector for pages.
+    html: dict[str, str] = field(default_factory=dict)
+
+    def items(self) -> Iterator[Item]:
+        for objective in self.objectives:
+            yield from objective.walk()
+
+    def migrations(self) -> Iterator[tuple[Objective, Item, Migration]]:
+        for objective in self.objectives:
+            for item in objective.walk():
+                if item.migration is not None:
+                    yield objective, item, item.migration

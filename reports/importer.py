@@ -1,0 +1,787 @@
+"""Markdown (the team's wiki layout) -> ReportDocument.
+
+Reads what wiki exports write: a "Created:" line, the title repeated, ``-`` or ``*``
+bullets, full- or half-width colons, CRLF or LF, extra blank lines. Text that fits no
+structured field is kept in the nearest section; a file that cannot be understood raises
+``ReportFormatError`` naming the line, so the caller saves nothing of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from reports import wording as w
+from reports.document import (
+    EventKind,
+    Incidents,
+    Item,
+    ItemStatus,
+    Kpi,
+    KpiKind,
+    Marker,
+    Migration,
+    MigrationCategory,
+    Objective,
+    ProgressBucket,
+    ReportDocument,
+    StabilityEvent,
+    StatedMigration,
+)
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class ReportFormatError(ValueError):
+    def __init__(self, line: int, message: str):
+        self.line = line
+        self.message = message
+        super().__init__(_("line %(line)d: %(message)s") % {"line": line, "message": message})
+
+
+@dataclass
+class Line:
+    number: int
+    indent: int
+    text: str  # stripped
+
+    @property
+    def blank(self) -> bool:
+        return not self.text
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ReportFormatError(line, _("the file is not UTF-8 text")) from exc
+
+
+def split_lines(text: str) -> list[Line]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    lines = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.expandtabs(4).replace("\u3000", " ").rstrip()
+        stripped = raw.lstrip(" ")
+        lines.append(Line(number, len(raw) - len(stripped), stripped))
+    return lines
+
+
+HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+
+
+def heading(line: Line) -> tuple[int, str] | None:
+    m = HEADING_RE.match(line.text)
+    if not m or line.indent > 3:
+        return None
+    return len(m.group(1)), m.group(2).strip()
+
+
+# ---------------------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    kind: str  # kpi | objective | other | reflections | next_week | daily | loose
+    line: Line | None
+    objective: Objective | None = None
+    lines: list[Line] = field(default_factory=list)
+
+
+FREE_HEADINGS = {
+    "other": {"【其他】", "[Other]", "其他"},
+    "reflections": {"本周收获与反思", "Lessons and reflections"},
+    "next_week": {"下周工作及目标", "Next week's plan"},
+    "daily": {"日报合集", "Daily reports"},
+}
+LAST_WEEK_HEADINGS = {"上周进展", "Last week"}
+OPERATIONS_HEADINGS = {"【系统运行数据】", "[Operations data]", "系统运行数据"}
+
+
+def classify(text: str) -> tuple[str, re.Match | None]:
+    squashed = re.sub(r"\s+", " ", text)
+    if squashed in LAST_WEEK_HEADINGS:
+        return "last_week", None
+    if squashed in OPERATIONS_HEADINGS:
+        return "kpi", None
+    for kind, names in FREE_HEADINGS.items():
+        if squashed in names:
+            return kind, None
+    m = w.OBJECTIVE_RE.match(squashed)
+    if m:
+        return "objective", m
+    return "unknown", None
+
+
+def parse(
+    source: str | bytes,
+    *,
+    team: str = "",
+    tz: ZoneInfo = DEFAULT_TZ,
+    grades: tuple[str, ...] | None = None,
+    groups: tuple[str, ...] | None = None,
+) -> ReportDocument:
+    text = decode(source) if isinstance(source, bytes) else source
+    lines = split_lines(text)
+    parser = _Parser(lines, team=team, tz=tz)
+    doc = parser.run()
+    if grades:
+        doc.incidents.grades = grades
+    if groups:
+        doc.incidents.groups = groups
+    return doc
+
+
+class _Parser:
+    def __init__(self, lines: list[Line], *, team: str, tz: ZoneInfo):
+        self.lines = lines
+        self.team = team
+        self.tz = tz
+        self.notes: list[str] = []
+
+    # -- top level ---------------------------------------------------------------------
+
+    def run(self) -> ReportDocument:
+        body = [ln for ln in self.lines]
+        first = next((ln for ln in body if not ln.blank), None)
+        if first is None:
+            raise ReportFormatError(1, _("the file is empty"))
+        title = self._title(first)
+        if title is None:
+            raise ReportFormatError(
+                first.number,
+                _("expected the report title, such as “# 第21周 2023-05-20”"),
+            )
+        language, week, report_date = title
+        self.report_date = report_date
+        doc = ReportDocument(
+            team=self.team, week_number=week, report_date=report_date, language=language
+        )
+        sections = self._sections(body[body.index(first) + 1 :], week, report_date)
+        loose: list[str] = []
+        for section in sections:
+            if section.kind == "kpi":
+                self._kpis(section.lines, doc)
+            elif section.kind == "objective":
+                assert section.objective is not None
+                self._objective(section, doc)
+                doc.objectives.append(section.objective)
+            elif section.kind in ("other", "reflections", "next_week", "daily"):
+                text = free_text(section.lines)
+                previous = getattr(doc, section.kind)
+                setattr(doc, section.kind, join_paragraphs(previous, text))
+            else:  # loose text outside any known section: keep it under "other"
+                loose.append(free_text(section.lines))
+        for text in loose:
+            doc.other = join_paragraphs(doc.other, text)
+        doc.import_notes = self.notes
+        return doc
+
+    def _title(self, line: Line) -> tuple[str, int, date] | None:
+        h = heading(line)
+        if h is None:
+            return None
+        m = w.TITLE_RE.match(h[1])
+        if not m:
+            return None
+        try:
+            day = date(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            raise ReportFormatError(line.number, _("the title's date does not exist")) from None
+        language = "zh" if m["zh"] else "en"
+        return language, int(m["zh"] or m["en"]), day
+
+    def _sections(self, lines: list[Line], week: int, report_date: date) -> list[Section]:
+        sections: list[Section] = []
+        current = Section("loose", None)
+        header_zone = True
+        objectives: dict[str, Objective] = {}
+        for line in lines:
+            h = heading(line)
+            if header_zone and not h and w.WIKI_METADATA_RE.match(line.text):
+                continue  # the wiki's "Created:" property is not part of the report
+            if h is None:
+                current.lines.append(line)
+                continue
+            title = self._title(line)
+            if title is not None:
+                if title[1:] != (week, report_date):
+                    raise ReportFormatError(
+                        line.number, _("this title names a different week than the first one")
+                    )
+                continue  # the title repeated at the top of the page body
+            kind, m = classify(h[1])
+            if kind == "unknown":
+                current.lines.append(line)
+                continue
+            header_zone = False
+            if kind == "last_week":
+                sections.append(current)
+                current = Section("loose", line)
+                continue
+            sections.append(current)
+            current = Section(kind, line)
+            if kind == "objective":
+                assert m is not None
+                code = m["code"]
+                if code in objectives:
+                    raise ReportFormatError(
+                        line.number, _("objective %(code)s appears twice") % {"code": code}
+                    )
+                current.objective = objectives[code] = Objective(code=code, title=m["title"])
+        sections.append(current)
+        return [s for s in sections if s.kind != "loose" or any(not ln.blank for ln in s.lines)]
+
+    # -- KPIs and incidents ------------------------------------------------------------
+
+    def _kpis(self, lines: list[Line], doc: ReportDocument) -> None:
+        kind = KpiKind.SUCCESS_RATE
+        notes: list[Line] = []
+        seen: set[str] = set()
+        group_labels = {}
+        for language in w.WORDING.values():
+            for k, label in language.kpi_groups.items():
+                group_labels[label.rstrip(":： ")] = k
+        for line in lines:
+            if line.blank:
+                notes.append(line)
+                continue
+            bullet = BULLET_RE.match(line.text)
+            content = bullet["content"] if bullet else line.text
+            label = content.rstrip(":： ")
+            if not bullet and content != label and len(label) <= 12:
+                kind = group_labels.get(label, guess_kpi_kind(label))
+                continue
+            if is_incident_line(content):
+                self._incidents(line, content, doc)
+                continue
+            m = w.KPI_RE.match(content)
+            if not bullet or not m:
+                notes.append(line)
+                continue
+            name = m["name"].strip()
+            if name in seen:
+                raise ReportFormatError(line.number, _("KPI “%(name)s” appears twice") % {"name": name})
+            seen.add(name)
+            value = Decimal(m["value"])
+            unit = m["unit"] or ""
+            if unit == "%" and not (0 <= value <= 100):
+                raise ReportFormatError(
+                    line.number,
+                    _("“%(name)s” is %(value)s%%; a percentage is between 0 and 100")
+                    % {"name": name, "value": m["value"]},
+                )
+            doc.kpis.append(
+                Kpi(
+                    name=name,
+                    value=value,
+                    unit=unit,
+                    kind=kind if kind in KpiKind.ALL else guess_kpi_kind(name),
+                    note=m["note"].strip().lstrip("，,；;").strip(),
+                )
+            )
+        doc.kpi_notes = free_text(notes)
+
+    def _incidents(self, line: Line, content: str, doc: ReportDocument) -> None:
+        rest = re.sub(r"^(?:事故数|事故|Incidents)\s*[:：]?\s*", "", content, flags=re.I)
+        groups: list[tuple[str, int]] = []
+        while True:
+            m = w.GROUP_COUNT_RE.match(rest)
+            if not m:
+                break
+            groups.append((m["grades"] or m["grades_en"], int(m["count"] or m["count_en"])))
+            rest = rest[m.end() :].lstrip().lstrip("，,、;；").lstrip()
+        if not groups:
+            raise ReportFormatError(
+                line.number, _("could not read the incident counts, e.g. “事故数AB级0次，CD级1次”")
+            )
+        note = rest.strip()
+        mentioned = {m["grade"]: int(m["count"]) for m in w.NOTE_GRADE_RE.finditer(note)}
+        counts: dict[str, int] = {}
+        for grades, total in groups:
+            if len(grades) == 1:
+                counts[grades] = total
+                continue
+            named = {g: mentioned.get(g, 0) for g in grades}
+            if sum(named.values()) == total:
+                counts.update(named)
+            else:
+                counts.update({g: 0 for g in grades})
+                counts[grades[0]] = total
+                if total:
+                    self.notes.append(
+                        _(
+                            "Line %(line)d: %(total)d incident(s) of grades %(grades)s could not "
+                            "be split by grade; counted as grade %(first)s."
+                        )
+                        % {"line": line.number, "total": total, "grades": grades, "first": grades[0]}
+                    )
+        doc.incidents = Incidents(
+            counts=counts,
+            note=note,
+            grades=tuple(sorted(set(w_ for w_ in counts) | set(doc.incidents.grades))),
+            groups=tuple(g for g, _n in groups if len(g) > 1),
+        )
+
+    # -- objectives, items, migration trackers and events ------------------------------
+
+    def _objective(self, section: Section, doc: ReportDocument) -> None:
+        objective = section.objective
+        assert objective is not None
+        segments: list[tuple[Line | None, list[Line]]] = [(None, [])]
+        for line in section.lines:
+            h = heading(line)
+            if h and w.HEADING_ITEM_RE.match(h[1]):
+                segments.append((line, []))
+            else:
+                segments[-1][1].append(line)
+        head_lines = segments[0][1]
+        root = build_tree(head_lines)
+        objective.notes = paragraphs_text(root.paragraphs)
+        objective.items = self._items(root.children, objective, doc)
+        for head, seg_lines in segments[1:]:
+            assert head is not None
+            level, text = heading(head)  # type: ignore[misc]
+            m = w.HEADING_ITEM_RE.match(text)
+            assert m is not None
+            tree = build_tree(seg_lines)
+            item = Item(
+                title=m["title"].strip(),
+                marker=Marker.HEADING,
+                label=m["label"],
+                heading_level=level,
+                body=paragraphs_text(tree.paragraphs),
+                sep="",
+            )
+            item.children = self._items(tree.children, objective, doc, holder=item)
+            objective.items.append(item)
+
+    def _items(
+        self,
+        nodes: list[Node],
+        objective: Objective,
+        doc: ReportDocument,
+        holder: Item | None = None,
+    ) -> list[Item]:
+        items: list[Item] = []
+        in_events = False
+        for node in nodes:
+            first = node.lines[0].text
+            if is_events_item(first):
+                objective.holds_events = True
+                in_events = True
+                for child in node.children:  # events written as sub-bullets
+                    doc.events.append(self._event(child))
+                continue
+            if in_events and node.marker == Marker.BULLET:
+                doc.events.append(self._event(node))
+                continue
+            in_events = False
+            if holder is not None and holder.migration is None and is_headline(first):
+                holder.migration = self._migration(node)
+                continue
+            items.append(self._item(node, objective, doc))
+        return items
+
+    def _item(self, node: Node, objective: Objective, doc: ReportDocument) -> Item:
+        first = node.lines[0].text
+        title, sep, body = split_item(first)
+        lazy = [ln.text for ln in node.lines[1:]]
+        if lazy:
+            body = "\n".join([body, *lazy]) if body else "\n".join(lazy)
+        item = Item(
+            title=title,
+            sep=sep,
+            body=body,
+            detail=paragraphs_text(node.paragraphs),
+            marker=node.marker,
+        )
+        text = f"{body}\n{item.detail}"
+        pm = w.ITEM_PERCENT_RE.search(text)
+        if pm and Decimal(pm.group(1)) <= 100:
+            item.percent = Decimal(pm.group(1))
+        item.status = guess_status(body)
+        em = w.ITEM_ETA_RE.search(text)
+        if em:
+            item.eta = self._month_day(int(em.group(1)), int(em.group(2)), future=True)
+        item.children = self._items(node.children, objective, doc, holder=item)
+        return item
+
+    def _migration(self, node: Node) -> Migration:
+        line = node.lines[0]
+        m = w.HEADLINE_RE.match(line.text) or w.HEADLINE_EN_RE.match(line.text)
+        assert m is not None
+        stated = StatedMigration(
+            overall_percent=Decimal(m["overall"]) if m["overall"] else None,
+            progress=Decimal(m["progress"]),
+            total=int(m["total"]) if m["total"] else None,
+        )
+        migration = Migration(name=m["name"].strip(), stated=stated, headline_text=line.text)
+        summary = strip_bold(paragraphs_text(node.paragraphs))
+        if summary:
+            figures = parse_summary(summary)
+            if figures:
+                migration.summary_text = summary
+                stated.developed = figures.get("developed")
+                stated.not_started = figures.get("not_started")
+                stated.in_production = figures.get("in_production")
+                if stated.total is None:
+                    stated.total = figures.get("total")
+                elif figures.get("total") not in (None, stated.total):
+                    raise ReportFormatError(
+                        line.number + 1,
+                        _("the summary states another total than the headline"),
+                    )
+            else:
+                raise ReportFormatError(
+                    node.paragraph_lines[0].number if node.paragraph_lines else line.number,
+                    _("could not read the migration summary"),
+                )
+        for child in node.children:
+            migration.categories.append(self._category(child))
+        return migration
+
+    def _category(self, node: Node) -> MigrationCategory:
+        head = node.lines[0]
+        m = w.CATEGORY_HEADING_RE.match(head.text)
+        if not m:
+            raise ReportFormatError(
+                head.number,
+                _("expected a migration category such as “【风控报表】【进度：业务验收投产中】，总计36个”"),
+            )
+        category = MigrationCategory(
+            name=m["name"].strip(),
+            stage=m["stage"].strip(),
+            total=int(m["total"] or m["total_en"]),
+            heading_text=head.text,
+        )
+        texts = [ln.text for ln in node.lines[1:]] + [
+            ln.text for para in node.paragraphs for ln in para
+        ]
+        counts_text = " ".join(t for t in texts if t)
+        if counts_text:
+            lineno = (node.lines[1:] or node.paragraph_lines or [head])[0].number
+            try:
+                parse_counts(counts_text, category)
+            except ValueError as exc:
+                raise ReportFormatError(lineno, str(exc)) from None
+            category.counts_text = counts_text
+        return category
+
+    def _event(self, node: Node) -> StabilityEvent:
+        head = node.lines[0]
+        text = " ".join(ln.text for ln in node.lines)
+        extra = paragraphs_text(node.paragraphs)
+        if extra:
+            text = f"{text} {extra}"
+        m = w.EVENT_HEAD_RE.match(text)
+        if not m or not (1 <= int(m["m"]) <= 12):
+            raise ReportFormatError(
+                head.number,
+                _("a stability event starts with its date, such as “5/15 7:38 …”"),
+            )
+        try:
+            day = self._month_day(int(m["m"]), int(m["d"]), future=False)
+        except ValueError:
+            raise ReportFormatError(head.number, _("the event's date does not exist")) from None
+        rest = m["rest"]
+        cause = handling = ""
+        cm = w.CAUSE_RE.search(rest)
+        hm = w.HANDLING_RE.search(rest)
+        cuts = sorted(x.start() for x in (cm, hm) if x)
+        summary = rest[: cuts[0]].strip() if cuts else rest.strip()
+        if cm:
+            end = hm.start() if hm and hm.start() > cm.start() else len(rest)
+            cause = rest[cm.end() : end].strip()
+        if hm:
+            end = cm.start() if cm and cm.start() > hm.start() else len(rest)
+            handling = rest[hm.end() : end].strip()
+        detection = ""
+        dm = w.DETECTION_RE.match(summary)
+        if dm:
+            detection = dm["how"]
+            summary = summary[dm.end() :].strip()
+        event = StabilityEvent(
+            date=day,
+            summary=summary,
+            detection=detection,
+            cause=cause,
+            handling=handling,
+            time_text=m["words"] or "",
+        )
+        if m["h"]:
+            hour, minute = int(m["h"]), int(m["min"])
+            if hour > 23 or minute > 59:
+                raise ReportFormatError(head.number, _("the event's time does not exist"))
+            event.detected_at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.tz)
+        if event.detected_at is not None:
+            event.recovered_at, afternoon = recovery_time(event.detected_at, handling)
+            if afternoon:
+                self.notes.append(
+                    _("Line %(line)d: recovery time %(time)s read as %(pm)s (after detection).")
+                    % {"line": head.number, **afternoon}
+                )
+        if not detection and not cause and CHANGE_OR_INCIDENT(summary) == EventKind.CHANGE:
+            event.kind = EventKind.CHANGE
+        return event
+
+    def _month_day(self, month: int, day: int, *, future: bool) -> date:
+        """A "5/15" in the report: the year is the report's, or the adjacent one near New Year."""
+        year = self.report_date.year
+        candidate = date(year, month, day)
+        if future and candidate < self.report_date - timedelta(days=183):
+            candidate = date(year + 1, month, day)
+        if not future and candidate > self.report_date + timedelta(days=183):
+            candidate = date(year - 1, month, day)
+        return candidate
+
+
+# ---------------------------------------------------------------------------------------
+# Block tree: list items with their nesting, continuation lines and paragraphs
+# ---------------------------------------------------------------------------------------
+
+BULLET_RE = re.compile(r"^(?P<mark>[-*+•])\s+(?P<content>.*)$")
+NUMBER_RE = re.compile(r"^(?P<num>\d{1,3})[.、)）](?!\d)\s*(?P<content>.+)$")
+
+
+@dataclass
+class Node:
+    marker: str
+    indent: int
+    lines: list[Line] = field(default_factory=list)  # the item line and lazy continuations
+    paragraphs: list[list[Line]] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def paragraph_lines(self) -> list[Line]:
+        return [ln for para in self.paragraphs for ln in para]
+
+
+def list_marker(line: Line) -> tuple[str, str] | None:
+    m = BULLET_RE.match(line.text)
+    if m:
+        return Marker.BULLET, m["content"].strip()
+    m = NUMBER_RE.match(line.text)
+    if m:
+        return Marker.NUMBER, m["content"].strip()
+    return None
+
+
+def build_tree(lines: list[Line]) -> Node:
+    root = Node(marker="root", indent=-1)
+    stack: list[Node] = []
+    last: Node | None = None
+    open_paragraph: list[Line] | None = None
+    previous_blank = True
+    for line in lines:
+        if line.blank:
+            previous_blank = True
+            open_paragraph = None
+            continue
+        marker = list_marker(line)
+        if marker:
+            kind, content = marker
+            while stack and stack[-1].indent >= line.indent:
+                stack.pop()
+            parent = stack[-1] if stack else root
+            node = Node(kind, line.indent, [Line(line.number, line.indent, content)])
+            parent.children.append(node)
+            stack.append(node)
+            last = node
+            open_paragraph = None
+        elif open_paragraph is not None:
+            open_paragraph.append(line)
+        elif not previous_blank and last is not None:
+            last.lines.append(line)  # a lazy continuation of the item's own line
+        else:
+            owner = next((n for n in reversed(stack) if n.indent <= line.indent), None)
+            if line.indent == 0 or owner is None:
+                owner, stack, last = root, [], None
+            open_paragraph = [line]
+            owner.paragraphs.append(open_paragraph)
+        previous_blank = False
+    return root
+
+
+# ---------------------------------------------------------------------------------------
+# Small readers
+# ---------------------------------------------------------------------------------------
+
+
+def free_text(lines: list[Line]) -> str:
+    """Markdown kept as typed: relative indentation kept, blank runs folded, ends trimmed."""
+    out: list[str] = []
+    for line in lines:
+        if line.blank:
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        out.append(" " * line.indent + line.text)
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)
+
+
+def paragraphs_text(paragraphs: list[list[Line]]) -> str:
+    return "\n\n".join("\n".join(ln.text for ln in para) for para in paragraphs)
+
+
+def join_paragraphs(first: str, second: str) -> str:
+    return "\n\n".join(t for t in (first, second) if t)
+
+
+def strip_bold(text: str) -> str:
+    text = text.strip()
+    if text.startswith("**") and text.endswith("**") and len(text) > 4:
+        return text[2:-2].strip()
+    return text
+
+
+def split_item(text: str) -> tuple[str, str, str]:
+    m = w.ITEM_SEP_RE.search(text)
+    if not m or m.start() == 0:
+        return text.strip(), "", ""
+    sep = m.group(1)
+    return text[: m.start()].strip(), "：" if sep == ":" else sep, text[m.end() :].strip()
+
+
+def is_incident_line(text: str) -> bool:
+    return bool(re.match(r"^(?:事故数|事故|Incidents\b)", text, re.I))
+
+
+def is_events_item(text: str) -> bool:
+    squashed = text.rstrip(":： ")
+    return squashed in ("生产稳定性事件", "Production stability events")
+
+
+def is_headline(text: str) -> bool:
+    return bool(w.HEADLINE_RE.match(text) or w.HEADLINE_EN_RE.match(text))
+
+
+def guess_kpi_kind(name: str) -> str:
+    if "可用" in name or "availability" in name.lower():
+        return KpiKind.AVAILABILITY
+    if "成功率" in name or "success" in name.lower():
+        return KpiKind.SUCCESS_RATE
+    return KpiKind.OTHER
+
+
+def guess_status(body: str) -> str:
+    head = body[:12]
+    if re.match(r"^(?:已投产|已上线|已完成|上线完成|完成)", head):
+        return ItemStatus.DONE
+    if re.search(r"进行中|研发中|推进中|开发中|迭代中", body):
+        return ItemStatus.IN_PROGRESS
+    if re.search(r"待评审|待启动|计划", head):
+        return ItemStatus.PLANNED
+    return ItemStatus.NONE
+
+
+def CHANGE_OR_INCIDENT(summary: str) -> str:  # noqa: N802 - reads as a classifier
+    return EventKind.CHANGE if w.CHANGE_WORDS_RE.search(summary) else EventKind.INCIDENT
+
+
+def recovery_time(detected: datetime, handling: str) -> tuple[datetime | None, dict | None]:
+    """The recovery time an event's handling text names ("11:37账单重新生成完毕").
+
+    Reports write clock times without a day or AM/PM: a time before detection is read as
+    the afternoon when that fits ("14:30" detected, "4:50" recovered: 16:50), else as the
+    next day. The second value describes an afternoon reading so the importer can note it.
+    """
+    clock = w.CLOCK_RE.search(handling)
+    if not clock:
+        return None, None
+    hour, minute = int(clock.group(1)), int(clock.group(2))
+    if hour > 23 or minute > 59:
+        return None, None
+    recovered = detected.replace(hour=hour, minute=minute)
+    if recovered >= detected:
+        return recovered, None
+    if hour < 12 and recovered + timedelta(hours=12) >= detected:
+        shown = {"time": w.fmt_clock(hour, minute), "pm": w.fmt_clock(hour + 12, minute)}
+        return recovered + timedelta(hours=12), shown
+    return recovered + timedelta(days=1), None
+
+
+def parse_summary(text: str) -> dict[str, int]:
+    figures: dict[str, int] = {}
+    for key, patterns in w.SUMMARY_PATTERNS.items():
+        for pattern in patterns:
+            m = re.search(pattern, text)
+            if m:
+                figures[key] = int(m.group(1))
+                break
+    return figures
+
+
+def parse_counts(text: str, category: MigrationCategory) -> None:
+    """Read "可下线4个，暂停中1个，已完成2个（…），处理中5个（…），未启动0个。" into ``category``."""
+    body = text.strip().rstrip("。.").strip()
+    seen: set[str] = set()
+    for token in w.split_top_level(body, seps="，,;；"):
+        m = w.COUNT_TOKEN_RE.match(token)
+        if not m:
+            raise ValueError(_("could not read “%(token)s” in the category's counts") % {"token": token})
+        name = w.COUNT_FIELDS[m["word"].lower()]
+        if name in seen:
+            raise ValueError(_("“%(token)s” is counted twice") % {"token": token})
+        seen.add(name)
+        n = int(m["n"])
+        inner = (m["inner"] or "").strip()
+        if name == "done":
+            category.done = n
+            category.done_names = w.split_top_level(inner) if inner else []
+        elif name == "in_progress":
+            category.in_progress = parse_buckets(inner, n)
+        else:
+            setattr(category, name, n)
+
+
+def parse_counts_line(text: str, name: str = "") -> MigrationCategory | None:
+    """The counts a line states, or None when it is not a counts line."""
+    category = MigrationCategory(name=name)
+    try:
+        parse_counts(text, category)
+    except ValueError:
+        return None
+    return category
+
+
+def parse_buckets(inner: str, stated: int) -> list[ProgressBucket]:
+    buckets: list[ProgressBucket] = []
+    for part in w.split_top_level(inner) if inner else []:
+        m = w.UNNAMED_BUCKET_RE.match(part)
+        if m:
+            buckets.append(
+                ProgressBucket(
+                    percent=Decimal(m["p"] or m["p_en"]), count=int(m["n"] or m["n_en"])
+                )
+            )
+            continue
+        m = w.NAMED_BUCKET_RE.match(part)
+        if not m:
+            raise ValueError(_("could not read the progress “%(part)s”") % {"part": part})
+        buckets.append(ProgressBucket(percent=Decimal(m["p"]), label=m["label"].strip()))
+    for bucket in buckets:
+        if not (0 <= bucket.percent <= 100):
+            raise ValueError(_("a progress percentage is between 0 and 100"))
+    counted = sum(b.count for b in buckets)
+    if buckets and counted != stated:
+        raise ValueError(
+            _("%(stated)d in progress, but the breakdown lists %(counted)d")
+            % {"stated": stated, "counted": counted}
+        )
+    if not buckets and stated:
+        raise ValueError(
+            _("%(stated)d in progress without their progress, e.g. “处理中2个（进度80%%2个）”")
+            % {"stated": stated}
+        )
+    return buckets

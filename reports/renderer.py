@@ -1,0 +1,421 @@
+"""ReportDocument -> Markdown in the team's wiki layout. The one place a report is formatted.
+
+The page template uses the line functions below (``kpi_line``, ``incident_line``,
+``category_heading`` ...) so the HTML page and the ``.md`` download say the same thing in
+the same words.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from metrics.figures import percent
+from reports import wording as w
+from reports.document import (
+    Incidents,
+    Item,
+    Kpi,
+    KpiKind,
+    Marker,
+    Migration,
+    MigrationCategory,
+    Objective,
+    ReportDocument,
+    StabilityEvent,
+)
+from reports.importer import parse_counts_line, parse_summary, recovery_time
+
+INDENT = 4
+
+
+# ---------------------------------------------------------------------------------------
+# Line functions (shared with the page)
+# ---------------------------------------------------------------------------------------
+
+
+def title_line(doc: ReportDocument) -> str:
+    return w.wording(doc.language).title.format(
+        week=doc.week_number, date=doc.report_date.isoformat()
+    )
+
+
+def content_title_line(doc: ReportDocument) -> str:
+    return w.wording(doc.language).content_title.format(
+        week=doc.week_number, date_slash=w.fmt_date_slash(doc.report_date)
+    )
+
+
+def kpi_line(kpi: Kpi, language: str) -> str:
+    words = w.wording(language)
+    value = f"{w.fmt_decimal(kpi.value)}{kpi.unit}" if kpi.value is not None else "—"
+    text = f"{kpi.name}{words.colon}{value}"
+    if kpi.note:
+        text += kpi.note if kpi.note[0] in "（(" else f"{words.comma}{kpi.note}"
+    return text
+
+
+def incident_line(incidents: Incidents, language: str) -> str:
+    words = w.wording(language)
+    parts = [words.grade_count.format(grade=g, count=n) for g, n in incidents.grouped()]
+    text = words.incidents_prefix + words.comma.join(parts)
+    if incidents.note:
+        text += words.comma + incidents.note
+    return text
+
+
+def objective_heading(objective: Objective, language: str) -> str:
+    label = f"{objective.code} {objective.title}".strip()
+    return w.wording(language).objective.format(label=label)
+
+
+def item_heading(item: Item) -> str:
+    return f"{item.label}. {item.title}" if item.label else item.title
+
+
+def item_line(item: Item, language: str) -> str:
+    """The item's own line: title, separator and the first line of its progress text."""
+    first = item.body.split("\n", 1)[0] if item.body else ""
+    text = item.title + (item.sep + first if (first or item.sep) else "")
+    if item.percent is not None and not _mentions_percent(item):
+        suffix = "（进度{p}%）" if language == "zh" else " (progress {p}%)"
+        text += suffix.format(p=w.fmt_decimal(item.percent))
+    return text
+
+
+def _mentions_percent(item: Item) -> bool:
+    for text in (item.body, item.detail):
+        for m in w.ITEM_PERCENT_RE.finditer(text or ""):
+            if Decimal(m.group(1)) == item.percent:
+                return True
+    return False
+
+
+def headline_line(migration: Migration, language: str) -> str:
+    stated = migration.stated
+    if migration.headline_text:
+        m = w.HEADLINE_RE.match(migration.headline_text) or w.HEADLINE_EN_RE.match(
+            migration.headline_text
+        )
+        if m and (
+            m["name"].strip(),
+            _dec(m["overall"]),
+            _int(m["total"]),
+            _dec(m["progress"]),
+        ) == (migration.name, stated.overall_percent, stated.total, stated.progress):
+            return migration.headline_text
+    figures = migration.figures()
+    words = w.wording(language)
+    template = words.headline if stated.overall_percent is not None else words.headline_progress_only
+    return template.format(
+        name=migration.name,
+        overall=w.fmt_decimal(stated.overall_percent),
+        total=stated.total if stated.total is not None else figures.total,
+        progress=w.fmt_decimal(
+            stated.progress if stated.progress is not None else figures.weighted_progress
+        ),
+    )
+
+
+def summary_line(migration: Migration, language: str) -> str:
+    stated = migration.stated
+    shown = shown_summary(migration)
+    if migration.summary_text and parse_summary(migration.summary_text) == {
+        k: v
+        for k, v in {
+            "total": stated.total,
+            "developed": stated.developed,
+            "not_started": stated.not_started,
+            "in_production": stated.in_production,
+        }.items()
+        if v is not None
+    }:
+        return migration.summary_text
+    return w.wording(language).summary.format(
+        total=shown["total"],
+        developed=shown["developed"],
+        developed_pct=percent(shown["developed"], shown["total"], places=0),
+        not_started=shown["not_started"],
+        in_production=shown["in_production"],
+        in_production_pct=percent(shown["in_production"], shown["total"], places=0),
+    )
+
+
+def shown_summary(migration: Migration) -> dict[str, int]:
+    """The summary figures a reader sees: as stated where stated, else as computed."""
+    figures = migration.figures()
+    stated = migration.stated
+    return {
+        "total": stated.total if stated.total is not None else figures.total,
+        "developed": stated.developed if stated.developed is not None else figures.developed,
+        "not_started": (
+            stated.not_started if stated.not_started is not None else figures.not_started
+        ),
+        "in_production": (
+            stated.in_production if stated.in_production is not None else figures.in_production
+        ),
+    }
+
+
+def category_heading(category: MigrationCategory, language: str) -> str:
+    if category.heading_text:
+        m = w.CATEGORY_HEADING_RE.match(category.heading_text)
+        if m and (m["name"].strip(), m["stage"].strip(), int(m["total"] or m["total_en"])) == (
+            category.name,
+            category.stage,
+            category.total,
+        ):
+            return category.heading_text
+    return w.wording(language).category_heading.format(
+        name=category.name, stage=category.stage, total=category.total
+    )
+
+
+def category_counts(category: MigrationCategory, language: str) -> str:
+    if category.counts_text:
+        parsed = parse_counts_line(category.counts_text, category.name)
+        if parsed is not None and _same_counts(parsed, category):
+            return category.counts_text
+    words = w.wording(language)
+    parts = [words.count_words["offline"].format(n=category.offline)]
+    if category.paused:
+        parts.append(words.count_words["paused"].format(n=category.paused))
+    done = words.count_words["done"].format(n=category.done)
+    if category.done_names:
+        done += words.list_open + words.comma.join(category.done_names) + words.list_close
+    parts.append(done)
+    if category.in_progress:
+        buckets = []
+        for b in category.in_progress:
+            p = w.fmt_decimal(b.percent)
+            if b.label:
+                buckets.append(words.named_bucket.format(label=b.label, percent=p))
+            else:
+                buckets.append(words.unnamed_bucket.format(count=b.count, percent=p))
+        parts.append(
+            words.count_words["in_progress"].format(n=category.in_progress_count)
+            + words.list_open
+            + words.comma.join(buckets)
+            + words.list_close
+        )
+    parts.append(words.count_words["not_started"].format(n=category.not_started))
+    return words.comma.join(parts) + words.full_stop
+
+
+def _same_counts(parsed: MigrationCategory, category: MigrationCategory) -> bool:
+    keys = ("offline", "paused", "done", "done_names", "in_progress", "not_started")
+    return all(getattr(parsed, k) == getattr(category, k) for k in keys)
+
+
+def event_line(event: StabilityEvent) -> str:
+    when = w.fmt_month_day(event.date)
+    if event.detected_at is not None:
+        when += " " + w.fmt_clock(event.detected_at.hour, event.detected_at.minute)
+    elif event.time_text:
+        when += " " + event.time_text
+    return f"{when} {event.detection}{event.summary}".strip()
+
+
+def event_detail_line(event: StabilityEvent, language: str) -> str:
+    words = w.wording(language)
+    handling = event.handling
+    if event.recovered_at is not None:
+        clock = w.fmt_clock(event.recovered_at.hour, event.recovered_at.minute)
+        stated = recovery_time(event.detected_at, handling)[0] if event.detected_at else None
+        if stated != event.recovered_at:
+            recovered = words.recovered.format(time=clock)
+            handling = f"{handling}{words.comma}{recovered}" if handling else recovered
+    parts = []
+    if event.cause:
+        parts.append(words.cause + event.cause)
+    if handling:
+        parts.append(words.handling + handling)
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------
+# The document
+# ---------------------------------------------------------------------------------------
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def block(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+        self.lines.extend(lines)
+
+    def text(self) -> str:
+        while self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        return "\n".join(self.lines) + "\n"
+
+
+def render_markdown(doc: ReportDocument) -> str:
+    words = w.wording(doc.language)
+    out = _Out()
+    out.block([f"# {title_line(doc)}"])
+    out.block([f"# {content_title_line(doc)}"])
+    out.block([f"# {words.last_week}"])
+    out.block([f"## {words.operations}"])
+    _operations(out, doc)
+    holder = _events_holder(doc)
+    for objective in doc.objectives:
+        out.block([f"## {objective_heading(objective, doc.language)}"])
+        _objective(out, objective, doc, holds_events=objective is holder)
+    out.block([f"## {words.other}"])
+    out.block(_paragraph_lines(doc.other, 0))
+    out.block([f"# {words.reflections}"])
+    out.block(_paragraph_lines(doc.reflections, 0))
+    out.block([f"# {words.next_week}"])
+    out.block(_paragraph_lines(doc.next_week, 0))
+    out.block([f"# {words.daily}"])
+    out.block(_paragraph_lines(doc.daily, 0))
+    return out.text()
+
+
+def _events_holder(doc: ReportDocument) -> Objective | None:
+    for objective in doc.objectives:
+        if objective.holds_events:
+            return objective
+    if doc.events and doc.objectives:
+        return doc.objectives[-1]
+    return None
+
+
+def _operations(out: _Out, doc: ReportDocument) -> None:
+    words = w.wording(doc.language)
+    for kind in KpiKind.ALL:
+        kpis = [k for k in doc.kpis if k.kind == kind]
+        show_incidents = kind == KpiKind.AVAILABILITY and (
+            doc.incidents.counts or doc.incidents.note
+        )
+        if not kpis and not show_incidents:
+            continue
+        out.block([words.kpi_groups[kind]])
+        lines = [f"- {kpi_line(k, doc.language)}" for k in kpis]
+        if show_incidents:
+            lines.append(f"- {incident_line(doc.incidents, doc.language)}")
+        out.block(lines)
+    out.block(_paragraph_lines(doc.kpi_notes, 0))
+    if doc.events and not doc.objectives:
+        out.block([words.events_item])
+        out.block(_event_lines(doc, 0))
+
+
+def _objective(out: _Out, objective: Objective, doc: ReportDocument, holds_events: bool) -> None:
+    out.block(_paragraph_lines(objective.notes, 0))
+    listed: list[str] = []
+    number = 0
+    for item in objective.items:
+        if item.marker == Marker.HEADING:
+            out.block(listed)
+            listed = []
+            _heading_item(out, item, doc)
+            continue
+        if item.marker == Marker.NUMBER:
+            number += 1
+        listed.extend(_item_lines(item, number, 0, doc))
+    if holds_events:
+        numbered = any(i.marker == Marker.NUMBER for i in objective.items)
+        words = w.wording(doc.language)
+        marker = f"{number + 1}. " if numbered else "- "
+        listed.append(marker + words.events_item)
+        listed.extend(_event_lines(doc, INDENT))
+    out.block(listed)
+
+
+def _heading_item(out: _Out, item: Item, doc: ReportDocument) -> None:
+    out.block(["#" * item.heading_level + " " + item_heading(item)])
+    out.block(_paragraph_lines(item.body, 0))
+    if item.detail:
+        out.block(_paragraph_lines(item.detail, 0))
+    if item.migration is not None:
+        out.block(_migration_lines(item.migration, 0, doc.language))
+    out.block(_children_lines(item.children, 0, doc))
+
+
+def _children_lines(children: list[Item], indent: int, doc: ReportDocument) -> list[str]:
+    lines: list[str] = []
+    number = 0
+    for child in children:
+        if child.marker == Marker.NUMBER:
+            number += 1
+        lines.extend(_item_lines(child, number, indent, doc))
+    return lines
+
+
+def _item_lines(item: Item, number: int, indent: int, doc: ReportDocument) -> list[str]:
+    pad = " " * indent
+    inner = " " * (indent + INDENT)
+    marker = f"{number}. " if item.marker == Marker.NUMBER else "- "
+    if item.marker == Marker.HEADING:  # a lettered heading nested in a list: write as bullet
+        marker = "- "
+    lines = [pad + marker + item_line(item, doc.language)]
+    lines.extend(inner + ln for ln in item.body.split("\n")[1:] if ln.strip())
+    if item.detail:
+        lines.append("")
+        lines.extend(_paragraph_lines(item.detail, indent + INDENT))
+    if item.migration is not None:
+        lines.append("")
+        lines.extend(_migration_lines(item.migration, indent + INDENT, doc.language))
+    if item.children:
+        if item.detail or item.migration is not None:
+            lines.append("")
+        lines.extend(_children_lines(item.children, indent + INDENT, doc))
+    return lines
+
+
+def _migration_lines(migration: Migration, indent: int, language: str) -> list[str]:
+    pad = " " * indent
+    inner = " " * (indent + INDENT)
+    deeper = " " * (indent + 2 * INDENT)
+    lines = [f"{pad}- {headline_line(migration, language)}", ""]
+    lines.append(f"{inner}**{summary_line(migration, language)}**")
+    for number, category in enumerate(migration.categories, start=1):
+        lines.extend(["", f"{inner}{number}. {category_heading(category, language)}"])
+        lines.extend(["", f"{deeper}{category_counts(category, language)}"])
+    return lines
+
+
+def _event_lines(doc: ReportDocument, indent: int) -> list[str]:
+    pad = " " * indent
+    lines = []
+    for event in doc.events:
+        lines.append(f"{pad}- {event_line(event)}")
+        detail = event_detail_line(event, doc.language)
+        if detail:
+            lines.append(f"{pad}  {detail}")
+    return lines
+
+
+def _paragraph_lines(text: str, indent: int) -> list[str]:
+    pad = " " * indent
+    return [pad + ln if ln.strip() else "" for ln in text.split("\n")] if text else []
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return Decimal(value) if value else None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+__all__ = [
+    "render_markdown",
+    "kpi_line",
+    "incident_line",
+    "objective_heading",
+    "item_line",
+    "item_heading",
+    "headline_line",
+    "summary_line",
+    "category_heading",
+    "category_counts",
+    "event_line",
+    "event_detail_line",
+]

@@ -269,7 +269,9 @@ class _Parser:
                 continue
             name = m["name"].strip()
             if name in seen:
-                raise ReportFormatError(line.number, _("KPI “%(name)s” appears twice") % {"name": name})
+                raise ReportFormatError(
+                    line.number, _("KPI “%(name)s” appears twice") % {"name": name}
+                )
             seen.add(name)
             value = Decimal(m["value"])
             unit = m["unit"] or ""
@@ -322,7 +324,12 @@ class _Parser:
                             "Line %(line)d: %(total)d incident(s) of grades %(grades)s could not "
                             "be split by grade; counted as grade %(first)s."
                         )
-                        % {"line": line.number, "total": total, "grades": grades, "first": grades[0]}
+                        % {
+                            "line": line.number,
+                            "total": total,
+                            "grades": grades,
+                            "first": grades[0],
+                        }
                     )
         doc.incidents = Incidents(
             counts=counts,
@@ -455,7 +462,9 @@ class _Parser:
         if not m:
             raise ReportFormatError(
                 head.number,
-                _("expected a migration category such as “【风控报表】【进度：业务验收投产中】，总计36个”"),
+                _(
+                    "expected a migration category such as “【风控报表】【进度：业务验收投产中】，总计36个”"
+                ),
             )
         category = MigrationCategory(
             name=m["name"].strip(),
@@ -729,7 +738,9 @@ def parse_counts(text: str, category: MigrationCategory) -> None:
     for token in w.split_top_level(body, seps="，,;；"):
         m = w.COUNT_TOKEN_RE.match(token)
         if not m:
-            raise ValueError(_("could not read “%(token)s” in the category's counts") % {"token": token})
+            raise ValueError(
+                _("could not read “%(token)s” in the category's counts") % {"token": token}
+            )
         name = w.COUNT_FIELDS[m["word"].lower()]
         if name in seen:
             raise ValueError(_("“%(token)s” is counted twice") % {"token": token})
@@ -761,9 +772,7 @@ def parse_buckets(inner: str, stated: int) -> list[ProgressBucket]:
         m = w.UNNAMED_BUCKET_RE.match(part)
         if m:
             buckets.append(
-                ProgressBucket(
-                    percent=Decimal(m["p"] or m["p_en"]), count=int(m["n"] or m["n_en"])
-                )
+                ProgressBucket(percent=Decimal(m["p"] or m["p_en"]), count=int(m["n"] or m["n_en"]))
             )
             continue
         m = w.NAMED_BUCKET_RE.match(part)

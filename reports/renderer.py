@@ -105,7 +105,9 @@ def headline_line(migration: Migration, language: str) -> str:
             return migration.headline_text
     figures = migration.figures()
     words = w.wording(language)
-    template = words.headline if stated.overall_percent is not None else words.headline_progress_only
+    template = (
+        words.headline if stated.overall_percent is not None else words.headline_progress_only
+    )
     return template.format(
         name=migration.name,
         overall=w.fmt_decimal(stated.overall_percent),
@@ -262,7 +264,7 @@ def render_markdown(doc: ReportDocument) -> str:
     out.block([f"# {words.last_week}"])
     out.block([f"## {words.operations}"])
     _operations(out, doc)
-    holder = _events_holder(doc)
+    holder = events_holder(doc)
     for objective in doc.objectives:
         out.block([f"## {objective_heading(objective, doc.language)}"])
         _objective(out, objective, doc, holds_events=objective is holder)
@@ -277,7 +279,8 @@ def render_markdown(doc: ReportDocument) -> str:
     return out.text()
 
 
-def _events_holder(doc: ReportDocument) -> Objective | None:
+def events_holder(doc: ReportDocument) -> Objective | None:
+    """The objective under which the stability events are listed."""
     for objective in doc.objectives:
         if objective.holds_events:
             return objective
@@ -286,20 +289,38 @@ def _events_holder(doc: ReportDocument) -> Objective | None:
     return None
 
 
+def operation_groups(doc: ReportDocument) -> list[tuple[str, list[str]]]:
+    """The operations-data section: each KPI group's label and its lines, in order."""
+    words = w.wording(doc.language)
+    groups = []
+    for kind in KpiKind.ALL:
+        lines = [kpi_line(k, doc.language) for k in doc.kpis if k.kind == kind]
+        if kind == KpiKind.AVAILABILITY and (doc.incidents.counts or doc.incidents.note):
+            lines.append(incident_line(doc.incidents, doc.language))
+        if lines:
+            groups.append((words.kpi_groups[kind], lines))
+    return groups
+
+
+def objective_blocks(objective: Objective) -> list[tuple[str, list[Item]]]:
+    """An objective's items as the report lays them out: runs of list items, and the
+    lettered sub-projects written as headings ("### A. 支付账户2.0升级")."""
+    blocks: list[tuple[str, list[Item]]] = []
+    for item in objective.items:
+        if item.marker == Marker.HEADING:
+            blocks.append(("heading", [item]))
+        elif blocks and blocks[-1][0] == "list":
+            blocks[-1][1].append(item)
+        else:
+            blocks.append(("list", [item]))
+    return blocks
+
+
 def _operations(out: _Out, doc: ReportDocument) -> None:
     words = w.wording(doc.language)
-    for kind in KpiKind.ALL:
-        kpis = [k for k in doc.kpis if k.kind == kind]
-        show_incidents = kind == KpiKind.AVAILABILITY and (
-            doc.incidents.counts or doc.incidents.note
-        )
-        if not kpis and not show_incidents:
-            continue
-        out.block([words.kpi_groups[kind]])
-        lines = [f"- {kpi_line(k, doc.language)}" for k in kpis]
-        if show_incidents:
-            lines.append(f"- {incident_line(doc.incidents, doc.language)}")
-        out.block(lines)
+    for label, lines in operation_groups(doc):
+        out.block([label])
+        out.block([f"- {line}" for line in lines])
     out.block(_paragraph_lines(doc.kpi_notes, 0))
     if doc.events and not doc.objectives:
         out.block([words.events_item])
@@ -310,15 +331,16 @@ def _objective(out: _Out, objective: Objective, doc: ReportDocument, holds_event
     out.block(_paragraph_lines(objective.notes, 0))
     listed: list[str] = []
     number = 0
-    for item in objective.items:
-        if item.marker == Marker.HEADING:
+    for kind, items in objective_blocks(objective):
+        if kind == "heading":
             out.block(listed)
             listed = []
-            _heading_item(out, item, doc)
+            _heading_item(out, items[0], doc)
             continue
-        if item.marker == Marker.NUMBER:
-            number += 1
-        listed.extend(_item_lines(item, number, 0, doc))
+        for item in items:
+            if item.marker == Marker.NUMBER:
+                number += 1
+            listed.extend(_item_lines(item, number, 0, doc))
     if holds_events:
         numbered = any(i.marker == Marker.NUMBER for i in objective.items)
         words = w.wording(doc.language)
@@ -419,3 +441,146 @@ __all__ = [
     "event_line",
     "event_detail_line",
 ]
+
+
+# ---------------------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------------------
+
+
+def render_json(doc: ReportDocument) -> dict:
+    """Every structured field with plain keys; the layout is documented in docs/format.md."""
+    from reports.consistency import report_warnings
+
+    return {
+        "team": doc.team,
+        "week_number": doc.week_number,
+        "report_date": doc.report_date.isoformat(),
+        "status": doc.status,
+        "language": doc.language,
+        "kpis": [
+            {
+                "name": k.name,
+                "kind": k.kind,
+                "value": _num(k.value),
+                "unit": k.unit,
+                "target": _num(k.target),
+                "higher_is_better": k.higher_is_better,
+                "misses_target": k.misses_target,
+                "note": k.note,
+            }
+            for k in doc.kpis
+        ],
+        "incidents": {
+            "counts": {g: doc.incidents.counts.get(g, 0) for g in doc.incidents.grades},
+            "grouped": dict(doc.incidents.grouped()),
+            "total": doc.incidents.total,
+            "note": doc.incidents.note,
+        },
+        "kpi_notes": doc.kpi_notes,
+        "objectives": [
+            {
+                "code": o.code,
+                "title": o.title,
+                "notes": o.notes,
+                "holds_events": o.holds_events,
+                "items": [_item_json(i) for i in o.items],
+            }
+            for o in doc.objectives
+        ],
+        "migrations": [
+            _migration_json(objective, item, migration)
+            for objective, item, migration in doc.migrations()
+        ],
+        "events": [
+            {
+                "date": e.date.isoformat(),
+                "detected_at": e.detected_at.isoformat() if e.detected_at else None,
+                "recovered_at": e.recovered_at.isoformat() if e.recovered_at else None,
+                "duration_minutes": e.duration_minutes,
+                "time_text": e.time_text,
+                "detection": e.detection,
+                "summary": e.summary,
+                "cause": e.cause,
+                "handling": e.handling,
+                "kind": e.kind,
+            }
+            for e in doc.events
+        ],
+        "other": doc.other,
+        "reflections": doc.reflections,
+        "next_week": doc.next_week,
+        "daily": doc.daily,
+        "warnings": [{"code": x.code, "message": x.message} for x in report_warnings(doc)],
+    }
+
+
+def _item_json(item: Item) -> dict:
+    return {
+        "title": item.title,
+        "label": item.label,
+        "marker": item.marker,
+        "body": item.body,
+        "detail": item.detail,
+        "percent": _num(item.percent),
+        "status": item.status,
+        "eta": item.eta.isoformat() if item.eta else None,
+        "migration": item.migration.name if item.migration else None,
+        "children": [_item_json(c) for c in item.children],
+    }
+
+
+def _migration_json(objective: Objective, item: Item, migration: Migration) -> dict:
+    figures = migration.figures()
+    stated = migration.stated
+    return {
+        "name": migration.name,
+        "objective": objective.code,
+        "item": item.title,
+        "stated": {
+            "overall_percent": _num(stated.overall_percent),
+            "progress": _num(stated.progress),
+            "total": stated.total,
+            "developed": stated.developed,
+            "not_started": stated.not_started,
+            "in_production": stated.in_production,
+        },
+        "computed": {
+            "total": figures.total,
+            "offline": figures.offline,
+            "paused": figures.paused,
+            "done": figures.done,
+            "in_progress": figures.in_progress,
+            "not_started": figures.not_started,
+            "developed": figures.developed,
+            "developed_percent": _num(figures.developed_percent),
+            "in_production": figures.in_production,
+            "in_production_percent": _num(figures.in_production_percent),
+            "weighted_progress": _num(figures.weighted_progress),
+        },
+        "categories": [
+            {
+                "name": c.name,
+                "stage": c.stage,
+                "total": c.total,
+                "offline": c.offline,
+                "paused": c.paused,
+                "done": c.done,
+                "done_names": list(c.done_names),
+                "in_progress": c.in_progress_count,
+                "not_started": c.not_started,
+                "counted": c.counts().counted,
+                "progress": [
+                    {"label": b.label, "percent": _num(b.percent), "count": b.count}
+                    for b in c.in_progress
+                ],
+            }
+            for c in migration.categories
+        ],
+    }
+
+
+def _num(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)

@@ -1,0 +1,63 @@
+# Developer entry points. `make run` and `make test` on a fresh clone need only
+# python3.11 and network access to PyPI.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The one XStatic pin lives in requirements.txt; reuse it for the special install.
+XSTATIC_BOOTSTRAP := $(shell grep -i '^xstatic-bootstrap==' requirements.txt)
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: venv messages migrate demo run test lint fmt clean
+
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# XStatic-Bootstrap is an sdist whose setup.py imports pkg_resources: it only
+# builds without build isolation, against setuptools<81.
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/pip install "setuptools<81" wheel
+	$(BIN)/pip install --no-build-isolation "$(XSTATIC_BOOTSTRAP)"
+	$(BIN)/pip install -r requirements-dev.txt
+	touch $@
+
+# compilemessages needs GNU gettext (msgfmt). Without it the interface falls
+# back to the English msgids instead of failing the whole target.
+messages: venv
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(MANAGE) compilemessages --ignore=$(VENV); \
+	else \
+		echo "warning: msgfmt (GNU gettext) not found; skipping translations" >&2; \
+	fi
+
+migrate: venv
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo
+
+run: venv messages migrate demo
+	@echo
+	@echo "Weekly is running at http://127.0.0.1:8000/ (Ctrl-C to stop)"
+	@echo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: venv messages
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name '*.mo' -path '*/locale/*' -delete

@@ -1,0 +1,92 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from reports.models import (
+    ItemUpdate,
+    Membership,
+    Objective,
+    ObjectiveEntry,
+    ProjectItem,
+    StabilityEvent,
+    Team,
+    WeeklyReport,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug", "heading_language", "week_numbering"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["team", "user", "role"]
+    list_filter = ["role", "team"]
+    list_select_related = ["team", "user"]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(SimpleHistoryAdmin):
+    list_display = ["team", "code", "title", "order"]
+    list_filter = ["team"]
+    list_select_related = ["team"]
+
+
+@admin.register(ProjectItem)
+class ProjectItemAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "objective", "team", "parent"]
+    list_filter = ["team"]
+    search_fields = ["title"]
+    list_select_related = ["objective", "team", "parent"]
+
+
+class ObjectiveEntryInline(admin.TabularInline):
+    model = ObjectiveEntry
+    extra = 0
+
+
+class StabilityEventInline(admin.StackedInline):
+    model = StabilityEvent
+    extra = 0
+
+
+@admin.register(WeeklyReport)
+class WeeklyReportAdmin(SimpleHistoryAdmin):
+    list_display = ["team", "report_date", "week_number", "status", "author", "updated_at"]
+    list_filter = ["status", "team"]
+    date_hierarchy = "report_date"
+    search_fields = ["team__name", "other", "reflections", "next_week"]
+    list_select_related = ["team", "author"]
+    inlines = [ObjectiveEntryInline, StabilityEventInline]
+
+
+@admin.register(ObjectiveEntry)
+class ObjectiveEntryAdmin(SimpleHistoryAdmin):
+    list_display = ["report", "objective", "position", "holds_events"]
+    list_select_related = ["report__team", "objective"]
+
+
+@admin.register(ItemUpdate)
+class ItemUpdateAdmin(SimpleHistoryAdmin):
+    list_display = ["item", "report", "marker", "percent", "status", "eta"]
+    list_filter = ["status", "report__team"]
+    search_fields = ["item__title", "body", "detail"]
+    list_select_related = ["item", "report__team"]
+    raw_id_fields = ["report", "item", "parent"]
+
+
+@admin.register(StabilityEvent)
+class StabilityEventAdmin(SimpleHistoryAdmin):
+    list_display = ["occurred_on", "summary", "kind", "detected_at", "recovered_at", "report"]
+    list_filter = ["kind", "report__team"]
+    search_fields = ["summary", "cause", "handling"]
+    list_select_related = ["report__team"]

@@ -1,0 +1,52 @@
+from datetime import date
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reports.exports import export_filename, export_text
+from reports.models import Team, WeeklyReport
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}") from exc
+
+
+class Command(BaseCommand):
+    help = "Export weekly reports as Markdown (the wiki layout) or JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--team", required=True)
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--date", type=_date)
+        which.add_argument("--all", action="store_true")
+        parser.add_argument("--format", choices=["markdown", "json"], default="markdown")
+        parser.add_argument("--out", type=Path, help="file (one week) or directory (--all)")
+
+    def handle(self, *args, team, date=None, all=False, format="markdown", out=None, **options):
+        team_obj = Team.objects.filter(slug=team).first()
+        if team_obj is None:
+            raise CommandError(f"No team {team!r}")
+        reports = WeeklyReport.objects.filter(team=team_obj).select_related("team")
+        if date is not None:
+            reports = reports.filter(report_date=date)
+            if not reports.exists():
+                raise CommandError(f"{team} has no report for {date.isoformat()}")
+        reports = list(reports.order_by("report_date"))
+        if all and out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            for report in reports:
+                (out / export_filename(report, format)).write_text(
+                    export_text(report, format), encoding="utf-8"
+                )
+            self.stdout.write(f"Wrote {len(reports)} file(s) to {out}")
+            return
+        text = "\n".join(export_text(report, format) for report in reports)
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            self.stdout.write(f"Wrote {out}")
+        else:
+            self.stdout.write(text, ending="")

@@ -1,0 +1,365 @@
+"""Teams, their weeks and the narrative of each week's report.
+
+Numbers over time (KPI values, incident counts, migration trackers) live in ``metrics``.
+Markdown fields are stored twice, source and sanitised HTML, rendered in ``render_html``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from reports.markup import markdown_to_html
+
+
+class MarkdownFieldsMixin(models.Model):
+    """Fills ``<name>_html`` from ``<name>`` for every name in ``markdown_fields``."""
+
+    markdown_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.render_html()
+        super().save(*args, **kwargs)
+
+    def render_html(self) -> None:
+        for name in self.markdown_fields:
+            setattr(self, f"{name}_html", markdown_to_html(getattr(self, name)))
+
+
+class WeekNumbering(models.TextChoices):
+    SEQUENCE = "sequence", _("Continue from the previous week (+1)")
+    CALENDAR = "calendar", _("Calendar: the week with 1 January is week 1, weeks start Monday")
+    ISO = "iso", _("ISO 8601 week number")
+
+
+class HeadingLanguage(models.TextChoices):
+    ZH = "zh", "中文"
+    EN = "en", "English"
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    heading_language = models.CharField(
+        _("heading language"),
+        max_length=2,
+        choices=HeadingLanguage.choices,
+        default=HeadingLanguage.ZH,
+    )
+    severity_grades = models.CharField(
+        _("severity grades"),
+        max_length=40,
+        default="A,B,C,D",
+        help_text=_("Incident grades, most severe first, separated by commas."),
+    )
+    grade_groups = models.CharField(
+        _("grade groups"),
+        max_length=40,
+        default="AB,CD",
+        help_text=_("How incident counts are grouped in the report, e.g. “AB,CD”."),
+    )
+    week_numbering = models.CharField(
+        _("week numbering"),
+        max_length=10,
+        choices=WeekNumbering.choices,
+        default=WeekNumbering.SEQUENCE,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:team_detail", args=[self.slug])
+
+    @property
+    def grades(self) -> tuple[str, ...]:
+        return tuple(g.strip() for g in self.severity_grades.split(",") if g.strip())
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(g.strip() for g in self.grade_groups.split(",") if g.strip())
+
+    def week_number_for(self, day: date, previous: WeeklyReport | None) -> int:
+        """The number this team gives the week of ``day``, by its numbering scheme."""
+        if self.week_numbering == WeekNumbering.ISO:
+            return day.isocalendar().week
+        if self.week_numbering == WeekNumbering.CALENDAR:
+            jan1 = date(day.year, 1, 1)
+            first_monday_week = jan1 - timedelta(days=jan1.weekday())
+            return (day - first_monday_week).days // 7 + 1
+        if previous is None:
+            return 1
+        weeks = max(1, (day - previous.report_date).days // 7)
+        return previous.week_number + weeks
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("lead")
+        MEMBER = "member", _("member")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_role_per_team")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.team} ({self.role})"
+
+
+class Objective(models.Model):
+    """A team objective (O1, O2 …) that stays the same from week to week."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="objectives")
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["team", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "code"], name="unique_objective_code")
+        ]
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}".strip()
+
+
+class ProjectItem(models.Model):
+    """A project or task under an objective, followed across weeks by its title and place."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="items")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    title = models.CharField(_("title"), max_length=500)
+    label = models.CharField(_("label"), max_length=5, blank=True)
+    # Two items under one parent may share a title ("鉴于迎检需要，…" twice in the sample);
+    # the ordinal tells them apart, in the order they appear.
+    ordinal = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("project item")
+        verbose_name_plural = _("project items")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+
+
+class WeeklyReport(MarkdownFieldsMixin):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="reports")
+    report_date = models.DateField(_("report date"))
+    week_number = models.PositiveIntegerField(_("week number"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="authored_reports",
+    )
+    kpi_notes = models.TextField(_("notes on operations data"), blank=True)
+    kpi_notes_html = models.TextField(blank=True, editable=False)
+    other = models.TextField(_("other"), blank=True)
+    other_html = models.TextField(blank=True, editable=False)
+    reflections = models.TextField(_("lessons and reflections"), blank=True)
+    reflections_html = models.TextField(blank=True, editable=False)
+    next_week = models.TextField(_("next week's plan"), blank=True)
+    next_week_html = models.TextField(blank=True, editable=False)
+    daily = models.TextField(_("daily reports"), blank=True)
+    daily_html = models.TextField(blank=True, editable=False)
+    import_notes = models.JSONField(_("import notes"), default=list, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    markdown_fields = ("kpi_notes", "other", "reflections", "next_week", "daily")
+
+    class Meta:
+        ordering = ["team", "-report_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "report_date"], name="one_report_per_week")
+        ]
+        indexes = [models.Index(fields=["report_date"])]
+        verbose_name = _("weekly report")
+        verbose_name_plural = _("weekly reports")
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.report_date:%Y-%m-%d} (W{self.week_number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:report_detail", args=[self.team.slug, self.report_date])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ReportStatus.PUBLISHED
+
+
+class ObjectiveEntry(MarkdownFieldsMixin):
+    """An objective as it appears in one week's report: its place and its loose notes."""
+
+    report = models.ForeignKey(
+        WeeklyReport, on_delete=models.CASCADE, related_name="objective_entries"
+    )
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField(default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    notes_html = models.TextField(blank=True, editable=False)
+    holds_events = models.BooleanField(_("lists the stability events"), default=False)
+
+    history = HistoricalRecords()
+
+    markdown_fields = ("notes",)
+
+    class Meta:
+        ordering = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "objective"], name="objective_once_a_week")
+        ]
+        verbose_name = _("objective entry")
+        verbose_name_plural = _("objective entries")
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.objective}"
+
+
+class ItemStatus(models.TextChoices):
+    NONE = "", _("—")
+    PLANNED = "planned", _("planned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+    BLOCKED = "blocked", _("blocked")
+
+
+class ItemMarker(models.TextChoices):
+    BULLET = "bullet", _("bullet")
+    NUMBER = "number", _("numbered")
+    HEADING = "heading", _("sub-project heading")
+
+
+class ItemUpdate(MarkdownFieldsMixin):
+    """One week's progress on a project item."""
+
+    report = models.ForeignKey(WeeklyReport, on_delete=models.CASCADE, related_name="item_updates")
+    item = models.ForeignKey(ProjectItem, on_delete=models.CASCADE, related_name="updates")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    position = models.PositiveIntegerField(default=0)
+    marker = models.CharField(max_length=10, choices=ItemMarker.choices, default=ItemMarker.BULLET)
+    heading_level = models.PositiveSmallIntegerField(default=3)
+    sep = models.CharField(max_length=3, blank=True, default="，")
+    body = models.TextField(_("progress"), blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    detail = models.TextField(_("details"), blank=True)
+    detail_html = models.TextField(blank=True, editable=False)
+    percent = models.DecimalField(
+        _("percent"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ItemStatus.choices, default="", blank=True
+    )
+    eta = models.DateField(_("ETA"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    markdown_fields = ("body", "detail")
+
+    class Meta:
+        ordering = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "item"], name="item_once_a_week"),
+            models.CheckConstraint(
+                condition=models.Q(percent__isnull=True)
+                | models.Q(percent__gte=0, percent__lte=100),
+                name="item_percent_0_100",
+            ),
+        ]
+        verbose_name = _("item update")
+        verbose_name_plural = _("item updates")
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.item}"
+
+
+class EventKind(models.TextChoices):
+    INCIDENT = "incident", _("incident")
+    CHANGE = "change", _("planned change")
+
+
+class StabilityEvent(models.Model):
+    """A production stability event of the week (生产稳定性事件)."""
+
+    report = models.ForeignKey(WeeklyReport, on_delete=models.CASCADE, related_name="events")
+    position = models.PositiveIntegerField(default=0)
+    occurred_on = models.DateField(_("date"))
+    detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
+    time_text = models.CharField(_("time in words"), max_length=20, blank=True)
+    detection = models.CharField(_("how detected"), max_length=50, blank=True)
+    summary = models.TextField(_("what happened"))
+    cause = models.TextField(_("cause"), blank=True)
+    handling = models.TextField(_("handling"), blank=True)
+    recovered_at = models.DateTimeField(_("recovered at"), null=True, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=EventKind.choices, default=EventKind.INCIDENT
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["report", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recovered_at__isnull=True)
+                | models.Q(detected_at__isnull=True)
+                | models.Q(recovered_at__gte=models.F("detected_at")),
+                name="recovery_not_before_detection",
+            )
+        ]
+        verbose_name = _("stability event")
+        verbose_name_plural = _("stability events")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on:%m/%d} {self.summary[:40]}"

@@ -1,0 +1,256 @@
+"""Reads: reports loaded back into documents, team lists and histories, in fixed queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from metrics import models as mm
+from reports import document as d
+from reports.models import (
+    ItemUpdate,
+    ObjectiveEntry,
+    StabilityEvent,
+    Team,
+    WeeklyReport,
+)
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _stated_decimal(value: Decimal | None, decimals: int) -> Decimal | None:
+    """A stored value with the number of decimals it was typed with (99.90 stays 99.90)."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-decimals))
+
+
+def _trimmed(value: Decimal | None) -> Decimal | None:
+    """A stored percentage without the zeros the column adds (89.850 -> 89.85, 90.000 -> 90)."""
+    if value is None:
+        return None
+    normalized = value.normalize()
+    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
+
+
+def report_document(report: WeeklyReport) -> d.ReportDocument:
+    """Load a report and all its parts into a document, in a fixed number of queries."""
+    team = report.team
+    doc = d.ReportDocument(
+        team=team.slug,
+        week_number=report.week_number,
+        report_date=report.report_date,
+        status=report.status,
+        language=team.heading_language,
+        kpi_notes=report.kpi_notes,
+        other=report.other,
+        reflections=report.reflections,
+        next_week=report.next_week,
+        daily=report.daily,
+        import_notes=list(report.import_notes or []),
+        html={name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)},
+    )
+    for value in mm.KpiValue.objects.filter(report=report).select_related("definition"):
+        definition = value.definition
+        doc.kpis.append(
+            d.Kpi(
+                name=definition.name,
+                value=_stated_decimal(value.value, value.decimals),
+                unit=definition.unit,
+                kind=definition.kind,
+                note=value.note,
+                target=_trimmed(definition.target),
+                higher_is_better=definition.higher_is_better,
+            )
+        )
+    doc.incidents = d.Incidents(grades=team.grades, groups=team.groups)
+    summary = mm.IncidentSummary.objects.filter(report=report).first()
+    if summary is not None:
+        doc.incidents.note = summary.note
+        doc.incidents.counts = {
+            c.grade: c.count for c in mm.IncidentCount.objects.filter(summary=summary)
+        }
+    doc.objectives = _objectives(report)
+    tz = _tz()
+    doc.events = [
+        d.StabilityEvent(
+            date=e.occurred_on,
+            summary=e.summary,
+            detected_at=e.detected_at.astimezone(tz) if e.detected_at else None,
+            time_text=e.time_text,
+            detection=e.detection,
+            cause=e.cause,
+            handling=e.handling,
+            recovered_at=e.recovered_at.astimezone(tz) if e.recovered_at else None,
+            kind=e.kind,
+        )
+        for e in StabilityEvent.objects.filter(report=report)
+    ]
+    return doc
+
+
+def _objectives(report: WeeklyReport) -> list[d.Objective]:
+    entries = list(ObjectiveEntry.objects.filter(report=report).select_related("objective"))
+    updates = list(ItemUpdate.objects.filter(report=report).select_related("item"))
+    migrations = _migrations(report)
+    by_update: dict[int, d.Item] = {}
+    children: dict[int | None, list[ItemUpdate]] = defaultdict(list)
+    for update in updates:
+        children[update.parent_id].append(update)
+        by_update[update.pk] = d.Item(
+            title=update.item.title,
+            body=update.body,
+            detail=update.detail,
+            sep=update.sep,
+            marker=update.marker,
+            label=update.item.label,
+            heading_level=update.heading_level,
+            percent=_trimmed(update.percent),
+            status=update.status,
+            eta=update.eta,
+            migration=migrations.get(update.pk),
+            body_html=update.body_html,
+            detail_html=update.detail_html,
+        )
+    for parent_id, kids in children.items():
+        if parent_id is not None:
+            by_update[parent_id].children = [by_update[k.pk] for k in kids]
+    top_by_objective: dict[int, list[d.Item]] = defaultdict(list)
+    for update in children[None]:
+        top_by_objective[update.item.objective_id].append(by_update[update.pk])
+    return [
+        d.Objective(
+            code=entry.objective.code,
+            title=entry.objective.title,
+            items=top_by_objective[entry.objective_id],
+            notes=entry.notes,
+            notes_html=entry.notes_html,
+            holds_events=entry.holds_events,
+        )
+        for entry in entries
+    ]
+
+
+def _migrations(report: WeeklyReport) -> dict[int, d.Migration]:
+    snapshots = mm.MigrationSnapshot.objects.filter(report=report).select_related("tracker")
+    categories = (
+        mm.CategorySnapshot.objects.filter(snapshot__report=report)
+        .select_related("category")
+        .prefetch_related(Prefetch("progress_buckets"))
+    )
+    by_snapshot: dict[int, list[d.MigrationCategory]] = defaultdict(list)
+    for cat in categories:
+        by_snapshot[cat.snapshot_id].append(
+            d.MigrationCategory(
+                name=cat.category.name,
+                stage=cat.stage,
+                total=cat.total,
+                offline=cat.offline,
+                paused=cat.paused,
+                done=cat.done,
+                done_names=list(cat.done_names),
+                in_progress=[
+                    d.ProgressBucket(percent=_trimmed(b.percent), label=b.label, count=b.count)
+                    for b in cat.progress_buckets.all()
+                ],
+                not_started=cat.not_started,
+                heading_text=cat.heading_text,
+                counts_text=cat.counts_text,
+            )
+        )
+    return {
+        s.item_update_id: d.Migration(
+            name=s.tracker.name,
+            categories=by_snapshot[s.pk],
+            stated=d.StatedMigration(
+                overall_percent=_trimmed(s.stated_overall_percent),
+                progress=_trimmed(s.stated_progress),
+                total=s.stated_total,
+                developed=s.stated_developed,
+                not_started=s.stated_not_started,
+                in_production=s.stated_in_production,
+            ),
+            headline_text=s.headline_text,
+            summary_text=s.summary_text,
+        )
+        for s in snapshots
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Lists
+# ---------------------------------------------------------------------------------------
+
+
+def teams_with_latest_report() -> QuerySet[Team]:
+    """Every team with its latest report's date, week and status, in one query."""
+    latest = WeeklyReport.objects.filter(team=OuterRef("pk")).order_by("-report_date")
+    return Team.objects.annotate(
+        latest_date=Subquery(latest.values("report_date")[:1]),
+        latest_week=Subquery(latest.values("week_number")[:1]),
+        latest_status=Subquery(latest.values("status")[:1]),
+    ).order_by("name")
+
+
+@dataclass
+class KpiCell:
+    name: str
+    value: Decimal | None
+    unit: str
+    target: Decimal | None
+    misses_target: bool
+
+
+@dataclass
+class HistoryRow:
+    report: WeeklyReport
+    kpis: list[KpiCell]
+
+
+def team_kpi_names(team: Team) -> list[str]:
+    return list(mm.KpiDefinition.objects.filter(team=team).values_list("name", flat=True))
+
+
+def history_rows(team: Team, reports: list[WeeklyReport]) -> list[HistoryRow]:
+    """One row per report of a page of history, each with its KPI values (one query)."""
+    definitions = list(mm.KpiDefinition.objects.filter(team=team))
+    values = mm.KpiValue.objects.filter(report__in=[r.pk for r in reports])
+    by_report: dict[int, dict[int, mm.KpiValue]] = defaultdict(dict)
+    for value in values:
+        by_report[value.report_id][value.definition_id] = value
+    rows = []
+    for report in reports:
+        cells = []
+        for definition in definitions:
+            value = by_report[report.pk].get(definition.pk)
+            number = _stated_decimal(value.value, value.decimals) if value else None
+            kpi = d.Kpi(
+                name=definition.name,
+                value=number,
+                unit=definition.unit,
+                target=_trimmed(definition.target),
+                higher_is_better=definition.higher_is_better,
+            )
+            cells.append(KpiCell(kpi.name, kpi.value, kpi.unit, kpi.target, kpi.misses_target))
+        rows.append(HistoryRow(report=report, kpis=cells))
+    return rows
+
+
+def team_reports(team: Team) -> QuerySet[WeeklyReport]:
+    return WeeklyReport.objects.filter(team=team).select_related("author").order_by("-report_date")
+
+
+def report_for_team(team: Team, report_date: date) -> WeeklyReport | None:
+    return (
+        WeeklyReport.objects.select_related("team", "author")
+        .filter(team=team, report_date=report_date)
+        .first()
+    )

@@ -1,0 +1,281 @@
+"""Writes: a report document saved into the models, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from metrics import models as mm
+from reports import document as d
+from reports.models import (
+    ItemUpdate,
+    Objective,
+    ObjectiveEntry,
+    ProjectItem,
+    StabilityEvent,
+    Team,
+    WeeklyReport,
+)
+
+
+def team_get_or_create(*, slug: str, name: str | None = None) -> tuple[Team, bool]:
+    return Team.objects.get_or_create(slug=slug, defaults={"name": name or slug})
+
+
+@transaction.atomic
+def report_save_document(*, team: Team, document: d.ReportDocument, author=None) -> WeeklyReport:
+    """Create or replace the team's report for ``document.report_date``.
+
+    Saving the same week again updates the report in place: the report row keeps its id,
+    and its parts are replaced by the document's. Objectives, items, KPI definitions and
+    trackers are team-level and are reused by name, so history follows them across weeks.
+    """
+    report, created = WeeklyReport.objects.select_for_update().get_or_create(
+        team=team,
+        report_date=document.report_date,
+        defaults={"week_number": document.week_number, "author": author},
+    )
+    if not created:
+        _clear_parts(report)
+        report.version += 1
+    report.week_number = document.week_number
+    report.status = document.status
+    if author is not None and report.author_id is None:
+        report.author = author
+    if document.status == "published" and report.published_at is None:
+        report.published_at = timezone.now()
+    for name in d.FREE_SECTIONS + ("kpi_notes",):
+        setattr(report, name, getattr(document, name))
+    report.import_notes = list(document.import_notes)
+    report.save()
+
+    _save_kpis(team, report, document.kpis)
+    _save_incidents(report, document.incidents)
+    _save_objectives(team, report, document)
+    _save_events(report, document.events)
+    return report
+
+
+def _clear_parts(report: WeeklyReport) -> None:
+    # Children before parents, so nested item updates go without cascading surprises.
+    mm.MigrationSnapshot.objects.filter(report=report).delete()
+    ItemUpdate.objects.filter(report=report, parent__isnull=False).delete()
+    ItemUpdate.objects.filter(report=report).delete()
+    ObjectiveEntry.objects.filter(report=report).delete()
+    StabilityEvent.objects.filter(report=report).delete()
+    mm.KpiValue.objects.filter(report=report).delete()
+    mm.IncidentSummary.objects.filter(report=report).delete()
+
+
+def _decimals(value: Decimal | None) -> int:
+    if value is None:
+        return 0
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _save_kpis(team: Team, report: WeeklyReport, kpis: list[d.Kpi]) -> None:
+    definitions = {k.name: k for k in mm.KpiDefinition.objects.filter(team=team)}
+    next_order = max((k.order for k in definitions.values()), default=0)
+    for position, kpi in enumerate(kpis):
+        definition = definitions.get(kpi.name)
+        if definition is None:
+            next_order += 1
+            definition = mm.KpiDefinition.objects.create(
+                team=team,
+                name=kpi.name,
+                kind=kpi.kind,
+                unit=kpi.unit,
+                order=next_order,
+                year_to_date="年度" in kpi.name or "YTD" in kpi.name.upper(),
+                higher_is_better=kpi.higher_is_better,
+                target=kpi.target,
+            )
+            definitions[kpi.name] = definition
+        elif (definition.kind, definition.unit) != (kpi.kind, kpi.unit):
+            definition.kind, definition.unit = kpi.kind, kpi.unit
+            definition.save(update_fields=["kind", "unit"])
+        mm.KpiValue.objects.create(
+            definition=definition,
+            report=report,
+            value=kpi.value,
+            decimals=_decimals(kpi.value),
+            note=kpi.note,
+            position=position,
+        )
+
+
+def _save_incidents(report: WeeklyReport, incidents: d.Incidents) -> None:
+    if not incidents.counts and not incidents.note:
+        return
+    summary = mm.IncidentSummary.objects.create(report=report, note=incidents.note)
+    bulk_create_with_history(
+        [
+            mm.IncidentCount(summary=summary, grade=grade, count=count)
+            for grade, count in incidents.counts.items()
+        ],
+        mm.IncidentCount,
+    )
+
+
+def _save_objectives(team: Team, report: WeeklyReport, document: d.ReportDocument) -> None:
+    objectives = {o.code: o for o in Objective.objects.filter(team=team)}
+    items = {
+        (i.objective_id, i.parent_id, i.title, i.ordinal): i
+        for i in ProjectItem.objects.filter(team=team)
+    }
+    position = 0
+    used: dict = {}  # how often a title was seen under one parent this week
+    for order, entry in enumerate(document.objectives):
+        objective = objectives.get(entry.code)
+        if objective is None:
+            objective = Objective.objects.create(
+                team=team, code=entry.code, title=entry.title, order=order
+            )
+            objectives[entry.code] = objective
+        elif objective.title != entry.title:
+            objective.title = entry.title
+            objective.save(update_fields=["title"])
+        ObjectiveEntry.objects.create(
+            report=report,
+            objective=objective,
+            position=order,
+            notes=entry.notes,
+            holds_events=entry.holds_events,
+        )
+        for item in entry.items:
+            position = _save_item(team, report, objective, item, None, None, items, position, used)
+
+
+def _save_item(
+    team: Team,
+    report: WeeklyReport,
+    objective: Objective,
+    item: d.Item,
+    parent_item: ProjectItem | None,
+    parent_update: ItemUpdate | None,
+    items: dict,
+    position: int,
+    used: dict,
+) -> int:
+    parent_key = (objective.pk, parent_item.pk if parent_item else None, item.title)
+    ordinal = used.get(parent_key, 0)
+    used[parent_key] = ordinal + 1
+    project_item = items.get((*parent_key, ordinal))
+    if project_item is None:
+        project_item = ProjectItem.objects.create(
+            team=team,
+            objective=objective,
+            parent=parent_item,
+            title=item.title,
+            label=item.label,
+            ordinal=ordinal,
+        )
+        items[(*parent_key, ordinal)] = project_item
+    update = ItemUpdate.objects.create(
+        report=report,
+        item=project_item,
+        parent=parent_update,
+        position=position,
+        marker=item.marker,
+        heading_level=item.heading_level,
+        sep=item.sep,
+        body=item.body,
+        detail=item.detail,
+        percent=item.percent,
+        status=item.status,
+        eta=item.eta,
+    )
+    position += 1
+    if item.migration is not None:
+        _save_migration(team, report, update, item.migration)
+    for child in item.children:
+        position = _save_item(
+            team, report, objective, child, project_item, update, items, position, used
+        )
+    return position
+
+
+def _save_migration(
+    team: Team, report: WeeklyReport, update: ItemUpdate, migration: d.Migration
+) -> None:
+    tracker, _ = mm.MigrationTracker.objects.get_or_create(team=team, name=migration.name)
+    categories = {c.name: c for c in tracker.categories.all()}
+    stated = migration.stated
+    snapshot = mm.MigrationSnapshot.objects.create(
+        tracker=tracker,
+        report=report,
+        item_update=update,
+        stated_overall_percent=stated.overall_percent,
+        stated_progress=stated.progress,
+        stated_total=stated.total,
+        stated_developed=stated.developed,
+        stated_not_started=stated.not_started,
+        stated_in_production=stated.in_production,
+        headline_text=migration.headline_text,
+        summary_text=migration.summary_text,
+    )
+    for position, cat in enumerate(migration.categories):
+        category = categories.get(cat.name)
+        if category is None:
+            category = mm.MigrationCategory.objects.create(
+                tracker=tracker, name=cat.name, order=len(categories)
+            )
+            categories[cat.name] = category
+        snap = mm.CategorySnapshot.objects.create(
+            snapshot=snapshot,
+            category=category,
+            position=position,
+            stage=cat.stage,
+            total=cat.total,
+            offline=cat.offline,
+            paused=cat.paused,
+            done=cat.done,
+            done_names=list(cat.done_names),
+            not_started=cat.not_started,
+            heading_text=cat.heading_text,
+            counts_text=cat.counts_text,
+        )
+        bulk_create_with_history(
+            [
+                mm.ProgressBucket(
+                    category=snap, position=i, label=b.label, percent=b.percent, count=b.count
+                )
+                for i, b in enumerate(cat.in_progress)
+            ],
+            mm.ProgressBucket,
+        )
+
+
+def _save_events(report: WeeklyReport, events: list[d.StabilityEvent]) -> None:
+    bulk_create_with_history(
+        [
+            StabilityEvent(
+                report=report,
+                position=position,
+                occurred_on=event.date,
+                detected_at=_aware(event.detected_at),
+                time_text=event.time_text,
+                detection=event.detection,
+                summary=event.summary,
+                cause=event.cause,
+                handling=event.handling,
+                recovered_at=_aware(event.recovered_at),
+                kind=event.kind,
+            )
+            for position, event in enumerate(events)
+        ],
+        StabilityEvent,
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))

@@ -1,0 +1,1 @@
+"""Fixtures shared by every test package; app-specific ones live next to their tests."""

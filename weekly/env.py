@@ -1,0 +1,84 @@
+"""Typed readers for configuration taken from environment variables.
+
+Each helper fails loudly with ImproperlyConfigured on a value it cannot parse:
+a typo in a deployment file should stop the process at start-up, not silently
+fall back to a default. An unset or empty variable means "use the default".
+"""
+
+import os
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    """Without a default the variable is required."""
+    value = _raw(name)
+    if value is not None:
+        return value
+    if default is None:
+        raise ImproperlyConfigured(f"Set the environment variable {name}.")
+    return default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use 1/0, true/false, yes/no.")
+
+
+def env_int(name: str, default: int) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; blank items are dropped."""
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class CelerySettings:
+    broker_url: str
+    result_backend: str | None
+    always_eager: bool
+
+
+def celery_settings(redis_url: str | None) -> CelerySettings:
+    """Without Redis, tasks run inline so a fresh machine needs no broker."""
+    if redis_url:
+        return CelerySettings(broker_url=redis_url, result_backend=redis_url, always_eager=False)
+    return CelerySettings(broker_url="memory://", result_backend=None, always_eager=True)
+
+
+def cache_settings(redis_url: str | None) -> dict[str, dict[str, object]]:
+    if redis_url:
+        backend = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "weekly",
+        }
+    else:
+        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    return {"default": backend}

@@ -257,7 +257,7 @@ class _Parser:
             bullet = BULLET_RE.match(line.text)
             content = bullet["content"] if bullet else line.text
             label = content.rstrip(":： ")
-            if not bullet and content != label and len(label) <= 12:
+            if not bullet and content != label and (label in group_labels or len(label) <= 12):
                 kind = group_labels.get(label, guess_kpi_kind(label))
                 continue
             if is_incident_line(content):

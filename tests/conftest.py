@@ -1,1 +1,87 @@
-"""Fixtures shared by every test package; app-specific ones live next to their tests."""
+"""Fixtures shared by every test package; app-specific ones live next to their tests.
+
+The standing users follow the house style: ``lead`` belongs to the sample team,
+``outsider`` to another team only, ``manager`` reads every team through the group.
+"""
+
+import pytest
+from django.test import Client
+
+from reports.models import Membership
+from tests.factories import MembershipFactory, TeamFactory, UserFactory, import_sample
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 costs half a second per user; tests log in with force_login anyway."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def sample_team(db):
+    """Team "payments" with the sample week (21, 2023-05-20) saved."""
+    team = TeamFactory(slug="payments", name="支付平台组")
+    import_sample(team)
+    return team
+
+
+@pytest.fixture
+def sample_report(sample_team):
+    return sample_team.reports.get()
+
+
+@pytest.fixture
+def lead(sample_team):
+    return MembershipFactory(
+        team=sample_team, user__username="lead", role=Membership.Role.LEAD
+    ).user
+
+
+@pytest.fixture
+def member(sample_team):
+    return MembershipFactory(
+        team=sample_team, user__username="member", role=Membership.Role.MEMBER
+    ).user
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(slug="lending", name="信贷组")
+
+
+@pytest.fixture
+def outsider(other_team):
+    return MembershipFactory(
+        team=other_team, user__username="outsider", role=Membership.Role.LEAD
+    ).user
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", managers=True)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def lead_client(lead):
+    return _client_for(lead)
+
+
+@pytest.fixture
+def member_client(member):
+    return _client_for(member)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return _client_for(manager)

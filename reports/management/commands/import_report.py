@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from reports.importer import ReportFormatError, parse
 from reports.services import report_save_document, team_get_or_create
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, files, team, team_name=None, publish=False, **options):
         team_obj, created = team_get_or_create(slug=team, name=team_name)
         if created:
-            self.stdout.write(f"Created team {team_obj.slug}")
+            self.stdout.write(_("Created team %(slug)s") % {"slug": team_obj.slug})
         failed = 0
         for path in files:
             try:
@@ -29,14 +30,19 @@ class Command(BaseCommand):
                 report = report_save_document(team=team_obj, document=doc)
             except ReportFormatError as exc:
                 failed += 1
-                self.stderr.write(f"{path}: {exc} (nothing of this file was saved)")
+                self.stderr.write(f"{path}: {exc} " + _("(nothing of this file was saved)"))
                 continue
             except OSError as exc:
                 failed += 1
                 self.stderr.write(f"{path}: {exc.strerror or exc}")
                 continue
             self.stdout.write(
-                f"{path}: week {report.week_number} ({report.report_date.isoformat()}) imported"
+                f"{path}: "
+                + _("week %(week)d (%(date)s) imported")
+                % {"week": report.week_number, "date": report.report_date.isoformat()}
             )
         if failed:
-            raise CommandError(f"{failed} of {len(files)} file(s) could not be imported")
+            raise CommandError(
+                _("%(failed)d of %(total)d file(s) could not be imported")
+                % {"failed": failed, "total": len(files)}
+            )

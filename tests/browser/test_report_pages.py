@@ -1,0 +1,76 @@
+"""A manager opens the demo data in Chromium: team list, history, the report, the download."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from reports.exports import export_text
+from reports.models import WeeklyReport
+from tests.browser.conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_manager_reads_the_sample_week(page, live_server, artifacts):
+    call_command("load_demo", stdout=StringIO())
+    login(page, live_server, "manager", "weekly-demo-2023")
+
+    # The browser asks for English; the interface stays Chinese until switched.
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.click("text=支付平台组")
+    page.wait_for_load_state()
+    assert "/teams/payments/" in page.url
+    row = page.locator("table.history tbody tr").first
+    assert "2023-05-20" in row.inner_text()
+    assert "99.98%" in row.inner_text()
+    page.screenshot(path=artifacts / "team-history.png", full_page=True)
+
+    row.locator("a").first.click()
+    page.wait_for_load_state()
+    article = page.locator("article.report")
+    text = article.inner_text()
+    for expected in [
+        "第21周 2023/05/20",
+        "【系统运行数据】",
+        "入金有效成功率：99.98%",
+        "事故数AB级0次，CD级1次，M6v专线故障记C级事故1次",
+        "【O1 服务业务】",
+        "A. 支付账户2.0升级",
+        "【TOB商户账单】【进度：测试验证投产中】，总计12个",
+        "5/15 7:38 监控发现AZ+TiDB链路的商户账单生成失败。",
+        "本周收获与反思",
+        "下周工作及目标",
+    ]:
+        assert expected in text, expected
+    warnings = page.locator("section.warnings").inner_text()
+    assert "156" in warnings and "155" in warnings
+    assert "8" in warnings and "9" in warnings
+    page.screenshot(path=artifacts / "report.png", full_page=True)
+
+    with page.expect_download() as download_info:
+        page.click("a[href$='2023-05-20.md']")
+    download = download_info.value
+    assert download.suggested_filename == "payments-2023-05-20.md"
+    report = WeeklyReport.objects.select_related("team").get(team__slug="payments")
+    assert Path(download.path()).read_text(encoding="utf-8") == export_text(report)
+
+    # Bootstrap and the project's CSS come from this server: nothing from a CDN.
+    assert page.foreign_requests == []
+
+
+def test_member_of_another_team_gets_not_found(page, live_server):
+    call_command("load_demo", stdout=StringIO())
+    from django.contrib.auth import get_user_model
+
+    from reports.models import Membership
+    from reports.services import team_get_or_create
+
+    other, _ = team_get_or_create(slug="lending", name="信贷组")
+    user = get_user_model().objects.create_user("outsider", password="outsider-pass-123")
+    Membership.objects.create(team=other, user=user)
+    login(page, live_server, "outsider", "outsider-pass-123")
+    response = page.goto(f"{live_server.url}/teams/payments/2023-05-20/")
+    assert response.status == 404
+    assert "支付平台组" not in page.content()

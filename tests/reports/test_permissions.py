@@ -1,0 +1,74 @@
+"""Who may read which team: members their own teams, managers all, others get a 404.
+
+Every URL in ``reports/urls.py`` that names a team or a report is listed here, so a new
+view without the permission helper shows up as a failing ownership test.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+TEAM_VIEWS = ["reports:team_detail", "reports:team_export_zip"]
+REPORT_VIEWS = ["reports:report_detail", "reports:report_markdown", "reports:report_json"]
+SAMPLE_DATE = "2023-05-20"
+
+
+def _url(name: str) -> str:
+    args = ["payments"] if name in TEAM_VIEWS else ["payments", SAMPLE_DATE]
+    return reverse(name, args=args)
+
+
+OWNED_URLS = pytest.mark.parametrize("name", TEAM_VIEWS + REPORT_VIEWS)
+
+
+def test_every_team_url_is_covered():
+    from reports.urls import urlpatterns
+
+    names = {f"reports:{p.name}" for p in urlpatterns if p.pattern.converters}
+    assert names == set(TEAM_VIEWS + REPORT_VIEWS)
+
+
+@OWNED_URLS
+def test_outsider_gets_404(outsider_client, sample_team, name):
+    assert outsider_client.get(_url(name)).status_code == 404
+
+
+@OWNED_URLS
+def test_manager_gets_200(manager_client, sample_team, name):
+    assert manager_client.get(_url(name)).status_code == 200
+
+
+@OWNED_URLS
+def test_lead_gets_200(lead_client, name):
+    assert lead_client.get(_url(name)).status_code == 200
+
+
+@OWNED_URLS
+def test_member_gets_200(member_client, name):
+    assert member_client.get(_url(name)).status_code == 200
+
+
+@OWNED_URLS
+def test_anonymous_is_redirected_to_login(sample_team, name):
+    url = _url(name)
+
+    response = Client().get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_outsider_does_not_see_team_in_list(outsider_client, sample_team):
+    html = outsider_client.get(reverse("reports:team_list")).content.decode()
+
+    assert "信贷组" in html
+    assert "支付平台组" not in html
+
+
+def test_manager_sees_every_team_in_list(manager_client, sample_team, other_team):
+    html = manager_client.get(reverse("reports:team_list")).content.decode()
+
+    assert "信贷组" in html
+    assert "支付平台组" in html

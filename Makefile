@@ -19,19 +19,20 @@ $(BIN)/python:
 # XStatic-Bootstrap is an sdist whose setup.py imports pkg_resources: it only
 # builds without build isolation, against setuptools<81.
 $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/pip install "setuptools<81" wheel
-	$(BIN)/pip install --no-build-isolation "$(XSTATIC_BOOTSTRAP)"
-	$(BIN)/pip install -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/pip install -q "setuptools<81" wheel
+	$(BIN)/pip install -q --no-build-isolation "$(XSTATIC_BOOTSTRAP)"
+	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-# compilemessages needs GNU gettext (msgfmt). Without it the interface falls
-# back to the English msgids instead of failing the whole target.
+# compilemessages needs GNU gettext (msgfmt); where it is missing, Babel (a Python
+# package from requirements-dev.txt) writes the same .mo files, so the interface is
+# Chinese on every machine.
 messages: venv
 	@if command -v msgfmt >/dev/null 2>&1; then \
-		$(MANAGE) compilemessages --ignore=$(VENV); \
+		$(MANAGE) compilemessages --ignore=$(VENV) -v0; \
 	else \
-		echo "warning: msgfmt (GNU gettext) not found; skipping translations" >&2; \
+		$(BIN)/pybabel compile -q -d locale -D django; \
 	fi
 
 migrate: venv

@@ -215,13 +215,14 @@ class HistoryRow:
     kpis: list[KpiCell]
 
 
-def team_kpi_names(team: Team) -> list[str]:
-    return list(mm.KpiDefinition.objects.filter(team=team).values_list("name", flat=True))
+def team_kpi_definitions(team: Team) -> list[mm.KpiDefinition]:
+    return list(mm.KpiDefinition.objects.filter(team=team))
 
 
-def history_rows(team: Team, reports: list[WeeklyReport]) -> list[HistoryRow]:
+def history_rows(
+    definitions: list[mm.KpiDefinition], reports: list[WeeklyReport]
+) -> list[HistoryRow]:
     """One row per report of a page of history, each with its KPI values (one query)."""
-    definitions = list(mm.KpiDefinition.objects.filter(team=team))
     values = mm.KpiValue.objects.filter(report__in=[r.pk for r in reports])
     by_report: dict[int, dict[int, mm.KpiValue]] = defaultdict(dict)
     for value in values:

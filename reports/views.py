@@ -29,11 +29,12 @@ def team_detail(request, slug: str):
     page = Paginator(selectors.team_reports(team), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    definitions = selectors.team_kpi_definitions(team)
     ctx = {
         "team": team,
         "page": page,
-        "kpi_names": selectors.team_kpi_names(team),
-        "rows": selectors.history_rows(team, list(page.object_list)),
+        "kpi_names": [d.name for d in definitions],
+        "rows": selectors.history_rows(definitions, list(page.object_list)),
     }
     return render(request, "reports/team_detail.html", ctx)
 

@@ -27,7 +27,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TEAM_LIST_QUERIES = 4
-TEAM_HISTORY_QUERIES = 9
+TEAM_HISTORY_QUERIES = 8
 REPORT_DETAIL_QUERIES = 14
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from metrics import models as mm
 from reports import document as d
@@ -255,3 +256,12 @@ def report_for_team(team: Team, report_date: date) -> WeeklyReport | None:
         .filter(team=team, report_date=report_date)
         .first()
     )
+
+
+def next_week(team: Team) -> tuple[date, int]:
+    """The date and number of the team's next report: a week after its latest one,
+    numbered by the team's scheme (the sample's 第21周 2023-05-20 is followed by
+    第22周 2023-05-27, although ISO calls that week 21)."""
+    latest = WeeklyReport.objects.filter(team=team).order_by("-report_date").first()
+    day = latest.report_date + timedelta(days=7) if latest else timezone.localdate()
+    return day, team.week_number_for(day, latest)

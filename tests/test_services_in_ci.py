@@ -22,7 +22,7 @@ def test_ci_runs_on_postgresql():
 
 def test_ci_has_redis():
     if not in_ci:
-        assert settings.CELERY_TASK_ALWAYS_EAGER == (not os.environ.get("REDIS_URL"))
+        assert (not os.environ.get("REDIS_URL")) == settings.CELERY_TASK_ALWAYS_EAGER
         return
     import redis
 

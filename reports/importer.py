@@ -257,8 +257,8 @@ class _Parser:
             bullet = BULLET_RE.match(line.text)
             content = bullet["content"] if bullet else line.text
             label = content.rstrip(":： ")
-            if not bullet and content != label and (label in group_labels or len(label) <= 12):
-                kind = group_labels.get(label, guess_kpi_kind(label))
+            if not bullet and content != label and label in group_labels:
+                kind = group_labels[label]
                 continue
             if is_incident_line(content):
                 self._incidents(line, content, doc)
@@ -488,6 +488,8 @@ class _Parser:
     def _event(self, node: Node) -> StabilityEvent:
         head = node.lines[0]
         text = " ".join(ln.text for ln in node.lines)
+        for child in node.children:  # "原因：…" written as a sub-bullet, for instance
+            text += " " + " ".join(ln.text for n in walk(child) for ln in n.lines)
         extra = paragraphs_text(node.paragraphs)
         if extra:
             text = f"{text} {extra}"
@@ -572,6 +574,12 @@ class Node:
     @property
     def paragraph_lines(self) -> list[Line]:
         return [ln for para in self.paragraphs for ln in para]
+
+
+def walk(node: Node):
+    yield node
+    for child in node.children:
+        yield from walk(child)
 
 
 def list_marker(line: Line) -> tuple[str, str] | None:

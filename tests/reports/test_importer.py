@@ -148,6 +148,20 @@ def test_unplaced_text_is_kept_in_the_nearest_section():
     assert "数据来自监控大盘" in doc.kpi_notes
 
 
+def test_unknown_label_in_operations_section_is_kept():
+    doc = parse(SAMPLE.replace("可用性：\n", "可用性：\n\n数据口径：\n", 1))
+    assert "数据口径：" in doc.kpi_notes
+    assert [k.kind for k in doc.kpis] == ["success_rate", "success_rate", "availability"]
+
+
+def test_event_details_written_as_sub_bullets_are_kept():
+    text = SAMPLE.replace(
+        "- 5/18 凌晨 外采风控系统Aerospike集群扩容，增加2个节点。",
+        "- 5/18 凌晨 外采风控系统Aerospike集群扩容，增加2个节点。\n    - 处置：扩容后观察无异常",
+    )
+    assert parse(text).events[2].handling == "扩容后观察无异常"
+
+
 def _error(text: str) -> ReportFormatError:
     with pytest.raises(ReportFormatError) as info:
         parse(text)

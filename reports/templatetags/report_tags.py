@@ -18,69 +18,24 @@ def words(language: str):
     return wording(language)
 
 
-@register.simple_tag
-def title_line(doc):
-    return renderer.content_title_line(doc)
+# The renderer's line functions, each available as a tag of the same name.
+for _name in (
+    "kpi_line",
+    "incident_line",
+    "objective_heading",
+    "headline_line",
+    "summary_line",
+    "category_heading",
+    "category_counts",
+    "event_line",
+    "event_detail_line",
+    "events_holder",
+    "operation_groups",
+    "objective_blocks",
+):
+    register.simple_tag(getattr(renderer, _name), name=_name)
 
-
-@register.simple_tag
-def kpi_line(kpi, language):
-    return renderer.kpi_line(kpi, language)
-
-
-@register.simple_tag
-def incident_line(incidents, language):
-    return renderer.incident_line(incidents, language)
-
-
-@register.simple_tag
-def objective_heading(objective, language):
-    return renderer.objective_heading(objective, language)
-
-
-@register.simple_tag
-def headline_line(migration, language):
-    return renderer.headline_line(migration, language)
-
-
-@register.simple_tag
-def summary_line(migration, language):
-    return renderer.summary_line(migration, language)
-
-
-@register.simple_tag
-def category_heading(category, language):
-    return renderer.category_heading(category, language)
-
-
-@register.simple_tag
-def category_counts(category, language):
-    return renderer.category_counts(category, language)
-
-
-@register.simple_tag
-def event_line(event):
-    return renderer.event_line(event)
-
-
-@register.simple_tag
-def event_detail_line(event, language):
-    return renderer.event_detail_line(event, language)
-
-
-@register.simple_tag
-def events_holder(doc):
-    return renderer.events_holder(doc)
-
-
-@register.simple_tag
-def operation_groups(doc):
-    return renderer.operation_groups(doc)
-
-
-@register.simple_tag
-def objective_blocks(objective):
-    return renderer.objective_blocks(objective)
+register.simple_tag(renderer.content_title_line, name="title_line")
 
 
 @register.simple_tag

@@ -150,7 +150,7 @@ class _Parser:
     # -- top level ---------------------------------------------------------------------
 
     def run(self) -> ReportDocument:
-        body = [ln for ln in self.lines]
+        body = self.lines
         first = next((ln for ln in body if not ln.blank), None)
         if first is None:
             raise ReportFormatError(1, _("the file is empty"))
@@ -424,14 +424,11 @@ class _Parser:
 
     def _migration(self, node: Node) -> Migration:
         line = node.lines[0]
-        m = w.HEADLINE_RE.match(line.text) or w.HEADLINE_EN_RE.match(line.text)
-        assert m is not None
-        stated = StatedMigration(
-            overall_percent=Decimal(m["overall"]) if m["overall"] else None,
-            progress=Decimal(m["progress"]),
-            total=int(m["total"]) if m["total"] else None,
-        )
-        migration = Migration(name=m["name"].strip(), stated=stated, headline_text=line.text)
+        headline = parse_headline(line.text)
+        assert headline is not None
+        name, overall, total, progress = headline
+        stated = StatedMigration(overall_percent=overall, progress=progress, total=total)
+        migration = Migration(name=name, stated=stated, headline_text=line.text)
         summary = strip_bold(paragraphs_text(node.paragraphs))
         if summary:
             figures = parse_summary(summary)
@@ -458,20 +455,16 @@ class _Parser:
 
     def _category(self, node: Node) -> MigrationCategory:
         head = node.lines[0]
-        m = w.CATEGORY_HEADING_RE.match(head.text)
-        if not m:
+        heading = parse_category_heading(head.text)
+        if heading is None:
             raise ReportFormatError(
                 head.number,
                 _(
                     "expected a migration category such as “【风控报表】【进度：业务验收投产中】，总计36个”"
                 ),
             )
-        category = MigrationCategory(
-            name=m["name"].strip(),
-            stage=m["stage"].strip(),
-            total=int(m["total"] or m["total_en"]),
-            heading_text=head.text,
-        )
+        name, stage, total = heading
+        category = MigrationCategory(name=name, stage=stage, total=total, heading_text=head.text)
         texts = [ln.text for ln in node.lines[1:]] + [
             ln.text for para in node.paragraphs for ln in para
         ]
@@ -540,8 +533,8 @@ class _Parser:
                     _("Line %(line)d: recovery time %(time)s read as %(pm)s (after detection).")
                     % {"line": head.number, **afternoon}
                 )
-        if not detection and not cause and CHANGE_OR_INCIDENT(summary) == EventKind.CHANGE:
-            event.kind = EventKind.CHANGE
+        if not detection and not cause:
+            event.kind = event_kind(summary)
         return event
 
     def _month_day(self, month: int, day: int, *, future: bool) -> date:
@@ -679,8 +672,29 @@ def is_events_item(text: str) -> bool:
     return squashed in ("生产稳定性事件", "Production stability events")
 
 
+def parse_headline(text: str) -> tuple[str, Decimal | None, int | None, Decimal] | None:
+    """A tracker's headline: name, overall %, stated total and migration progress %."""
+    m = w.HEADLINE_RE.match(text) or w.HEADLINE_EN_RE.match(text)
+    if not m:
+        return None
+    return (
+        m["name"].strip(),
+        Decimal(m["overall"]) if m["overall"] else None,
+        int(m["total"]) if m["total"] else None,
+        Decimal(m["progress"]),
+    )
+
+
+def parse_category_heading(text: str) -> tuple[str, str, int] | None:
+    """A migration category's heading: name, stage and total."""
+    m = w.CATEGORY_HEADING_RE.match(text)
+    if not m:
+        return None
+    return m["name"].strip(), m["stage"].strip(), int(m["total"] or m["total_en"])
+
+
 def is_headline(text: str) -> bool:
-    return bool(w.HEADLINE_RE.match(text) or w.HEADLINE_EN_RE.match(text))
+    return parse_headline(text) is not None
 
 
 def guess_kpi_kind(name: str) -> str:
@@ -702,7 +716,8 @@ def guess_status(body: str) -> str:
     return ItemStatus.NONE
 
 
-def CHANGE_OR_INCIDENT(summary: str) -> str:  # noqa: N802 - reads as a classifier
+def event_kind(summary: str) -> str:
+    """A planned change names what was changed ("集群扩容"); anything else is an incident."""
     return EventKind.CHANGE if w.CHANGE_WORDS_RE.search(summary) else EventKind.INCIDENT
 
 

@@ -23,7 +23,13 @@ from reports.document import (
     ReportDocument,
     StabilityEvent,
 )
-from reports.importer import parse_counts_line, parse_summary, recovery_time
+from reports.importer import (
+    parse_category_heading,
+    parse_counts_line,
+    parse_headline,
+    parse_summary,
+    recovery_time,
+)
 
 INDENT = 4
 
@@ -93,15 +99,8 @@ def _mentions_percent(item: Item) -> bool:
 def headline_line(migration: Migration, language: str) -> str:
     stated = migration.stated
     if migration.headline_text:
-        m = w.HEADLINE_RE.match(migration.headline_text) or w.HEADLINE_EN_RE.match(
-            migration.headline_text
-        )
-        if m and (
-            m["name"].strip(),
-            _dec(m["overall"]),
-            _int(m["total"]),
-            _dec(m["progress"]),
-        ) == (migration.name, stated.overall_percent, stated.total, stated.progress):
+        stated_facts = (migration.name, stated.overall_percent, stated.total, stated.progress)
+        if parse_headline(migration.headline_text) == stated_facts:
             return migration.headline_text
     figures = migration.figures()
     words = w.wording(language)
@@ -160,12 +159,8 @@ def shown_summary(migration: Migration) -> dict[str, int]:
 
 def category_heading(category: MigrationCategory, language: str) -> str:
     if category.heading_text:
-        m = w.CATEGORY_HEADING_RE.match(category.heading_text)
-        if m and (m["name"].strip(), m["stage"].strip(), int(m["total"] or m["total_en"])) == (
-            category.name,
-            category.stage,
-            category.total,
-        ):
+        facts = (category.name, category.stage, category.total)
+        if parse_category_heading(category.heading_text) == facts:
             return category.heading_text
     return w.wording(language).category_heading.format(
         name=category.name, stage=category.stage, total=category.total
@@ -417,30 +412,6 @@ def _event_lines(doc: ReportDocument, indent: int) -> list[str]:
 def _paragraph_lines(text: str, indent: int) -> list[str]:
     pad = " " * indent
     return [pad + ln if ln.strip() else "" for ln in text.split("\n")] if text else []
-
-
-def _dec(value: str | None) -> Decimal | None:
-    return Decimal(value) if value else None
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value else None
-
-
-__all__ = [
-    "render_markdown",
-    "kpi_line",
-    "incident_line",
-    "objective_heading",
-    "item_line",
-    "item_heading",
-    "headline_line",
-    "summary_line",
-    "category_heading",
-    "category_counts",
-    "event_line",
-    "event_detail_line",
-]
 
 
 # ---------------------------------------------------------------------------------------

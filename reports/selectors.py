@@ -42,6 +42,19 @@ def _trimmed(value: Decimal | None) -> Decimal | None:
     return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
 
 
+def _kpi(definition: mm.KpiDefinition, value: mm.KpiValue | None) -> d.Kpi:
+    """A KPI as a week states it; ``value`` is None for a week that did not report it."""
+    return d.Kpi(
+        name=definition.name,
+        value=_stated_decimal(value.value, value.decimals) if value else None,
+        unit=definition.unit,
+        kind=definition.kind,
+        note=value.note if value else "",
+        target=_trimmed(definition.target),
+        higher_is_better=definition.higher_is_better,
+    )
+
+
 def report_document(report: WeeklyReport) -> d.ReportDocument:
     """Load a report and all its parts into a document, in a fixed number of queries."""
     team = report.team
@@ -59,19 +72,10 @@ def report_document(report: WeeklyReport) -> d.ReportDocument:
         import_notes=list(report.import_notes or []),
         html={name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)},
     )
-    for value in mm.KpiValue.objects.filter(report=report).select_related("definition"):
-        definition = value.definition
-        doc.kpis.append(
-            d.Kpi(
-                name=definition.name,
-                value=_stated_decimal(value.value, value.decimals),
-                unit=definition.unit,
-                kind=definition.kind,
-                note=value.note,
-                target=_trimmed(definition.target),
-                higher_is_better=definition.higher_is_better,
-            )
-        )
+    doc.kpis = [
+        _kpi(value.definition, value)
+        for value in mm.KpiValue.objects.filter(report=report).select_related("definition")
+    ]
     doc.incidents = d.Incidents(grades=team.grades, groups=team.groups)
     summary = mm.IncidentSummary.objects.filter(report=report).first()
     if summary is not None:
@@ -202,18 +206,9 @@ def teams_with_latest_report() -> QuerySet[Team]:
 
 
 @dataclass
-class KpiCell:
-    name: str
-    value: Decimal | None
-    unit: str
-    target: Decimal | None
-    misses_target: bool
-
-
-@dataclass
 class HistoryRow:
     report: WeeklyReport
-    kpis: list[KpiCell]
+    kpis: list[d.Kpi]
 
 
 def team_kpi_definitions(team: Team) -> list[mm.KpiDefinition]:
@@ -230,18 +225,9 @@ def history_rows(
         by_report[value.report_id][value.definition_id] = value
     rows = []
     for report in reports:
-        cells = []
-        for definition in definitions:
-            value = by_report[report.pk].get(definition.pk)
-            number = _stated_decimal(value.value, value.decimals) if value else None
-            kpi = d.Kpi(
-                name=definition.name,
-                value=number,
-                unit=definition.unit,
-                target=_trimmed(definition.target),
-                higher_is_better=definition.higher_is_better,
-            )
-            cells.append(KpiCell(kpi.name, kpi.value, kpi.unit, kpi.target, kpi.misses_target))
+        cells = [
+            _kpi(definition, by_report[report.pk].get(definition.pk)) for definition in definitions
+        ]
         rows.append(HistoryRow(report=report, kpis=cells))
     return rows
 

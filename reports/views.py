@@ -4,13 +4,12 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from reports import exports, selectors
 from reports.consistency import report_warnings
 from reports.permissions import get_report_for_user, get_team_for_user, teams_for_user
-from reports.renderer import render_json
 
 HISTORY_PAGE_SIZE = 20
 
@@ -60,8 +59,7 @@ def report_markdown(request, slug: str, report_date: date):
 @login_required
 def report_json(request, slug: str, report_date: date):
     report = get_report_for_user(request.user, slug, report_date)
-    data = render_json(selectors.report_document(report))
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    return HttpResponse(exports.export_text(report, "json"), content_type="application/json")
 
 
 @login_required

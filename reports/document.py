@@ -226,6 +226,22 @@ class StabilityEvent:
 FREE_SECTIONS = ("other", "reflections", "next_week", "daily")
 
 
+class PlanOutcome:
+    """What became of a line of last week's plan ("下周工作及目标")."""
+
+    UNMARKED = ""
+    DONE = "done"
+    CARRIED = "carried"  # still to do: it moves into this week's plan
+    DROPPED = "dropped"
+    ALL = (UNMARKED, DONE, CARRIED, DROPPED)
+
+
+@dataclass
+class PlanLine:
+    text: str
+    outcome: str = PlanOutcome.UNMARKED
+
+
 @dataclass
 class ReportDocument:
     team: str
@@ -242,6 +258,9 @@ class ReportDocument:
     reflections: str = ""
     next_week: str = ""
     daily: str = ""
+    # Last week's plan, line by line, with what became of each. Kept with the report and in
+    # the JSON export; the Markdown layout of the sample has no place for it.
+    plan_review: list[PlanLine] = field(default_factory=list)
     # Notes the importer made while interpreting the text (e.g. a time read as afternoon).
     import_notes: list[str] = field(default_factory=list)
     # Stored HTML of the Markdown fields, filled by the selector for pages.

@@ -208,6 +208,8 @@ class WeeklyReport(MarkdownFieldsMixin):
     daily = models.TextField(_("daily reports"), blank=True)
     daily_html = models.TextField(blank=True, editable=False)
     import_notes = models.JSONField(_("import notes"), default=list, blank=True)
+    # Last week's plan with what became of each line: [{"text": ..., "outcome": ...}].
+    plan_review = models.JSONField(_("last week's plan, reviewed"), default=list, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,17 +1,19 @@
 """One permission helper per object type: other teams' objects are a 404, not a 403.
 
 Managers (members of the "managers" group) and superusers read every team; everyone else
-reads the teams they belong to.
+reads the teams they belong to. Writing a team's reports is for its leads (and superusers):
+a reader who may see the team but not write gets a 403.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from reports.models import Team, WeeklyReport
+from reports.models import Membership, Team, WeeklyReport
 
 MANAGERS_GROUP = "managers"
 
@@ -45,4 +47,24 @@ def get_report_for_user(user, slug: str, report_date: date) -> WeeklyReport:
     )
     if report is None:
         raise Http404("No such report")
+    return report
+
+
+def is_lead(user, team: Team) -> bool:
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(team=team, user=user, role=Membership.Role.LEAD).exists()
+
+
+def get_team_for_lead(user, slug: str) -> Team:
+    team = get_team_for_user(user, slug)
+    if not is_lead(user, team):
+        raise PermissionDenied("Only the team's leads write its reports")
+    return team
+
+
+def get_report_for_lead(user, slug: str, report_date: date) -> WeeklyReport:
+    report = get_report_for_user(user, slug, report_date)
+    if not is_lead(user, report.team):
+        raise PermissionDenied("Only the team's leads write its reports")
     return report

@@ -482,6 +482,7 @@ def render_json(doc: ReportDocument) -> dict:
         "reflections": doc.reflections,
         "next_week": doc.next_week,
         "daily": doc.daily,
+        "plan_review": [{"text": p.text, "outcome": p.outcome} for p in doc.plan_review],
         "warnings": [{"code": x.code, "message": x.message} for x in report_warnings(doc)],
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from metrics import models as mm
+from metrics.figures import delta
 from reports import document as d
 from reports.models import (
     ItemUpdate,
@@ -70,6 +71,10 @@ def report_document(report: WeeklyReport) -> d.ReportDocument:
         next_week=report.next_week,
         daily=report.daily,
         import_notes=list(report.import_notes or []),
+        plan_review=[
+            d.PlanLine(text=line.get("text", ""), outcome=line.get("outcome", ""))
+            for line in report.plan_review or []
+        ],
         html={name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)},
     )
     doc.kpis = [
@@ -251,3 +256,74 @@ def next_week(team: Team) -> tuple[date, int]:
     latest = WeeklyReport.objects.filter(team=team).order_by("-report_date").first()
     day = latest.report_date + timedelta(days=7) if latest else timezone.localdate()
     return day, team.week_number_for(day, latest)
+
+
+def previous_report(team: Team, before: date) -> WeeklyReport | None:
+    return (
+        WeeklyReport.objects.select_related("team")
+        .filter(team=team, report_date__lt=before)
+        .order_by("-report_date")
+        .first()
+    )
+
+
+def previous_document(team: Team, before: date) -> d.ReportDocument | None:
+    """The document of the team's last report before ``before``, if there is one."""
+    report = previous_report(team, before)
+    return report_document(report) if report else None
+
+
+def team_template_document(team: Team) -> d.ReportDocument:
+    """What a team's first week starts from: its KPIs and objectives, nothing reported yet.
+
+    The stability events go under the last objective, as in the sample (O3 安全稳定).
+    """
+    objectives = [
+        d.Objective(code=o.code, title=o.title) for o in team.objectives.order_by("order", "code")
+    ]
+    if objectives:
+        objectives[-1].holds_events = True
+    return d.ReportDocument(
+        team=team.slug,
+        week_number=1,
+        report_date=timezone.localdate(),
+        language=team.heading_language,
+        kpis=[_kpi(definition, None) for definition in team_kpi_definitions(team)],
+        incidents=d.Incidents(grades=team.grades, groups=team.groups),
+        objectives=objectives,
+    )
+
+
+@dataclass
+class KpiChange:
+    kpi: d.Kpi
+    previous: Decimal | None
+    change: Decimal | None
+
+
+def kpi_changes(doc: d.ReportDocument, previous: d.ReportDocument | None) -> list[KpiChange]:
+    """Each KPI of ``doc`` beside last week's value of the same KPI and the change."""
+    before = {k.name: k.value for k in previous.kpis} if previous else {}
+    return [
+        KpiChange(kpi=k, previous=before.get(k.name), change=delta(k.value, before.get(k.name)))
+        for k in doc.kpis
+    ]
+
+
+@dataclass
+class StatusChange:
+    status: str
+    at: datetime
+    user: object | None
+
+
+def status_changes(report: WeeklyReport) -> list[StatusChange]:
+    """When the report was published and reopened, and by whom, from its history."""
+    records = report.history.select_related("history_user").order_by("history_date")
+    changes: list[StatusChange] = []
+    last = None
+    for record in records:
+        if record.status != last and (last is not None or record.status == "published"):
+            changes.append(StatusChange(record.status, record.history_date, record.history_user))
+        last = record.status
+    return changes

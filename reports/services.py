@@ -18,10 +18,19 @@ from reports.models import (
     Objective,
     ObjectiveEntry,
     ProjectItem,
+    ReportStatus,
     StabilityEvent,
     Team,
     WeeklyReport,
 )
+
+
+class ReportLocked(Exception):
+    """A published report is not edited; it has to be reopened first."""
+
+
+class WeekTaken(Exception):
+    """Someone else started this week's report in the meantime."""
 
 
 def team_get_or_create(*, slug: str, name: str | None = None) -> tuple[Team, bool]:
@@ -53,12 +62,55 @@ def report_save_document(*, team: Team, document: d.ReportDocument, author=None)
     for name in d.FREE_SECTIONS + ("kpi_notes",):
         setattr(report, name, getattr(document, name))
     report.import_notes = list(document.import_notes)
+    report.plan_review = [{"text": p.text, "outcome": p.outcome} for p in document.plan_review]
     report.save()
 
     _save_kpis(team, report, document.kpis)
     _save_incidents(report, document.incidents)
     _save_objectives(team, report, document)
     _save_events(report, document.events)
+    return report
+
+
+@transaction.atomic
+def report_create(*, team: Team, document: d.ReportDocument, author) -> WeeklyReport:
+    """A new draft for a week that has no report yet."""
+    if WeeklyReport.objects.filter(team=team, report_date=document.report_date).exists():
+        raise WeekTaken(document.report_date)
+    document.status = ReportStatus.DRAFT
+    return report_save_document(team=team, document=document, author=author)
+
+
+@transaction.atomic
+def report_update(*, report: WeeklyReport, document: d.ReportDocument, author) -> WeeklyReport:
+    """Save the edit page's document over a draft."""
+    locked = WeeklyReport.objects.select_for_update().get(pk=report.pk)
+    if locked.is_published:
+        raise ReportLocked(report.pk)
+    document.status = ReportStatus.DRAFT
+    return report_save_document(team=report.team, document=document, author=author)
+
+
+@transaction.atomic
+def report_publish(*, report: WeeklyReport) -> WeeklyReport:
+    return _set_status(report, ReportStatus.PUBLISHED, reason="published")
+
+
+@transaction.atomic
+def report_reopen(*, report: WeeklyReport) -> WeeklyReport:
+    """Unlock a published report for edits; the history keeps who reopened it, and when."""
+    return _set_status(report, ReportStatus.DRAFT, reason="reopened")
+
+
+def _set_status(report: WeeklyReport, status: str, *, reason: str) -> WeeklyReport:
+    report = WeeklyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status == status:
+        return report
+    report.status = status
+    if status == ReportStatus.PUBLISHED:
+        report.published_at = timezone.now()
+    report._change_reason = reason  # read by simple-history
+    report.save(update_fields=["status", "published_at", "updated_at"])
     return report
 
 

@@ -23,9 +23,31 @@ register_converter(IsoDateConverter, "isodate")
 app_name = "reports"
 urlpatterns = [
     path("", views.team_list, name="team_list"),
+    path("preview/markdown/", views.markdown_preview, name="markdown_preview"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
+    path("teams/<slug:slug>/new/", views.report_new, name="report_new"),
     path("teams/<slug:slug>/export.zip", views.team_export_zip, name="team_export_zip"),
     path("teams/<slug:slug>/<isodate:report_date>/", views.report_detail, name="report_detail"),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/edit/",
+        views.report_edit,
+        name="report_edit",
+    ),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/preview/",
+        views.report_preview,
+        name="report_preview",
+    ),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/publish/",
+        views.report_publish,
+        name="report_publish",
+    ),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/reopen/",
+        views.report_reopen,
+        name="report_reopen",
+    ),
     path(
         "teams/<slug:slug>/<isodate:report_date>.md",
         views.report_markdown,

@@ -2,14 +2,28 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from reports import exports, selectors
+from reports import exports, selectors, services
+from reports.carryover import next_document
 from reports.consistency import report_warnings
-from reports.permissions import get_report_for_user, get_team_for_user, teams_for_user
+from reports.forms import ReportEditor
+from reports.markup import markdown_to_html
+from reports.permissions import (
+    get_report_for_lead,
+    get_report_for_user,
+    get_team_for_lead,
+    get_team_for_user,
+    is_lead,
+    teams_for_user,
+)
+from reports.renderer import render_markdown
 
 HISTORY_PAGE_SIZE = 20
 
@@ -31,6 +45,7 @@ def team_detail(request, slug: str):
     definitions = selectors.team_kpi_definitions(team)
     ctx = {
         "team": team,
+        "can_write": is_lead(request.user, team),
         "page": page,
         "kpi_names": [d.name for d in definitions],
         "rows": selectors.history_rows(definitions, list(page.object_list)),
@@ -42,7 +57,13 @@ def team_detail(request, slug: str):
 def report_detail(request, slug: str, report_date: date):
     report = get_report_for_user(request.user, slug, report_date)
     doc = selectors.report_document(report)
-    ctx = {"report": report, "team": report.team, "doc": doc, "warnings": report_warnings(doc)}
+    ctx = {
+        "report": report,
+        "team": report.team,
+        "doc": doc,
+        "warnings": report_warnings(doc),
+        "can_write": is_lead(request.user, report.team),
+    }
     return render(request, "reports/report_detail.html", ctx)
 
 
@@ -68,3 +89,106 @@ def team_export_zip(request, slug: str):
     response = HttpResponse(exports.team_export_zip(team), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{team.slug}-reports.zip"'
     return response
+
+
+# ---------------------------------------------------------------------------------------
+# Writing the week (team leads)
+# ---------------------------------------------------------------------------------------
+
+
+@login_required
+def report_new(request, slug: str):
+    team = get_team_for_lead(request.user, slug)
+    report_date, number = selectors.next_week(team)
+    previous = selectors.previous_document(team, report_date)
+    start = next_document(
+        previous or selectors.team_template_document(team),
+        report_date=report_date,
+        week_number=number,
+    )
+    editor = ReportEditor(start, grades=team.grades, previous=previous, data=request.POST or None)
+    if request.method == "POST" and editor.is_valid():
+        try:
+            report = services.report_create(
+                team=team, document=editor.document(), author=request.user
+            )
+        except services.WeekTaken:
+            editor.report.add_error(None, editor.week_taken_message())
+        else:
+            messages.success(request, _("Draft saved."))
+            return _after_save(request, report)
+    ctx = {"team": team, "editor": editor, "doc": start, "is_new": True}
+    return render(request, "reports/report_edit.html", ctx)
+
+
+@login_required
+def report_edit(request, slug: str, report_date: date):
+    report = get_report_for_lead(request.user, slug, report_date)
+    if report.is_published:
+        messages.info(request, _("This report is published. Reopen it to edit."))
+        return redirect(report)
+    doc = selectors.report_document(report)
+    previous = selectors.previous_document(report.team, report.report_date)
+    editor = ReportEditor(
+        doc, grades=report.team.grades, previous=previous, data=request.POST or None
+    )
+    if request.method == "POST" and editor.is_valid():
+        report = services.report_update(
+            report=report, document=editor.document(), author=request.user
+        )
+        messages.success(request, _("Draft saved."))
+        return _after_save(request, report)
+    ctx = {"team": report.team, "report": report, "editor": editor, "doc": doc}
+    return render(request, "reports/report_edit.html", ctx)
+
+
+def _after_save(request, report):
+    view = "reports:report_preview" if "preview" in request.POST else "reports:report_edit"
+    return redirect(view, report.team.slug, report.report_date)
+
+
+@login_required
+def report_preview(request, slug: str, report_date: date):
+    report = get_report_for_lead(request.user, slug, report_date)
+    doc = selectors.report_document(report)
+    previous = selectors.previous_document(report.team, report.report_date)
+    ctx = {
+        "report": report,
+        "team": report.team,
+        "doc": doc,
+        "markdown": render_markdown(doc),
+        "warnings": report_warnings(doc),
+        "kpi_changes": selectors.kpi_changes(doc, previous),
+        "previous": previous,
+        "status_changes": selectors.status_changes(report),
+    }
+    return render(request, "reports/report_preview.html", ctx)
+
+
+@login_required
+@require_POST
+def report_publish(request, slug: str, report_date: date):
+    report = get_report_for_lead(request.user, slug, report_date)
+    services.report_publish(report=report)
+    messages.success(request, _("Published. The report is locked for edits."))
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def report_reopen(request, slug: str, report_date: date):
+    report = get_report_for_lead(request.user, slug, report_date)
+    services.report_reopen(report=report)
+    messages.info(request, _("Reopened: the report is a draft again."))
+    return redirect("reports:report_edit", report.team.slug, report.report_date)
+
+
+# Longer than any week's section; a bigger text is not a preview request.
+PREVIEW_LIMIT = 100_000
+
+
+@login_required
+@require_POST
+def markdown_preview(request):
+    text = request.POST.get("text", "")[:PREVIEW_LIMIT]
+    return JsonResponse({"html": markdown_to_html(text)})

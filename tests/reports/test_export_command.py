@@ -28,6 +28,7 @@ DOCUMENTED_KEYS = {
     "reflections",
     "next_week",
     "daily",
+    "plan_review",
     "warnings",
 }
 

@@ -1,0 +1,116 @@
+"""Starting a week from the last one: what is carried over, what starts empty.
+
+Pure functions over documents, so the rules can be read and tested without a database.
+A number that has to be measured again this week (a KPI value) starts empty, with last
+week's value shown beside the field; a state that only changes when someone changes it
+(an item's text, a category's counts, the incident tally of the year) is copied.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import replace
+from datetime import date
+
+from reports import document as d
+
+# A list entry of the plan: "1. ...", "1、...", "- ...", "* ...".
+_PLAN_ENTRY = re.compile(r"^\s*(?:\d+[.、)]|[-*+])\s+(?P<text>.+?)\s*$")
+_NUMBERED = re.compile(r"^\s*(\d+)[.、)]\s+", re.M)
+
+
+def plan_lines(text: str) -> list[str]:
+    """The lines of a plan section, without their list markers."""
+    lines = []
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        m = _PLAN_ENTRY.match(raw)
+        if m:
+            lines.append(m.group("text"))
+        elif raw.startswith((" ", "\t")) and lines:
+            lines[-1] = f"{lines[-1]} {raw.strip()}"  # a continuation of the entry above
+        else:
+            lines.append(raw.strip())
+    return lines
+
+
+def next_document(
+    previous: d.ReportDocument, *, report_date: date, week_number: int
+) -> d.ReportDocument:
+    """This week's draft, started from ``previous`` (last week's report or the team template)."""
+    doc = d.ReportDocument(
+        team=previous.team,
+        week_number=week_number,
+        report_date=report_date,
+        status="draft",
+        language=previous.language,
+        kpis=[replace(k, value=None, note="") for k in previous.kpis],
+        kpi_notes=previous.kpi_notes,
+        incidents=copy.deepcopy(previous.incidents),
+        objectives=[_objective(o) for o in previous.objectives],
+        events=[copy.deepcopy(e) for e in previous.events if is_open(e)],
+        plan_review=[d.PlanLine(text=line) for line in plan_lines(previous.next_week)],
+    )
+    return doc
+
+
+def is_open(event: d.StabilityEvent) -> bool:
+    """An incident with no recovery time yet; planned changes are done when they happen."""
+    return event.kind == d.EventKind.INCIDENT and event.recovered_at is None
+
+
+def _objective(objective: d.Objective) -> d.Objective:
+    return d.Objective(
+        code=objective.code,
+        title=objective.title,
+        items=[_item(i) for i in objective.items],
+        notes=objective.notes,
+        holds_events=objective.holds_events,
+    )
+
+
+def _item(item: d.Item) -> d.Item:
+    return d.Item(
+        title=item.title,
+        body=item.body,
+        detail=item.detail,
+        sep=item.sep,
+        marker=item.marker,
+        label=item.label,
+        heading_level=item.heading_level,
+        percent=item.percent,
+        status=item.status,
+        eta=item.eta,
+        children=[_item(c) for c in item.children],
+        migration=_migration(item.migration) if item.migration else None,
+    )
+
+
+def _migration(migration: d.Migration) -> d.Migration:
+    """Counts are copied; the summary figures are left to be computed from them.
+
+    Only the programme's overall percentage, which no count can give, is carried as stated.
+    """
+    return d.Migration(
+        name=migration.name,
+        categories=[replace(c, in_progress=list(c.in_progress)) for c in migration.categories],
+        stated=d.StatedMigration(overall_percent=migration.stated.overall_percent),
+    )
+
+
+def with_carried_plan(next_week: str, review: list[d.PlanLine]) -> str:
+    """``next_week`` with every line of last week's plan marked "carried" that it lacks."""
+    missing = [
+        p.text
+        for p in review
+        if p.outcome == d.PlanOutcome.CARRIED and p.text not in plan_lines(next_week)
+    ]
+    if not missing:
+        return next_week
+    numbers = [int(n) for n in _NUMBERED.findall(next_week)]
+    start = max(numbers, default=0) + 1
+    added = [f"{start + i}. {text}" for i, text in enumerate(missing)]
+    head = next_week.rstrip()
+    return "\n".join(([head] if head else []) + added)

@@ -1,0 +1,786 @@
+"""The forms a lead writes the week with.
+
+A report is a tree (objectives > items > sub-items, a tracker on an item > categories >
+progress buckets), but the page edits it as flat formsets whose rows point at their parent
+by a ``key``: the browser can then add, remove and reorder rows anywhere without renaming
+fields, and the server rebuilds the tree in ``ReportEditor.document()``. Every check that
+spans rows (a category's buckets against its in-progress count, one tracker per item) puts
+its error on the field it is about, so it shows beside that field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from metrics.models import KpiKind
+from reports import document as d
+from reports.carryover import with_carried_plan
+from reports.models import EventKind, ItemMarker, ItemStatus
+
+PERCENT = {"min_value": Decimal(0), "max_value": Decimal(100), "max_digits": 6}
+COUNT = {"min_value": 0, "max_value": 100_000}
+COUNT_FROM_ZERO = {**COUNT, "initial": 0}
+# A week's report is dated on its last day; the week is that day and the six before it.
+WEEK_DAYS = 7
+# Separators between an item's title and its progress, as the sample writes them.
+SEPARATORS = ("，", "：", ",", ":", "")
+
+
+# Browsers' date inputs speak ISO 8601 whatever the interface language.
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _textarea(rows: int = 3, **attrs) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def _markdown(rows: int = 4) -> forms.Textarea:
+    """A Markdown field: the page shows a live preview of it."""
+    return _textarea(rows, **{"data-markdown": "1"})
+
+
+def week_bounds(report_date: date) -> tuple[date, date]:
+    return report_date - timedelta(days=WEEK_DAYS - 1), report_date
+
+
+class RowForm(forms.Form):
+    """A row the page can add, remove and move: its own key and its place in the list."""
+
+    key = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    position = forms.IntegerField(min_value=0, max_value=100_000, widget=forms.HiddenInput)
+
+
+class ReportForm(forms.Form):
+    """The report's own fields: its number, the incident tally and the free sections."""
+
+    # The week the page was opened for: if someone started it meanwhile, the page says so
+    # instead of saving over their draft.
+    report_date = forms.DateField(widget=forms.HiddenInput)
+    week_number = forms.IntegerField(label=_("Week number"), min_value=1, max_value=60)
+    incident_note = forms.CharField(label=_("Note on incidents"), max_length=500, required=False)
+    kpi_notes = forms.CharField(
+        label=_("Notes on operations data"), required=False, widget=_markdown(2)
+    )
+    other = forms.CharField(label=_("Other"), required=False, widget=_markdown())
+    reflections = forms.CharField(
+        label=_("Lessons and reflections"), required=False, widget=_markdown()
+    )
+    next_week = forms.CharField(label=_("Next week's plan"), required=False, widget=_markdown())
+    daily = forms.CharField(label=_("Daily reports"), required=False, widget=_markdown())
+
+    def __init__(self, *args, grades: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grades = grades
+        for grade in grades:
+            self.fields[f"grade_{grade}"] = forms.IntegerField(
+                label=_("Grade %(grade)s incidents") % {"grade": grade}, **COUNT
+            )
+
+    def grade_fields(self):
+        return [self[f"grade_{g}"] for g in self.grades]
+
+
+class PlanLineForm(forms.Form):
+    text = forms.CharField(max_length=2000, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        required=False,
+        choices=[
+            (d.PlanOutcome.UNMARKED, _("not marked")),
+            (d.PlanOutcome.DONE, _("done")),
+            (d.PlanOutcome.CARRIED, _("carried over")),
+            (d.PlanOutcome.DROPPED, _("dropped")),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
+class KpiForm(RowForm):
+    name = forms.CharField(label=_("KPI"), max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Group"), choices=KpiKind.choices, initial=KpiKind.SUCCESS_RATE
+    )
+    value = forms.DecimalField(label=_("Value"), required=False, max_digits=12, decimal_places=4)
+    unit = forms.CharField(label=_("Unit"), max_length=10, required=False, initial="%")
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        value = data.get("value")
+        if value is not None and data.get("unit") == "%" and not 0 <= value <= 100:
+            self.add_error("value", _("A percentage is between 0 and 100."))
+        return data
+
+
+class ObjectiveForm(RowForm):
+    code = forms.CharField(label=_("Code"), max_length=10)
+    title = forms.CharField(label=_("Objective"), max_length=200, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=_markdown(2))
+    holds_events = forms.BooleanField(label=_("Lists the stability events"), required=False)
+
+
+class ItemForm(RowForm):
+    objective = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    depth = forms.IntegerField(min_value=0, max_value=5, widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Item"), max_length=500)
+    body = forms.CharField(label=_("This week"), required=False, widget=_markdown(2))
+    detail = forms.CharField(label=_("Details"), required=False, widget=_markdown(2))
+    marker = forms.ChoiceField(label=_("Written as"), choices=ItemMarker.choices)
+    label = forms.CharField(label=_("Letter"), max_length=5, required=False)
+    heading_level = forms.IntegerField(
+        min_value=1, max_value=6, required=False, widget=forms.HiddenInput
+    )
+    sep = forms.CharField(max_length=3, required=False, strip=False, widget=forms.HiddenInput)
+    percent = forms.DecimalField(
+        label=_("Percent done"), required=False, decimal_places=2, **PERCENT
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices, required=False)
+    eta = forms.DateField(label=_("Expected"), required=False, widget=_DATE)
+
+    def clean_sep(self):
+        sep = self.cleaned_data.get("sep", "")
+        return sep if sep in SEPARATORS else "，"
+
+
+class TrackerForm(RowForm):
+    item = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Tracker"), max_length=200)
+    overall_percent = forms.DecimalField(
+        label=_("Overall progress %"), required=False, decimal_places=2, **PERCENT
+    )
+    progress = forms.DecimalField(
+        label=_("Stated migration progress %"), required=False, decimal_places=2, **PERCENT
+    )
+    total = forms.IntegerField(label=_("Stated total"), required=False, **COUNT)
+    developed = forms.IntegerField(label=_("Stated developed"), required=False, **COUNT)
+    not_started = forms.IntegerField(label=_("Stated not started"), required=False, **COUNT)
+    in_production = forms.IntegerField(label=_("Stated in production"), required=False, **COUNT)
+    headline_text = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+    summary_text = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+
+
+class CategoryForm(RowForm):
+    tracker = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Category"), max_length=100)
+    stage = forms.CharField(label=_("Stage"), max_length=100, required=False)
+    total = forms.IntegerField(label=_("Total"), **COUNT_FROM_ZERO)
+    offline = forms.IntegerField(label=_("Can go offline"), **COUNT_FROM_ZERO)
+    paused = forms.IntegerField(label=_("Paused"), **COUNT_FROM_ZERO)
+    done = forms.IntegerField(label=_("Done"), **COUNT_FROM_ZERO)
+    done_names = forms.CharField(
+        label=_("Done (names)"), max_length=1000, required=False,
+        help_text=_("Separated by commas."),
+    )  # fmt: skip
+    in_progress = forms.IntegerField(label=_("In progress"), **COUNT_FROM_ZERO)
+    not_started = forms.IntegerField(label=_("Not started"), **COUNT_FROM_ZERO)
+    heading_text = forms.CharField(max_length=300, required=False, widget=forms.HiddenInput)
+    counts_text = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        parts = ("offline", "paused", "done", "in_progress", "not_started")
+        if all(data.get(p) is not None for p in parts + ("total",)):
+            counted = sum(data[p] for p in parts)
+            if counted != data["total"]:
+                self.add_error(
+                    "total",
+                    _("The counts add up to %(counted)d, not to the total %(total)d.")
+                    % {"counted": counted, "total": data["total"]},
+                )
+        return data
+
+
+class BucketForm(RowForm):
+    category = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    label = forms.CharField(label=_("Report"), max_length=100, required=False)
+    percent = forms.DecimalField(label=_("Progress %"), decimal_places=2, **PERCENT)
+    count = forms.IntegerField(label=_("How many"), min_value=1, max_value=100_000, initial=1)
+
+
+class EventForm(RowForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices, initial=EventKind.INCIDENT)
+    occurred_on = forms.DateField(label=_("Date"), widget=_DATE)
+    detected_time = forms.TimeField(
+        label=_("Detected at"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    time_text = forms.CharField(
+        label=_("Time in words"), max_length=20, required=False,
+        help_text=_("When no clock time is known, e.g. 凌晨."),
+    )  # fmt: skip
+    detection = forms.CharField(label=_("How detected"), max_length=50, required=False)
+    summary = forms.CharField(label=_("What happened"), widget=_textarea(2))
+    cause = forms.CharField(label=_("Cause"), required=False, widget=_textarea(2))
+    handling = forms.CharField(label=_("Handling"), required=False, widget=_textarea(2))
+    recovered_at = forms.DateTimeField(
+        label=_("Recovered at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, week: tuple[date, date], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.week = week
+
+    def clean(self):
+        data = super().clean()
+        day, clock = data.get("occurred_on"), data.get("detected_time")
+        detected = _aware(datetime.combine(day, clock)) if day and clock else None
+        data["detected_at"] = detected
+        recovered = data.get("recovered_at")
+        if detected and recovered and recovered < detected:
+            self.add_error("recovered_at", _("Recovery cannot be before detection."))
+        start, end = self.week
+        if day and day > end:
+            self.add_error(
+                "occurred_on", _("This date is after the report's date %(end)s.") % {"end": end}
+            )
+        elif day and day < start and recovered is not None and recovered.date() < start:
+            self.add_error(
+                "occurred_on",
+                _(
+                    "This event was over before the week of %(start)s–%(end)s began; "
+                    "it belongs to an earlier report."
+                )
+                % {"start": start, "end": end},
+            )
+        return data
+
+
+def _aware(value: datetime) -> datetime:
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+PlanFormSet = formset_factory(PlanLineForm, extra=0)
+KpiFormSet = formset_factory(KpiForm, extra=0, can_delete=True)
+ObjectiveFormSet = formset_factory(ObjectiveForm, extra=0, can_delete=True)
+ItemFormSet = formset_factory(ItemForm, extra=0, can_delete=True)
+TrackerFormSet = formset_factory(TrackerForm, extra=0, can_delete=True)
+CategoryFormSet = formset_factory(CategoryForm, extra=0, can_delete=True)
+BucketFormSet = formset_factory(BucketForm, extra=0, can_delete=True)
+EventFormSet = formset_factory(EventForm, extra=0, can_delete=True)
+
+
+# ---------------------------------------------------------------------------------------
+# The editor: all forms of one report page, to and from a document
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """A row of the page with the rows nested under it, for the template."""
+
+    form: forms.Form
+    children: list[Node] = field(default_factory=list)
+    extra: list[Node] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.form["key"].value() or "__key__"
+
+    @property
+    def depth(self) -> int:
+        try:
+            return int(self.form["depth"].value() or 0)
+        except (KeyError, TypeError, ValueError):
+            return 0
+
+
+class ReportEditor:
+    """Every form of the edit page, built from a document or from a POST, and back."""
+
+    def __init__(
+        self,
+        document: d.ReportDocument,
+        *,
+        grades: tuple[str, ...],
+        previous: d.ReportDocument | None = None,
+        data=None,
+    ):
+        self.initial_document = document
+        self.grades = grades
+        self.week = week_bounds(document.report_date)
+        init = _initial(document, previous, grades)
+        self.report = ReportForm(data, initial=init["report"], grades=grades, prefix="report")
+        self.plan = PlanFormSet(data, initial=init["plan"], prefix="plan")
+        self.kpis = KpiFormSet(data, initial=init["kpis"], prefix="kpi")
+        self.objectives = ObjectiveFormSet(data, initial=init["objectives"], prefix="obj")
+        self.items = ItemFormSet(data, initial=init["items"], prefix="item")
+        self.trackers = TrackerFormSet(data, initial=init["trackers"], prefix="trk")
+        self.categories = CategoryFormSet(data, initial=init["categories"], prefix="cat")
+        self.buckets = BucketFormSet(data, initial=init["buckets"], prefix="bkt")
+        self.events = EventFormSet(
+            data, initial=init["events"], prefix="evt", form_kwargs={"week": self.week}
+        )
+        self.previous_kpis = {k.name: k for k in previous.kpis} if previous else {}
+
+    @property
+    def formsets(self):
+        return [
+            self.plan,
+            self.kpis,
+            self.objectives,
+            self.items,
+            self.trackers,
+            self.categories,
+            self.buckets,
+            self.events,
+        ]
+
+    # -- validation -------------------------------------------------------------------
+
+    def is_valid(self) -> bool:
+        valid = self.report.is_valid()
+        for formset in self.formsets:
+            valid = formset.is_valid() and valid
+        if not valid:
+            return False
+        return self._check_across_rows()
+
+    def week_taken_message(self) -> str:
+        return _(
+            "The report of %(date)s was started by someone else meanwhile; nothing was "
+            "saved. Copy what you typed, then open that report."
+        ) % {"date": self.initial_document.report_date}
+
+    def _check_across_rows(self) -> bool:
+        ok = True
+        if self.report.cleaned_data["report_date"] != self.initial_document.report_date:
+            self.report.add_error(None, self.week_taken_message())
+            ok = False
+        codes: dict[str, forms.Form] = {}
+        for form in _rows(self.objectives):
+            code = form.cleaned_data["code"]
+            if code in codes:
+                form.add_error("code", _("Another objective already has this code."))
+                ok = False
+            codes[code] = form
+        seen_items: set[str] = set()
+        for form in _rows(self.trackers):
+            item = form.cleaned_data["item"]
+            if item in seen_items:
+                form.add_error("name", _("An item holds at most one tracker."))
+                ok = False
+            seen_items.add(item)
+        buckets: dict[str, int] = {}
+        for form in _rows(self.buckets):
+            key = form.cleaned_data["category"]
+            buckets[key] = buckets.get(key, 0) + form.cleaned_data["count"]
+        for form in _rows(self.categories):
+            listed = buckets.get(form.cleaned_data["key"], 0)
+            stated = form.cleaned_data["in_progress"]
+            if listed != stated:
+                form.add_error(
+                    "in_progress",
+                    _("The progress rows below list %(listed)d reports, not %(stated)d.")
+                    % {"listed": listed, "stated": stated},
+                )
+                ok = False
+        return ok
+
+    @property
+    def error_count(self) -> int:
+        count = len(self.report.errors)
+        for formset in self.formsets:
+            count += len(formset.non_form_errors())
+            count += sum(len(f.errors) for f in formset.forms if not _deleted(f))
+        return count
+
+    # -- the document -------------------------------------------------------------------
+
+    def document(self) -> d.ReportDocument:
+        """The document the valid forms describe (call ``is_valid()`` first)."""
+        base = self.initial_document
+        report = self.report.cleaned_data
+        doc = d.ReportDocument(
+            team=base.team,
+            week_number=report["week_number"],
+            report_date=base.report_date,
+            status=base.status,
+            language=base.language,
+            kpi_notes=report["kpi_notes"],
+            other=report["other"],
+            reflections=report["reflections"],
+            next_week=report["next_week"],
+            daily=report["daily"],
+            import_notes=list(base.import_notes),
+        )
+        doc.incidents = d.Incidents(
+            counts={g: report[f"grade_{g}"] for g in self.grades if report[f"grade_{g}"]},
+            note=report["incident_note"],
+            grades=base.incidents.grades,
+            groups=base.incidents.groups,
+        )
+        targets = {k.name: k for k in base.kpis}
+        doc.kpis = [
+            _kpi(f.cleaned_data, targets.get(f.cleaned_data["name"])) for f in _rows(self.kpis)
+        ]
+        doc.plan_review = [
+            d.PlanLine(text=f.cleaned_data["text"], outcome=f.cleaned_data["outcome"])
+            for f in self.plan.forms
+        ]
+        doc.next_week = with_carried_plan(doc.next_week, doc.plan_review)
+        doc.objectives = self._objectives()
+        doc.events = [_event(f.cleaned_data) for f in _rows(self.events)]
+        return doc
+
+    def _objectives(self) -> list[d.Objective]:
+        buckets = _group(self.buckets, "category")
+        categories = _group(self.categories, "tracker")
+        trackers = {f.cleaned_data["item"]: f.cleaned_data for f in _rows(self.trackers)}
+        items = _group(self.items, "objective")
+        objectives = []
+        for form in _rows(self.objectives):
+            data = form.cleaned_data
+            objective = d.Objective(
+                code=data["code"],
+                title=data["title"],
+                notes=data["notes"],
+                holds_events=data["holds_events"],
+            )
+            stack: list[d.Item] = []
+            for row in items.get(data["key"], []):
+                item = _item(row)
+                tracker = trackers.get(row["key"])
+                if tracker is not None:
+                    item.migration = _migration(tracker, categories, buckets)
+                depth = min(row["depth"], len(stack))
+                del stack[depth:]
+                (stack[-1].children if stack else objective.items).append(item)
+                stack.append(item)
+            objectives.append(objective)
+        return objectives
+
+    # -- the page ---------------------------------------------------------------------
+
+    def tree(self) -> list[Node]:
+        """Objectives > items > tracker > categories > buckets, as the page nests them."""
+        by_parent = {
+            "item": _forms_by(self.items, "objective"),
+            "trk": _forms_by(self.trackers, "item"),
+            "cat": _forms_by(self.categories, "tracker"),
+            "bkt": _forms_by(self.buckets, "category"),
+        }
+
+        def nodes(kind: str, parent: str, build) -> list[Node]:
+            return [build(f) for f in by_parent[kind].get(parent, [])]
+
+        def category(form):
+            return Node(form, [Node(b) for b in by_parent["bkt"].get(form["key"].value(), [])])
+
+        def tracker(form):
+            return Node(form, nodes("cat", form["key"].value(), category))
+
+        def item(form):
+            return Node(form, nodes("trk", form["key"].value(), tracker))
+
+        return [
+            Node(form, nodes("item", form["key"].value(), item))
+            for form in _ordered(self.objectives.forms)
+        ]
+
+    def templates(self) -> dict[str, Node]:
+        """Empty rows the page copies when a row is added."""
+        return {
+            "kpi": Node(self.kpis.empty_form),
+            "obj": Node(self.objectives.empty_form),
+            "item": Node(self.items.empty_form),
+            "trk": Node(self.trackers.empty_form),
+            "cat": Node(self.categories.empty_form),
+            "bkt": Node(self.buckets.empty_form),
+            "evt": Node(self.events.empty_form),
+        }
+
+    def kpi_rows(self) -> list[tuple[forms.Form, d.Kpi | None]]:
+        return [
+            (form, self.previous_kpis.get(form["name"].value() or ""))
+            for form in _ordered(self.kpis.forms)
+        ]
+
+    def event_forms(self) -> list[forms.Form]:
+        return _ordered(self.events.forms)
+
+
+# ---------------------------------------------------------------------------------------
+# Rows <-> document parts
+# ---------------------------------------------------------------------------------------
+
+
+def _deleted(form: forms.Form) -> bool:
+    return bool(form.cleaned_data.get("DELETE")) if hasattr(form, "cleaned_data") else False
+
+
+def _rows(formset) -> list[forms.Form]:
+    """Valid, kept rows of a formset, in the order the page put them."""
+    forms_ = [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    return sorted(forms_, key=lambda f: f.cleaned_data["position"])
+
+
+def _position(form: forms.Form) -> int:
+    try:
+        return int(form["position"].value())
+    except (TypeError, ValueError):
+        return 1_000_000
+
+
+def _ordered(forms_: list[forms.Form]) -> list[forms.Form]:
+    """Forms in page order, bound or not. Rows removed on the page are kept (the page
+    hides them) so that a form shown again after an error posts every row it counts."""
+    return sorted(forms_, key=_position)
+
+
+def _forms_by(formset, parent_field: str) -> dict[str, list[forms.Form]]:
+    grouped: dict[str, list[forms.Form]] = {}
+    for form in _ordered(formset.forms):
+        grouped.setdefault(form[parent_field].value() or "", []).append(form)
+    return grouped
+
+
+def _group(formset, parent_field: str) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for form in _rows(formset):
+        grouped.setdefault(form.cleaned_data[parent_field], []).append(form.cleaned_data)
+    return grouped
+
+
+def _kpi(data: dict, known: d.Kpi | None) -> d.Kpi:
+    return d.Kpi(
+        name=data["name"],
+        value=data["value"],
+        unit=data["unit"],
+        kind=data["kind"],
+        note=data["note"],
+        target=known.target if known else None,
+        higher_is_better=known.higher_is_better if known else True,
+    )
+
+
+def _item(data: dict) -> d.Item:
+    return d.Item(
+        title=data["title"],
+        body=data["body"],
+        detail=data["detail"],
+        # A row added on the page has no separator yet: the sample's comma, once it has text.
+        sep=data["sep"] or ("，" if data["body"] else ""),
+        marker=data["marker"],
+        label=data["label"],
+        heading_level=data["heading_level"] or 3,
+        percent=data["percent"],
+        status=data["status"],
+        eta=data["eta"],
+    )
+
+
+def _migration(data: dict, categories: dict, buckets: dict) -> d.Migration:
+    return d.Migration(
+        name=data["name"],
+        stated=d.StatedMigration(
+            overall_percent=data["overall_percent"],
+            progress=data["progress"],
+            total=data["total"],
+            developed=data["developed"],
+            not_started=data["not_started"],
+            in_production=data["in_production"],
+        ),
+        headline_text=data["headline_text"],
+        summary_text=data["summary_text"],
+        categories=[
+            d.MigrationCategory(
+                name=c["name"],
+                stage=c["stage"],
+                total=c["total"],
+                offline=c["offline"],
+                paused=c["paused"],
+                done=c["done"],
+                done_names=_names(c["done_names"]),
+                in_progress=[
+                    d.ProgressBucket(percent=b["percent"], label=b["label"], count=b["count"])
+                    for b in buckets.get(c["key"], [])
+                ],
+                not_started=c["not_started"],
+                heading_text=c["heading_text"],
+                counts_text=c["counts_text"],
+            )
+            for c in categories.get(data["key"], [])
+        ],
+    )
+
+
+def _names(text: str) -> list[str]:
+    for sep in ("，", "、", ";", "；"):
+        text = text.replace(sep, ",")
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _event(data: dict) -> d.StabilityEvent:
+    recovered = data["recovered_at"]
+    tz = timezone.get_current_timezone()
+    return d.StabilityEvent(
+        date=data["occurred_on"],
+        summary=data["summary"],
+        detected_at=data["detected_at"].astimezone(tz) if data["detected_at"] else None,
+        time_text=data["time_text"],
+        detection=data["detection"],
+        cause=data["cause"],
+        handling=data["handling"],
+        recovered_at=recovered.astimezone(tz) if recovered else None,
+        kind=data["kind"],
+    )
+
+
+def _initial(
+    doc: d.ReportDocument, previous: d.ReportDocument | None, grades: tuple[str, ...]
+) -> dict[str, list | dict]:
+    report = {
+        "report_date": doc.report_date,
+        "week_number": doc.week_number,
+        "incident_note": doc.incidents.note,
+        "kpi_notes": doc.kpi_notes,
+        "other": doc.other,
+        "reflections": doc.reflections,
+        "next_week": doc.next_week,
+        "daily": doc.daily,
+    }
+    report.update({f"grade_{g}": doc.incidents.counts.get(g, 0) for g in grades})
+    out: dict[str, list | dict] = {
+        "report": report,
+        "plan": [{"text": p.text, "outcome": p.outcome} for p in doc.plan_review],
+        "kpis": [
+            {
+                "key": f"k{n}",
+                "position": n,
+                "name": k.name,
+                "kind": k.kind,
+                "value": k.value,
+                "unit": k.unit,
+                "note": k.note,
+            }
+            for n, k in enumerate(doc.kpis)
+        ],
+        "objectives": [],
+        "items": [],
+        "trackers": [],
+        "categories": [],
+        "buckets": [],
+        "events": [_event_initial(n, e) for n, e in enumerate(doc.events)],
+    }
+
+    def add_item(item: d.Item, objective_key: str, depth: int) -> None:
+        key = f"i{len(out['items'])}"
+        out["items"].append(
+            {
+                "key": key,
+                "position": len(out["items"]),
+                "objective": objective_key,
+                "depth": depth,
+                "title": item.title,
+                "body": item.body,
+                "detail": item.detail,
+                "marker": item.marker,
+                "label": item.label,
+                "heading_level": item.heading_level,
+                "sep": item.sep,
+                "percent": item.percent,
+                "status": item.status,
+                "eta": item.eta,
+            }
+        )
+        if item.migration is not None:
+            add_tracker(item.migration, key)
+        for child in item.children:
+            add_item(child, objective_key, depth + 1)
+
+    def add_tracker(migration: d.Migration, item_key: str) -> None:
+        key = f"t{len(out['trackers'])}"
+        stated = migration.stated
+        out["trackers"].append(
+            {
+                "key": key,
+                "position": len(out["trackers"]),
+                "item": item_key,
+                "name": migration.name,
+                "overall_percent": stated.overall_percent,
+                "progress": stated.progress,
+                "total": stated.total,
+                "developed": stated.developed,
+                "not_started": stated.not_started,
+                "in_production": stated.in_production,
+                "headline_text": migration.headline_text,
+                "summary_text": migration.summary_text,
+            }
+        )
+        for category in migration.categories:
+            ckey = f"c{len(out['categories'])}"
+            out["categories"].append(
+                {
+                    "key": ckey,
+                    "position": len(out["categories"]),
+                    "tracker": key,
+                    "name": category.name,
+                    "stage": category.stage,
+                    "total": category.total,
+                    "offline": category.offline,
+                    "paused": category.paused,
+                    "done": category.done,
+                    "done_names": "，".join(category.done_names),
+                    "in_progress": category.in_progress_count,
+                    "not_started": category.not_started,
+                    "heading_text": category.heading_text,
+                    "counts_text": category.counts_text,
+                }
+            )
+            for bucket in category.in_progress:
+                out["buckets"].append(
+                    {
+                        "key": f"b{len(out['buckets'])}",
+                        "position": len(out["buckets"]),
+                        "category": ckey,
+                        "label": bucket.label,
+                        "percent": bucket.percent,
+                        "count": bucket.count,
+                    }
+                )
+
+    for n, objective in enumerate(doc.objectives):
+        key = f"o{n}"
+        out["objectives"].append(
+            {
+                "key": key,
+                "position": n,
+                "code": objective.code,
+                "title": objective.title,
+                "notes": objective.notes,
+                "holds_events": objective.holds_events,
+            }
+        )
+        for item in objective.items:
+            add_item(item, key, 0)
+    return out
+
+
+def _event_initial(n: int, event: d.StabilityEvent) -> dict:
+    tz = timezone.get_current_timezone()
+    detected = event.detected_at.astimezone(tz) if event.detected_at else None
+    recovered = event.recovered_at.astimezone(tz) if event.recovered_at else None
+    return {
+        "key": f"e{n}",
+        "position": n,
+        "kind": event.kind,
+        "occurred_on": event.date,
+        "detected_time": detected.time().replace(second=0) if detected else None,
+        "time_text": event.time_text,
+        "detection": event.detection,
+        "summary": event.summary,
+        "cause": event.cause,
+        "handling": event.handling,
+        "recovered_at": recovered.replace(tzinfo=None) if recovered else None,
+    }

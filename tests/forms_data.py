@@ -1,0 +1,55 @@
+"""POST data as a browser would send it for a page of unbound forms, to edit and submit."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+def form_data(form: forms.Form) -> dict[str, str]:
+    data: dict[str, str] = {}
+    for bf in form:
+        value = bf.value()
+        widget = bf.field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            if value:
+                data[bf.html_name] = "on"
+            continue
+        if value is None:
+            data[bf.html_name] = ""
+        elif isinstance(widget, (forms.Select, forms.RadioSelect)):
+            data[bf.html_name] = str(value)
+        else:
+            formatted = widget.format_value(value)
+            data[bf.html_name] = "" if formatted is None else str(formatted)
+    return data
+
+
+def editor_data(editor) -> dict[str, str]:
+    """Everything the edit page would post if saved unchanged."""
+    data = {**form_data(editor.report)}
+    for formset in editor.formsets:
+        data.update(form_data(formset.management_form))
+        for form in formset.forms:
+            data.update(form_data(form))
+    return data
+
+
+def rows(data: dict[str, str], prefix: str) -> int:
+    return int(data[f"{prefix}-TOTAL_FORMS"])
+
+
+def add_row(data: dict[str, str], prefix: str, **fields) -> int:
+    """Append a row to a formset, the way the page's "+" button does; returns its index."""
+    index = rows(data, prefix)
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    fields.setdefault("position", str(1000 + index))
+    for name, value in fields.items():
+        data[f"{prefix}-{index}-{name}"] = str(value)
+    return index
+
+
+def find_row(data: dict[str, str], prefix: str, field: str, value: str) -> int:
+    for index in range(rows(data, prefix)):
+        if data.get(f"{prefix}-{index}-{field}") == value:
+            return index
+    raise LookupError(f"no {prefix} row with {field}={value!r}")

@@ -16,7 +16,7 @@ from datetime import date
 from reports import document as d
 
 # A list entry of the plan: "1. ...", "1、...", "- ...", "* ...".
-_PLAN_ENTRY = re.compile(r"^\s*(?:\d+[.、)]|[-*+])\s+(?P<text>.+?)\s*$")
+_PLAN_ENTRY = re.compile(r"^\s*(?:\d+[.)]\s+|\d+、\s*|[-*+]\s+)(?P<text>.+?)\s*$")
 _NUMBERED = re.compile(r"^\s*(\d+)[.、)]\s+", re.M)
 
 

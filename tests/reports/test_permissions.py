@@ -1,4 +1,8 @@
-"""Who may read which team: members their own teams, managers all, others get a 404.
+"""Who may read and write which team.
+
+Members read their own teams, managers all, others get a 404. Writing (new week, edit,
+preview, publish, reopen) is for the team's leads: a manager or member who can read the
+team gets a 403, everyone else still a 404.
 
 Every URL in ``reports/urls.py`` that names a team or a report is listed here, so a new
 view without the permission helper shows up as a failing ownership test.
@@ -12,22 +16,67 @@ pytestmark = pytest.mark.django_db
 
 TEAM_VIEWS = ["reports:team_detail", "reports:team_export_zip"]
 REPORT_VIEWS = ["reports:report_detail", "reports:report_markdown", "reports:report_json"]
+# Write views, by the method that does something.
+WRITE_GET = ["reports:report_new", "reports:report_edit", "reports:report_preview"]
+WRITE_POST = ["reports:report_publish", "reports:report_reopen"]
 SAMPLE_DATE = "2023-05-20"
 
 
 def _url(name: str) -> str:
-    args = ["payments"] if name in TEAM_VIEWS else ["payments", SAMPLE_DATE]
+    team_only = name in TEAM_VIEWS or name == "reports:report_new"
+    args = ["payments"] if team_only else ["payments", SAMPLE_DATE]
     return reverse(name, args=args)
 
 
+def _call(client: Client, name: str):
+    url = _url(name)
+    return client.post(url) if name in WRITE_POST else client.get(url)
+
+
 OWNED_URLS = pytest.mark.parametrize("name", TEAM_VIEWS + REPORT_VIEWS)
+WRITE_URLS = pytest.mark.parametrize("name", WRITE_GET + WRITE_POST)
 
 
 def test_every_team_url_is_covered():
     from reports.urls import urlpatterns
 
     names = {f"reports:{p.name}" for p in urlpatterns if p.pattern.converters}
-    assert names == set(TEAM_VIEWS + REPORT_VIEWS)
+    assert names == set(TEAM_VIEWS + REPORT_VIEWS + WRITE_GET + WRITE_POST)
+
+
+@WRITE_URLS
+def test_outsider_cannot_write_and_gets_404(outsider_client, sample_team, name):
+    assert _call(outsider_client, name).status_code == 404
+
+
+@WRITE_URLS
+def test_manager_reads_but_cannot_write(manager_client, sample_team, name):
+    assert _call(manager_client, name).status_code == 403
+
+
+@WRITE_URLS
+def test_member_cannot_write(member_client, name):
+    assert _call(member_client, name).status_code == 403
+
+
+@WRITE_URLS
+def test_lead_can_write(lead_client, name):
+    # Pages answer 200; publish and reopen redirect to the report they changed.
+    expected = 302 if name in WRITE_POST else 200
+    assert _call(lead_client, name).status_code == expected
+
+
+@WRITE_URLS
+def test_anonymous_writer_is_sent_to_login(sample_team, name):
+    response = _call(Client(), name)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", WRITE_POST)
+def test_state_changes_need_post(lead_client, name):
+    assert lead_client.get(_url(name)).status_code == 405
 
 
 @OWNED_URLS

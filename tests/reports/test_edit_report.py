@@ -1,0 +1,103 @@
+"""Editing a draft: saved in one transaction, nothing half-saved, published reports locked."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from reports import services
+from reports.models import ItemUpdate, WeeklyReport
+from reports.selectors import report_document
+from tests.forms_data import editor_data, find_row
+
+pytestmark = pytest.mark.django_db
+
+EDIT_URL = reverse("reports:report_edit", args=["payments", "2023-05-20"])
+
+
+def _data(client):
+    return editor_data(client.get(EDIT_URL).context["editor"])
+
+
+def test_the_edit_page_shows_the_saved_week(lead_client):
+    response = lead_client.get(EDIT_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "HIVE标准数仓建设" in html
+    assert 'name="cat-0-total"' in html
+    assert "<template id=\"tpl-item\">" in html
+
+
+def test_a_valid_save_updates_the_draft_in_place(lead_client, sample_report):
+    data = _data(lead_client)
+    data[f"cat-{find_row(data, 'cat', 'name', '风控报表')}-done"] = "23"
+    data[f"cat-{find_row(data, 'cat', 'name', '风控报表')}-not_started"] = "0"
+
+    response = lead_client.post(EDIT_URL, data)
+
+    assert response.status_code == 302
+    report = WeeklyReport.objects.get(pk=sample_report.pk)
+    assert report.version == sample_report.version + 1
+    (_o, _i, migration), = list(report_document(report).migrations())
+    assert migration.figures().done == 2 + 23 + 8 + 15 + 4 + 2
+    assert migration.figures().not_started == 8
+
+
+def test_an_invalid_save_changes_nothing(lead_client, sample_report):
+    before = report_document(sample_report)
+    data = _data(lead_client)
+    data[f"kpi-{find_row(data, 'kpi', 'name', '入金有效成功率')}-value"] = "99.5"
+    data[f"cat-{find_row(data, 'cat', 'name', '风控报表')}-total"] = "99"
+
+    response = lead_client.post(EDIT_URL, data)
+
+    assert response.status_code == 200
+    assert "各项合计 36 个，与总数 99 个不符。" in response.content.decode()
+    report = WeeklyReport.objects.get(pk=sample_report.pk)
+    assert report.version == sample_report.version
+    assert report_document(report) == before
+
+
+def test_a_failure_while_saving_rolls_everything_back(lead_client, sample_report, monkeypatch):
+    """One transaction: if saving the events fails, the KPIs saved before it are undone."""
+    items_before = ItemUpdate.objects.filter(report=sample_report).count()
+    data = _data(lead_client)
+    data[f"kpi-{find_row(data, 'kpi', 'name', '入金有效成功率')}-value"] = "99.50"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_save_events", broken)
+    lead_client.raise_request_exception = False
+    response = lead_client.post(EDIT_URL, data)
+
+    assert response.status_code == 500
+    report = WeeklyReport.objects.get(pk=sample_report.pk)
+    assert report.version == sample_report.version
+    assert report_document(report).kpis[0].value == Decimal("99.98")
+    assert ItemUpdate.objects.filter(report=sample_report).count() == items_before
+
+
+def test_a_published_report_is_locked(lead_client, sample_report):
+    services.report_publish(report=sample_report)
+
+    response = lead_client.get(EDIT_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == sample_report.get_absolute_url()
+    with pytest.raises(services.ReportLocked):
+        services.report_update(
+            report=sample_report, document=report_document(sample_report), author=None
+        )
+
+
+def test_a_post_to_a_published_report_saves_nothing(lead_client, sample_report):
+    data = _data(lead_client)
+    services.report_publish(report=sample_report)
+    data["report-other"] = "发布后又改"
+
+    response = lead_client.post(EDIT_URL, data)
+
+    assert response.status_code == 302
+    assert WeeklyReport.objects.get(pk=sample_report.pk).other != "发布后又改"

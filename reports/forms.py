@@ -29,6 +29,8 @@ COUNT = {"min_value": 0, "max_value": 100_000}
 COUNT_FROM_ZERO = {**COUNT, "initial": 0}
 # A week's report is dated on its last day; the week is that day and the six before it.
 WEEK_DAYS = 7
+# An open incident is carried from week to week, but not for ever.
+EARLIEST_OPEN_EVENT_DAYS = 366
 # Separators between an item's title and its progress, as the sample writes them.
 SEPARATORS = ("，", "：", ",", ":", "")
 
@@ -234,16 +236,20 @@ class EventForm(RowForm):
     def clean(self):
         data = super().clean()
         day, clock = data.get("occurred_on"), data.get("detected_time")
+        recovered = data.get("recovered_at")
+        start, end = self.week
+        if day and not end - timedelta(days=EARLIEST_OPEN_EVENT_DAYS) <= day <= end:
+            self.add_error("occurred_on", self._date_error(day))
+            return data
         detected = _aware(datetime.combine(day, clock)) if day and clock else None
         data["detected_at"] = detected
-        recovered = data.get("recovered_at")
-        if detected and recovered and recovered < detected:
-            self.add_error("recovered_at", _("Recovery cannot be before detection."))
-        start, end = self.week
-        if day and day > end:
+        if recovered and day and not day <= recovered.date() <= end + timedelta(days=WEEK_DAYS):
             self.add_error(
-                "occurred_on", _("This date is after the report's date %(end)s.") % {"end": end}
+                "recovered_at",
+                _("Recovery is between the event's date and a week after the report's date."),
             )
+        elif detected and recovered and recovered < detected:
+            self.add_error("recovered_at", _("Recovery cannot be before detection."))
         elif day and day < start and recovered is not None and recovered.date() < start:
             self.add_error(
                 "occurred_on",
@@ -254,6 +260,11 @@ class EventForm(RowForm):
                 % {"start": start, "end": end},
             )
         return data
+
+    def _date_error(self, day: date) -> str:
+        if day > self.week[1]:
+            return _("This date is after the report's date %(end)s.") % {"end": self.week[1]}
+        return _("An event still open after a year is not carried any further.")
 
 
 def _aware(value: datetime) -> datetime:

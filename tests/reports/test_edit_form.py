@@ -262,3 +262,18 @@ def test_an_event_keeps_its_times_in_shanghai():
     assert first.detected_at.isoformat() == "2023-05-15T07:38:00+08:00"
     assert first.recovered_at.isoformat() == "2023-05-15T11:37:00+08:00"
     assert first.date == date(2023, 5, 15)
+
+
+def test_far_away_dates_are_refused_not_crashed_on():
+    """Year 1 at 00:00 in Shanghai is before year 1 in UTC: such input must not reach the
+    database (a hypothesis run found it)."""
+
+    def change(data):
+        row = find_row(data, "evt", "detected_time", "07:38")
+        data[f"evt-{row}-recovered_at"] = "0001-01-01T00:00"
+        data["evt-2-occurred_on"] = "0001-01-01"
+
+    editor = _post(sample_document(), change)
+
+    assert "恢复时间应在事件日期" in _error(editor, "events", "recovered_at", "detected_time", "07:38")
+    assert editor.events.forms[2].errors["occurred_on"] == ["事件持续超过一年，不再继续顺延。"]

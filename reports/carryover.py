@@ -92,11 +92,13 @@ def _migration(migration: d.Migration) -> d.Migration:
     """Counts are copied; the summary figures are left to be computed from them.
 
     Only the programme's overall percentage, which no count can give, is carried as stated.
+    The summary keeps the author's sentence, restated with the computed figures.
     """
     return d.Migration(
         name=migration.name,
         categories=[replace(c, in_progress=list(c.in_progress)) for c in migration.categories],
         stated=d.StatedMigration(overall_percent=migration.stated.overall_percent),
+        summary_text=migration.summary_text,
     )
 
 

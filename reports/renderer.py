@@ -7,6 +7,7 @@ the same words.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from metrics.figures import percent
@@ -131,14 +132,35 @@ def summary_line(migration: Migration, language: str) -> str:
         if v is not None
     }:
         return migration.summary_text
-    return w.wording(language).summary.format(
-        total=shown["total"],
-        developed=shown["developed"],
-        developed_pct=percent(shown["developed"], shown["total"], places=0),
-        not_started=shown["not_started"],
-        in_production=shown["in_production"],
-        in_production_pct=percent(shown["in_production"], shown["total"], places=0),
-    )
+    values = {
+        **shown,
+        "developed_pct": percent(shown["developed"], shown["total"], places=0),
+        "in_production_pct": percent(shown["in_production"], shown["total"], places=0),
+    }
+    if migration.summary_text:
+        restated = restate_summary(migration.summary_text, values)
+        if restated is not None:
+            return restated
+    return w.wording(language).summary.format(**values)
+
+
+def restate_summary(text: str, values: dict) -> str | None:
+    """The author's summary sentence with every figure in it replaced by ``values``.
+
+    None when the sentence holds a number this does not know how to restate: better the
+    canonical sentence than the author's with one stale figure left in it.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for pattern, keys in w.SUMMARY_RESTATE:
+        m = pattern.search(text)
+        if m is None:
+            return None
+        spans += [(m.start(i + 1), m.end(i + 1), str(values[k])) for i, k in enumerate(keys)]
+    if len(re.findall(r"\d+", text)) != len(spans):
+        return None
+    for start, end, figure in sorted(spans, reverse=True):
+        text = text[:start] + figure + text[end:]
+    return text
 
 
 def shown_summary(migration: Migration) -> dict[str, int]:
@@ -172,6 +194,9 @@ def category_counts(category: MigrationCategory, language: str) -> str:
         parsed = parse_counts_line(category.counts_text, category.name)
         if parsed is not None and _same_counts(parsed, category):
             return category.counts_text
+        restated = restate_counts(category.counts_text, category)
+        if restated is not None:
+            return restated
     words = w.wording(language)
     parts = [words.count_words["offline"].format(n=category.offline)]
     if category.paused:
@@ -196,6 +221,38 @@ def category_counts(category: MigrationCategory, language: str) -> str:
         )
     parts.append(words.count_words["not_started"].format(n=category.not_started))
     return words.comma.join(parts) + words.full_stop
+
+
+def restate_counts(text: str, category: MigrationCategory) -> str | None:
+    """The author's counts line with its top-level counts replaced by the category's.
+
+    Only when what stands in brackets (the names of finished reports, the progress rows)
+    is unchanged, and only if the result reads back as exactly the category's counts.
+    """
+    parsed = parse_counts_line(text, category.name)
+    if parsed is None or (parsed.done_names, parsed.in_progress) != (
+        category.done_names,
+        category.in_progress,
+    ):
+        return None
+    values = {
+        "offline": category.offline,
+        "paused": category.paused,
+        "done": category.done,
+        "in_progress": category.in_progress_count,
+        "not_started": category.not_started,
+    }
+
+    def figure(m: re.Match) -> str:
+        before = text[: m.start()]
+        if before.count("（") + before.count("(") > before.count("）") + before.count(")"):
+            return m.group(0)  # inside brackets: a progress row, not a count
+        field = w.COUNT_FIELDS[m["word"].lower()]
+        return m.group(0)[: m.start("n") - m.start()] + str(values[field])
+
+    restated = w.COUNT_WORD_RE.sub(figure, text)
+    check = parse_counts_line(restated, category.name)
+    return restated if check is not None and _same_counts(check, category) else None
 
 
 def _same_counts(parsed: MigrationCategory, category: MigrationCategory) -> bool:

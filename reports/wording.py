@@ -223,6 +223,22 @@ SUMMARY_PATTERNS = {
     "in_production": (r"投产在用的?有?\s*(\d+)\s*个", r"(\d+) in production"),
 }
 
+# The figures of a summary sentence written in the author's own words, each pattern with
+# the figures its groups hold, so a later week can restate the same sentence with its own
+# numbers ("迁移账单报表总数164个，已经完成开发156个，占比95%（8个已排期未启动开发）…").
+SUMMARY_RESTATE = (
+    (re.compile(r"总数\s*(\d+)\s*个"), ("total",)),
+    (
+        re.compile(r"完成开发\s*(\d+)\s*个\s*[，,]\s*占比\s*(\d+)\s*%"),
+        ("developed", "developed_pct"),
+    ),
+    (re.compile(r"(\d+)\s*个已排期未启动"), ("not_started",)),
+    (
+        re.compile(r"投产在用的?有?\s*(\d+)\s*个\s*[，,]\s*占比\s*(\d+)\s*%"),
+        ("in_production", "in_production_pct"),
+    ),
+)
+
 # Words that name a category's counts, in the sample's spelling and its variants.
 COUNT_FIELDS = {
     "可下线": "offline",
@@ -243,6 +259,11 @@ COUNT_FIELDS = {
 COUNT_TOKEN_RE = re.compile(
     r"^(?P<word>" + "|".join(sorted(COUNT_FIELDS, key=len, reverse=True)) + r")\s*"
     r"(?P<n>\d+)\s*个?\s*(?:[（(](?P<inner>.*)[）)])?$",
+    re.I,
+)
+# A count and the word before it, anywhere in a counts line ("已完成22个" in "…，已完成22个，…").
+COUNT_WORD_RE = re.compile(
+    r"(?P<word>" + "|".join(sorted(COUNT_FIELDS, key=len, reverse=True)) + r")\s*(?P<n>\d+)",
     re.I,
 )
 UNNAMED_BUCKET_RE = re.compile(

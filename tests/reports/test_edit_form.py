@@ -275,5 +275,7 @@ def test_far_away_dates_are_refused_not_crashed_on():
 
     editor = _post(sample_document(), change)
 
-    assert "恢复时间应在事件日期" in _error(editor, "events", "recovered_at", "detected_time", "07:38")
+    assert "恢复时间应在事件日期" in _error(
+        editor, "events", "recovered_at", "detected_time", "07:38"
+    )
     assert editor.events.forms[2].errors["occurred_on"] == ["事件持续超过一年，不再继续顺延。"]

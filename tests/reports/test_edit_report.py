@@ -26,7 +26,7 @@ def test_the_edit_page_shows_the_saved_week(lead_client):
     html = response.content.decode()
     assert "HIVE标准数仓建设" in html
     assert 'name="cat-0-total"' in html
-    assert "<template id=\"tpl-item\">" in html
+    assert '<template id="tpl-item">' in html
 
 
 def test_a_valid_save_updates_the_draft_in_place(lead_client, sample_report):
@@ -39,7 +39,7 @@ def test_a_valid_save_updates_the_draft_in_place(lead_client, sample_report):
     assert response.status_code == 302
     report = WeeklyReport.objects.get(pk=sample_report.pk)
     assert report.version == sample_report.version + 1
-    (_o, _i, migration), = list(report_document(report).migrations())
+    ((_o, _i, migration),) = list(report_document(report).migrations())
     assert migration.figures().done == 2 + 23 + 8 + 15 + 4 + 2
     assert migration.figures().not_started == 8
 

@@ -53,7 +53,7 @@ def test_saving_creates_the_draft_with_the_new_values(lead_client, lead):
     assert [k.value for k in doc.kpis][:2] == [Decimal("99.97"), Decimal("99.93")]
     assert doc.next_week == "1. 迎检技术支持"
     assert [p.outcome for p in doc.plan_review] == ["", "", "", "carried"]
-    (_o, _i, migration), = list(doc.migrations())
+    ((_o, _i, migration),) = list(doc.migrations())
     assert migration.figures().total == 164
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from reports.models import (
+    DailyNote,
     ItemUpdate,
     Membership,
     Objective,
@@ -90,3 +91,12 @@ class StabilityEventAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "report__team"]
     search_fields = ["summary", "cause", "handling"]
     list_select_related = ["report__team"]
+
+
+@admin.register(DailyNote)
+class DailyNoteAdmin(SimpleHistoryAdmin):
+    list_display = ["day", "team", "author_name", "text"]
+    list_filter = ["team"]
+    search_fields = ["text", "author_name"]
+    date_hierarchy = "day"
+    list_select_related = ["team"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from metrics.figures import (
@@ -225,6 +225,30 @@ class StabilityEvent:
 
 FREE_SECTIONS = ("other", "reflections", "next_week", "daily")
 
+# A week's report is dated on its last day; the week is that day and the six before it.
+WEEK_DAYS = 7
+
+
+def week_bounds(report_date: date) -> tuple[date, date]:
+    return report_date - timedelta(days=WEEK_DAYS - 1), report_date
+
+
+@dataclass
+class DailyNote:
+    """A member's short note on one day, shown under 日报合集 grouped by day and person."""
+
+    day: date
+    author: str
+    text: str
+
+
+def notes_by_day(notes: list[DailyNote]) -> list[tuple[date, list[tuple[str, list[str]]]]]:
+    """Notes grouped by day (in date order), then by person (in order of their first note)."""
+    days: dict[date, dict[str, list[str]]] = {}
+    for note in sorted(notes, key=lambda n: n.day):
+        days.setdefault(note.day, {}).setdefault(note.author, []).append(note.text)
+    return [(day, list(people.items())) for day, people in days.items()]
+
 
 class PlanOutcome:
     """What became of a line of last week's plan ("下周工作及目标")."""
@@ -261,6 +285,7 @@ class ReportDocument:
     # Last week's plan, line by line, with what became of each. Kept with the report and in
     # the JSON export; the Markdown layout of the sample has no place for it.
     plan_review: list[PlanLine] = field(default_factory=list)
+    daily_notes: list[DailyNote] = field(default_factory=list)
     # Notes the importer made while interpreting the text (e.g. a time read as afternoon).
     import_notes: list[str] = field(default_factory=list)
     # Stored HTML of the Markdown fields, filled by the selector for pages.

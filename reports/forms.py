@@ -22,13 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from metrics.models import KpiKind
 from reports import document as d
 from reports.carryover import with_carried_plan
+from reports.document import WEEK_DAYS, week_bounds
 from reports.models import EventKind, ItemMarker, ItemStatus
 
 PERCENT = {"min_value": Decimal(0), "max_value": Decimal(100), "max_digits": 6}
 COUNT = {"min_value": 0, "max_value": 100_000}
 COUNT_FROM_ZERO = {**COUNT, "initial": 0}
-# A week's report is dated on its last day; the week is that day and the six before it.
-WEEK_DAYS = 7
 # An open incident is carried from week to week, but not for ever.
 EARLIEST_OPEN_EVENT_DAYS = 366
 # Separators between an item's title and its progress, as the sample writes them.
@@ -46,10 +45,6 @@ def _textarea(rows: int = 3, **attrs) -> forms.Textarea:
 def _markdown(rows: int = 4) -> forms.Textarea:
     """A Markdown field: the page shows a live preview of it."""
     return _textarea(rows, **{"data-markdown": "1"})
-
-
-def week_bounds(report_date: date) -> tuple[date, date]:
-    return report_date - timedelta(days=WEEK_DAYS - 1), report_date
 
 
 class RowForm(forms.Form):
@@ -87,6 +82,40 @@ class ReportForm(forms.Form):
 
     def grade_fields(self):
         return [self[f"grade_{g}"] for g in self.grades]
+
+
+# How far back a daily note may be written (or moved): a month and a bit.
+NOTE_MAX_AGE_DAYS = 40
+
+
+class DailyNoteForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=_DATE)
+    text = forms.CharField(
+        label=_("Daily note"),
+        max_length=500,
+        widget=_textarea(2),
+        help_text=_("One or two sentences: what you did, what is blocking you."),
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["day"].initial = today
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > self.today:
+            raise forms.ValidationError(_("A note cannot be for a day still to come."))
+        if day < self.today - timedelta(days=NOTE_MAX_AGE_DAYS):
+            raise forms.ValidationError(
+                _("Notes older than %(days)d days belong to reports already written.")
+                % {"days": NOTE_MAX_AGE_DAYS}
+            )
+        return day
+
+    def clean_text(self):
+        # A note is one line in the report: line breaks typed in the box become spaces.
+        return " ".join(self.cleaned_data["text"].split())
 
 
 class PlanLineForm(forms.Form):
@@ -424,6 +453,8 @@ class ReportEditor:
             next_week=report["next_week"],
             daily=report["daily"],
             import_notes=list(base.import_notes),
+            # Daily notes are written on their own page; the report only shows them.
+            daily_notes=list(base.daily_notes),
         )
         doc.incidents = d.Incidents(
             counts={g: report[f"grade_{g}"] for g in self.grades if report[f"grade_{g}"]},

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from reports import wording as w
 from reports.document import (
+    DailyNote,
     EventKind,
     Incidents,
     Item,
@@ -174,7 +175,11 @@ class _Parser:
                 assert section.objective is not None
                 self._objective(section, doc)
                 doc.objectives.append(section.objective)
-            elif section.kind in ("other", "reflections", "next_week", "daily"):
+            elif section.kind == "daily":
+                lines, notes = split_daily(section.lines)
+                doc.daily = join_paragraphs(doc.daily, free_text(lines))
+                doc.daily_notes.extend(notes)
+            elif section.kind in ("other", "reflections", "next_week"):
                 text = free_text(section.lines)
                 previous = getattr(doc, section.kind)
                 setattr(doc, section.kind, join_paragraphs(previous, text))
@@ -624,6 +629,33 @@ def build_tree(lines: list[Line]) -> Node:
 # ---------------------------------------------------------------------------------------
 # Small readers
 # ---------------------------------------------------------------------------------------
+
+
+def split_daily(lines: list[Line]) -> tuple[list[Line], list[DailyNote]]:
+    """The 日报合集 section: free text, then the daily notes by day, as the renderer writes
+    them. If anything under a day heading is not a note, the whole section stays as typed."""
+    free: list[Line] = []
+    notes: list[DailyNote] = []
+    day: date | None = None
+    for line in lines:
+        h = heading(line)
+        m = w.NOTE_DAY_RE.match(h[1]) if h else None
+        if m:
+            try:
+                day = date.fromisoformat(m["day"])
+            except ValueError:
+                return lines, []
+            continue
+        if day is None:
+            free.append(line)
+            continue
+        if line.blank:
+            continue
+        note = w.NOTE_RE.match(line.text)
+        if note is None or line.indent:
+            return lines, []
+        notes.append(DailyNote(day=day, author=note["author"].strip(), text=note["text"].strip()))
+    return free, notes
 
 
 def free_text(lines: list[Line]) -> str:

@@ -365,3 +365,36 @@ class StabilityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on:%m/%d} {self.summary[:40]}"
+
+
+class DailyNote(models.Model):
+    """A member's short note on a day (日报), shown in the report of the week it falls in.
+
+    Notes belong to the team and the day, not to a report, so they can be written before
+    the lead starts the week. ``author_name`` is the name shown in the report; notes read
+    from an imported report have a name but no user.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="daily_notes")
+    day = models.DateField(_("day"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="daily_notes",
+    )
+    author_name = models.CharField(_("name"), max_length=100)
+    text = models.CharField(_("note"), max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["team", "day", "created_at", "pk"]
+        indexes = [models.Index(fields=["team", "day"])]
+        verbose_name = _("daily note")
+        verbose_name_plural = _("daily notes")
+
+    def __str__(self) -> str:
+        return f"{self.day:%m/%d} {self.author_name}: {self.text[:40]}"

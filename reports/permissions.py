@@ -50,10 +50,15 @@ def get_report_for_user(user, slug: str, report_date: date) -> WeeklyReport:
     return report
 
 
-def is_lead(user, team: Team) -> bool:
+def role_in(user, team: Team) -> str | None:
+    """The user's role in the team ("lead", "member"), "lead" for superusers, else None."""
     if user.is_superuser:
-        return True
-    return Membership.objects.filter(team=team, user=user, role=Membership.Role.LEAD).exists()
+        return Membership.Role.LEAD
+    return Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
+
+
+def is_lead(user, team: Team) -> bool:
+    return role_in(user, team) == Membership.Role.LEAD
 
 
 def get_team_for_lead(user, slug: str) -> Team:
@@ -68,3 +73,15 @@ def get_report_for_lead(user, slug: str, report_date: date) -> WeeklyReport:
     if not is_lead(user, report.team):
         raise PermissionDenied("Only the team's leads write its reports")
     return report
+
+
+def is_member(user, team: Team) -> bool:
+    """Leads and members of the team write daily notes; managers only read them."""
+    return role_in(user, team) is not None
+
+
+def get_team_for_member(user, slug: str) -> Team:
+    team = get_team_for_user(user, slug)
+    if not is_member(user, team):
+        raise PermissionDenied("Only the team's members write daily notes")
+    return team

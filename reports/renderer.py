@@ -23,6 +23,7 @@ from reports.document import (
     Objective,
     ReportDocument,
     StabilityEvent,
+    notes_by_day,
 )
 from reports.importer import (
     parse_category_heading,
@@ -328,7 +329,14 @@ def render_markdown(doc: ReportDocument) -> str:
     out.block(_paragraph_lines(doc.next_week, 0))
     out.block([f"# {words.daily}"])
     out.block(_paragraph_lines(doc.daily, 0))
+    for day, people in notes_by_day(doc.daily_notes):
+        out.block([f"### {note_day_heading(day, doc.language)}"])
+        out.block([f"- {author}{words.colon}{text}" for author, texts in people for text in texts])
     return out.text()
+
+
+def note_day_heading(day, language: str) -> str:
+    return f"{day.isoformat()} {w.wording(language).weekdays[day.weekday()]}"
 
 
 def events_holder(doc: ReportDocument) -> Objective | None:
@@ -539,6 +547,9 @@ def render_json(doc: ReportDocument) -> dict:
         "reflections": doc.reflections,
         "next_week": doc.next_week,
         "daily": doc.daily,
+        "daily_notes": [
+            {"day": n.day.isoformat(), "author": n.author, "text": n.text} for n in doc.daily_notes
+        ],
         "plan_review": [{"text": p.text, "outcome": p.outcome} for p in doc.plan_review],
         "warnings": [{"code": x.code, "message": x.message} for x in report_warnings(doc)],
     }

@@ -16,6 +16,7 @@ from metrics import models as mm
 from metrics.figures import delta
 from reports import document as d
 from reports.models import (
+    DailyNote,
     ItemUpdate,
     ObjectiveEntry,
     StabilityEvent,
@@ -89,6 +90,7 @@ def report_document(report: WeeklyReport) -> d.ReportDocument:
             c.grade: c.count for c in mm.IncidentCount.objects.filter(summary=summary)
         }
     doc.objectives = _objectives(report)
+    doc.daily_notes = week_notes(team, report.report_date)
     tz = _tz()
     doc.events = [
         d.StabilityEvent(
@@ -327,3 +329,18 @@ def status_changes(report: WeeklyReport) -> list[StatusChange]:
             changes.append(StatusChange(record.status, record.history_date, record.history_user))
         last = record.status
     return changes
+
+
+def week_notes(team: Team, report_date: date) -> list[d.DailyNote]:
+    """The team's daily notes of the week that ends on ``report_date``."""
+    start, end = d.week_bounds(report_date)
+    return [
+        d.DailyNote(day=n.day, author=n.author_name, text=n.text)
+        for n in DailyNote.objects.filter(team=team, day__range=(start, end))
+    ]
+
+
+def recent_notes(team: Team, *, since: date) -> QuerySet[DailyNote]:
+    return DailyNote.objects.filter(team=team, day__gte=since).order_by(
+        "-day", "author_name", "created_at"
+    )

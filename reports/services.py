@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from metrics import models as mm
 from reports import document as d
 from reports.models import (
+    DailyNote,
     ItemUpdate,
     Objective,
     ObjectiveEntry,
@@ -69,6 +70,7 @@ def report_save_document(*, team: Team, document: d.ReportDocument, author=None)
     _save_incidents(report, document.incidents)
     _save_objectives(team, report, document)
     _save_events(report, document.events)
+    _add_daily_notes(team, document.daily_notes)
     return report
 
 
@@ -325,6 +327,44 @@ def _save_events(report: WeeklyReport, events: list[d.StabilityEvent]) -> None:
         ],
         StabilityEvent,
     )
+
+
+def _add_daily_notes(team: Team, notes: list[d.DailyNote]) -> None:
+    """Notes read from a report are added unless the team already has the same note.
+
+    Notes belong to the team and the day, not to one save of a report: nothing here ever
+    removes one, so saving the edit page (which does not carry them) leaves them alone.
+    """
+    if not notes:
+        return
+    days = {n.day for n in notes}
+    known = set(
+        DailyNote.objects.filter(team=team, day__in=days).values_list("day", "author_name", "text")
+    )
+    bulk_create_with_history(
+        [
+            DailyNote(team=team, day=n.day, author_name=n.author, text=n.text)
+            for n in notes
+            if (n.day, n.author, n.text) not in known
+        ],
+        DailyNote,
+    )
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def daily_note_create(*, team: Team, author, day, text: str) -> DailyNote:
+    return DailyNote.objects.create(
+        team=team, day=day, author=author, author_name=display_name(author), text=text
+    )
+
+
+@transaction.atomic
+def daily_note_delete(*, note: DailyNote) -> None:
+    note.delete()
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -26,6 +26,12 @@ urlpatterns = [
     path("preview/markdown/", views.markdown_preview, name="markdown_preview"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/new/", views.report_new, name="report_new"),
+    path("teams/<slug:slug>/daily/", views.daily_notes, name="daily_notes"),
+    path(
+        "teams/<slug:slug>/daily/<int:pk>/delete/",
+        views.daily_note_delete,
+        name="daily_note_delete",
+    ),
     path("teams/<slug:slug>/export.zip", views.team_export_zip, name="team_export_zip"),
     path("teams/<slug:slug>/<isodate:report_date>/", views.report_detail, name="report_detail"),
     path(

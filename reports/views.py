@@ -1,26 +1,30 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reports import exports, selectors, services
 from reports.carryover import next_document
 from reports.consistency import report_warnings
-from reports.forms import ReportEditor
+from reports.forms import DailyNoteForm, ReportEditor
 from reports.markup import markdown_to_html
+from reports.models import Membership
 from reports.permissions import (
     get_report_for_lead,
     get_report_for_user,
     get_team_for_lead,
+    get_team_for_member,
     get_team_for_user,
     is_lead,
+    role_in,
     teams_for_user,
 )
 from reports.renderer import render_markdown
@@ -43,9 +47,11 @@ def team_detail(request, slug: str):
         request.GET.get("page")
     )
     definitions = selectors.team_kpi_definitions(team)
+    role = role_in(request.user, team)
     ctx = {
         "team": team,
-        "can_write": is_lead(request.user, team),
+        "can_write": role == Membership.Role.LEAD,
+        "can_note": role is not None,
         "page": page,
         "kpi_names": [d.name for d in definitions],
         "rows": selectors.history_rows(definitions, list(page.object_list)),
@@ -106,6 +112,7 @@ def report_new(request, slug: str):
         report_date=report_date,
         week_number=number,
     )
+    start.daily_notes = selectors.week_notes(team, report_date)
     editor = ReportEditor(start, grades=team.grades, previous=previous, data=request.POST or None)
     if request.method == "POST" and editor.is_valid():
         try:
@@ -192,3 +199,35 @@ PREVIEW_LIMIT = 100_000
 def markdown_preview(request):
     text = request.POST.get("text", "")[:PREVIEW_LIMIT]
     return JsonResponse({"html": markdown_to_html(text)})
+
+
+# ---------------------------------------------------------------------------------------
+# Daily notes (members)
+# ---------------------------------------------------------------------------------------
+
+NOTES_SHOWN_DAYS = 14
+
+
+@login_required
+def daily_notes(request, slug: str):
+    team = get_team_for_member(request.user, slug)
+    today = timezone.localdate()
+    form = DailyNoteForm(request.POST or None, today=today)
+    if request.method == "POST" and form.is_valid():
+        services.daily_note_create(team=team, author=request.user, **form.cleaned_data)
+        messages.success(request, _("Note added."))
+        return redirect("reports:daily_notes", team.slug)
+    since = today - timedelta(days=NOTES_SHOWN_DAYS)
+    notes = selectors.recent_notes(team, since=since)
+    ctx = {"team": team, "form": form, "notes": notes, "days": NOTES_SHOWN_DAYS}
+    return render(request, "reports/daily_notes.html", ctx)
+
+
+@login_required
+@require_POST
+def daily_note_delete(request, slug: str, pk: int):
+    team = get_team_for_member(request.user, slug)
+    note = get_object_or_404(team.daily_notes, pk=pk, author=request.user)
+    services.daily_note_delete(note=note)
+    messages.info(request, _("Note deleted."))
+    return redirect("reports:daily_notes", team.slug)

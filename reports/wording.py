@@ -45,6 +45,7 @@ class Wording:
     list_open: str
     list_close: str
     recovered: str
+    weekdays: tuple[str, ...]  # Monday first
 
 
 ZH = Wording(
@@ -67,6 +68,7 @@ ZH = Wording(
     reflections="本周收获与反思",
     next_week="下周工作及目标",
     daily="日报合集",
+    weekdays=("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
     comma="，",
     colon="：",
     full_stop="。",
@@ -112,6 +114,7 @@ EN = Wording(
     reflections="Lessons and reflections",
     next_week="Next week's plan",
     daily="Daily reports",
+    weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
     comma=", ",
     colon=": ",
     full_stop=".",
@@ -222,6 +225,10 @@ SUMMARY_PATTERNS = {
     "not_started": (r"(\d+)\s*个已排期未启动", r"(\d+) scheduled but not started"),
     "in_production": (r"投产在用的?有?\s*(\d+)\s*个", r"(\d+) in production"),
 }
+
+# A day of the daily notes ("### 2023-05-22 周一") and one note ("- 张三：完成对账脚本").
+NOTE_DAY_RE = re.compile(r"^(?P<day>\d{4}-\d{2}-\d{2})(?:\s+\S+)?$")
+NOTE_RE = re.compile(r"^[-*+]\s+(?P<author>[^：:\n]{1,100}?)\s*[：:]\s*(?P<text>\S.*)$")
 
 # The figures of a summary sentence written in the author's own words, each pattern with
 # the figures its groups hold, so a later week can restate the same sentence with its own

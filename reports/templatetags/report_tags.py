@@ -8,6 +8,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from reports import renderer
+from reports.document import notes_by_day
 from reports.wording import wording
 
 register = template.Library()
@@ -36,6 +37,8 @@ for _name in (
     register.simple_tag(getattr(renderer, _name), name=_name)
 
 register.simple_tag(renderer.content_title_line, name="title_line")
+register.simple_tag(renderer.note_day_heading, name="note_day_heading")
+register.simple_tag(notes_by_day, name="notes_by_day")
 
 
 @register.simple_tag

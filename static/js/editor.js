@@ -158,6 +158,38 @@
     else if (action === "outdent") indentRow(row, -1);
   });
 
+  /* Daily notes pulled into an item: the note is appended to the item's progress text. */
+  function itemChoices(select) {
+    const keep = select.options[0];
+    select.replaceChildren(keep);
+    form.querySelectorAll("#obj-rows .item-row").forEach((row) => {
+      if (row.closest(".d-none")) return;
+      const title = field(row, "title").value.trim();
+      if (!title) return;
+      const option = document.createElement("option");
+      option.value = row.dataset.prefix;
+      option.textContent = "\u00a0".repeat(2 * depthOf(row)) + title;
+      select.appendChild(option);
+    });
+  }
+
+  form.querySelectorAll("select[data-pull-note]").forEach((select) => {
+    select.addEventListener("focus", () => itemChoices(select));
+    select.addEventListener("mousedown", () => itemChoices(select));
+    select.addEventListener("change", () => {
+      const row = form.querySelector('.item-row[data-prefix="' + select.value + '"]');
+      if (!row) return;
+      const body = field(row, "body");
+      const text = select.closest(".daily-note").querySelector(".note-text").textContent.trim();
+      const current = body.value.trim();
+      const joiner = !current || /[。；;，,.!！?？]$/.test(current) ? "" : "；";
+      body.value = current + joiner + text;
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+      select.closest(".daily-note").classList.add("pulled");
+      select.value = "";
+    });
+  });
+
   /* Positions follow the page order at the moment of saving. */
   form.addEventListener("submit", () => {
     const seen = {};

@@ -27,9 +27,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TEAM_LIST_QUERIES = 4
-# History and report pages ask once more whether the reader leads the team (edit buttons).
+# History and report pages ask once for the reader's role in the team (edit buttons); the
+# report page also loads the week's daily notes.
 TEAM_HISTORY_QUERIES = 9
-REPORT_DETAIL_QUERIES = 15
+REPORT_DETAIL_QUERIES = 16
 
 
 def _renamed(item: d.Item, suffix: str) -> d.Item:

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports.document import (
+    DailyNote,
     EventKind,
     Incidents,
     Item,
@@ -138,6 +139,15 @@ def documents(draw):
         other=draw(st.one_of(st.just(""), sentences)),
         reflections=draw(st.one_of(st.just(""), sentences)),
         next_week=draw(st.one_of(st.just(""), sentences)),
+        daily=draw(st.one_of(st.just(""), sentences)),
+        daily_notes=[
+            DailyNote(
+                day=report_date - timedelta(days=draw(st.integers(0, 6))),
+                author=draw(st.sampled_from(["张三", "李四", "Wang Fang"])),
+                text=draw(sentences),
+            )
+            for _ in range(draw(st.integers(0, 4)))
+        ],
     )  # fmt: skip
 
 
@@ -163,3 +173,7 @@ def test_render_parse_render_is_identity(doc):
     after = [m.figures() for _o, _i, m in again.migrations()]
     assert after == before
     assert [o.code for o in again.objectives] == [o.code for o in doc.objectives]
+    assert again.daily == doc.daily
+    assert sorted((n.day, n.author, n.text) for n in again.daily_notes) == sorted(
+        (n.day, n.author, n.text) for n in doc.daily_notes
+    )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -349,6 +349,19 @@ def _add_daily_notes(team: Team, notes: list[d.DailyNote]) -> None:
         ],
         DailyNote,
     )
+
+
+class SettingsConflict(Exception):
+    """Two rows were given each other's names in one save."""
+
+
+def team_settings_save(*, settings) -> None:
+    """Save the settings page (``reports.team_settings.TeamSettings``) in one transaction."""
+    try:
+        with transaction.atomic():
+            settings.save()
+    except IntegrityError as exc:
+        raise SettingsConflict(str(exc)) from exc
 
 
 def display_name(user) -> str:

@@ -26,6 +26,7 @@ urlpatterns = [
     path("preview/markdown/", views.markdown_preview, name="markdown_preview"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/new/", views.report_new, name="report_new"),
+    path("teams/<slug:slug>/settings/", views.team_settings, name="team_settings"),
     path("teams/<slug:slug>/daily/", views.daily_notes, name="daily_notes"),
     path(
         "teams/<slug:slug>/daily/<int:pk>/delete/",

@@ -28,6 +28,7 @@ from reports.permissions import (
     teams_for_user,
 )
 from reports.renderer import render_markdown
+from reports.team_settings import TeamSettings
 
 HISTORY_PAGE_SIZE = 20
 
@@ -231,3 +232,20 @@ def daily_note_delete(request, slug: str, pk: int):
     services.daily_note_delete(note=note)
     messages.info(request, _("Note deleted."))
     return redirect("reports:daily_notes", team.slug)
+
+
+@login_required
+def team_settings(request, slug: str):
+    team = get_team_for_lead(request.user, slug)
+    page = TeamSettings(team, request.POST or None)
+    if request.method == "POST" and page.is_valid():
+        try:
+            services.team_settings_save(settings=page)
+        except services.SettingsConflict:
+            page.team_form.add_error(
+                None, _("Two rows were given the same name; nothing was saved. Rename one.")
+            )
+        else:
+            messages.success(request, _("Team settings saved."))
+            return redirect("reports:team_settings", team.slug)
+    return render(request, "reports/team_settings.html", {"team": team, "page": page})

@@ -53,3 +53,16 @@ def find_row(data: dict[str, str], prefix: str, field: str, value: str) -> int:
         if data.get(f"{prefix}-{index}-{field}") == value:
             return index
     raise LookupError(f"no {prefix} row with {field}={value!r}")
+
+
+def page_data(forms_and_formsets) -> dict[str, str]:
+    """What a page of plain forms and formsets posts if saved unchanged."""
+    data: dict[str, str] = {}
+    for item in forms_and_formsets:
+        if hasattr(item, "management_form"):
+            data.update(form_data(item.management_form))
+            for form in item.forms:
+                data.update(form_data(form))
+        else:
+            data.update(form_data(item))
+    return data

@@ -17,13 +17,18 @@ pytestmark = pytest.mark.django_db
 TEAM_VIEWS = ["reports:team_detail", "reports:team_export_zip"]
 REPORT_VIEWS = ["reports:report_detail", "reports:report_markdown", "reports:report_json"]
 # Write views, by the method that does something.
-WRITE_GET = ["reports:report_new", "reports:report_edit", "reports:report_preview"]
+WRITE_GET = [
+    "reports:report_new",
+    "reports:team_settings",
+    "reports:report_edit",
+    "reports:report_preview",
+]
 WRITE_POST = ["reports:report_publish", "reports:report_reopen"]
 SAMPLE_DATE = "2023-05-20"
 
 
 def _url(name: str) -> str:
-    team_only = name in TEAM_VIEWS or name == "reports:report_new"
+    team_only = name in TEAM_VIEWS or name in ("reports:report_new", "reports:team_settings")
     args = ["payments"] if team_only else ["payments", SAMPLE_DATE]
     return reverse(name, args=args)
 

@@ -1,0 +1,186 @@
+"""The lead's team settings: the team itself, its KPIs and targets, objectives, trackers.
+
+Renaming here renames for every week (weeks point at these rows), so a KPI or a category
+keeps one history. A row that weeks already use cannot be removed: its history would go
+with it.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import BaseModelFormSet, modelformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from metrics.models import KpiDefinition, MigrationCategory, MigrationTracker
+from reports.models import Objective, Team
+
+
+def _codes(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "heading_language", "week_numbering", "severity_grades", "grade_groups"]
+
+    def clean_severity_grades(self):
+        grades = _codes(self.cleaned_data["severity_grades"])
+        if not grades:
+            raise forms.ValidationError(_("Name at least one grade, e.g. “A,B,C,D”."))
+        if len(set(grades)) != len(grades):
+            raise forms.ValidationError(_("Each grade is named once."))
+        if any(len(g) > 3 for g in grades):
+            raise forms.ValidationError(_("A grade is at most three characters."))
+        return ",".join(grades)
+
+    def clean(self):
+        data = super().clean()
+        grades = _codes(data.get("severity_grades", ""))
+        groups = _codes(data.get("grade_groups", ""))
+        if grades and all(len(g) == 1 for g in grades):
+            seen: set[str] = set()
+            for group in groups:
+                unknown = [g for g in group if g not in grades]
+                if unknown:
+                    self.add_error(
+                        "grade_groups",
+                        _("“%(group)s” uses a grade the team does not have: %(grade)s.")
+                        % {"group": group, "grade": unknown[0]},
+                    )
+                    break
+                if seen & set(group):
+                    self.add_error("grade_groups", _("A grade belongs to one group only."))
+                    break
+                seen.update(group)
+        elif groups:
+            self.add_error(
+                "grade_groups", _("Grades can be grouped only when each is a single letter.")
+            )
+        if "grade_groups" not in self.errors:
+            data["grade_groups"] = ",".join(groups)
+        return data
+
+
+class GuardedFormSet(BaseModelFormSet):
+    """A team's rows: names unique within the team, rows in use not removable."""
+
+    unique_field = "name"
+    in_use_message = _("“%(name)s” is used by %(count)d weekly reports and cannot be removed.")
+
+    def in_use(self, instance) -> int:
+        raise NotImplementedError
+
+    def clean(self):
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            if self._should_delete_form(form):
+                if form.instance.pk and (count := self.in_use(form.instance)):
+                    raise forms.ValidationError(
+                        self.in_use_message % {"name": form.instance, "count": count}
+                    )
+                continue
+            value = form.cleaned_data.get(self.unique_field)
+            if value in seen:
+                form.add_error(self.unique_field, _("This name is already used above."))
+            seen.add(value)
+
+
+class KpiFormSet(GuardedFormSet):
+    def in_use(self, instance) -> int:
+        return instance.values.count()
+
+
+class ObjectiveFormSet(GuardedFormSet):
+    unique_field = "code"
+
+    def in_use(self, instance) -> int:
+        return instance.entries.values("report").distinct().count()
+
+
+class CategoryFormSet(GuardedFormSet):
+    def in_use(self, instance) -> int:
+        return instance.snapshots.values("snapshot__report").distinct().count()
+
+
+class KpiDefinitionForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        target = self.initial.get("target")
+        if target is not None:  # 99.9500 as stored, 99.95 as typed
+            self.initial["target"] = target.normalize()
+
+
+KpiDefinitionFormSet = modelformset_factory(
+    KpiDefinition,
+    form=KpiDefinitionForm,
+    formset=KpiFormSet,
+    fields=["name", "kind", "unit", "target", "higher_is_better", "year_to_date", "order"],
+    extra=1,
+    can_delete=True,
+)
+TeamObjectiveFormSet = modelformset_factory(
+    Objective, formset=ObjectiveFormSet, fields=["code", "title", "order"], extra=1, can_delete=True
+)
+MigrationCategoryFormSet = modelformset_factory(
+    MigrationCategory,
+    formset=CategoryFormSet,
+    fields=["name", "order"],
+    labels={"order": _("order")},
+    extra=1,
+    can_delete=True,
+)
+
+
+class TeamSettings:
+    """All forms of the settings page; ``save()`` runs inside the caller's transaction."""
+
+    def __init__(self, team: Team, data=None):
+        self.team = team
+        self.team_form = TeamForm(data, instance=team, prefix="team")
+        self.kpis = KpiDefinitionFormSet(
+            data, queryset=KpiDefinition.objects.filter(team=team), prefix="kpidef"
+        )
+        self.objectives = TeamObjectiveFormSet(
+            data, queryset=Objective.objects.filter(team=team), prefix="objdef"
+        )
+        self.trackers = [
+            (
+                tracker,
+                MigrationCategoryFormSet(
+                    data,
+                    queryset=MigrationCategory.objects.filter(tracker=tracker),
+                    prefix=f"tracker{tracker.pk}",
+                ),
+            )
+            for tracker in MigrationTracker.objects.filter(team=team)
+        ]
+
+    @property
+    def formsets(self):
+        return [self.kpis, self.objectives, *(fs for _t, fs in self.trackers)]
+
+    def is_valid(self) -> bool:
+        valid = self.team_form.is_valid()
+        for formset in self.formsets:
+            valid = formset.is_valid() and valid
+        return valid
+
+    def save(self) -> None:
+        self.team_form.save()
+        _save(self.kpis, team=self.team)
+        _save(self.objectives, team=self.team)
+        for tracker, formset in self.trackers:
+            _save(formset, tracker=tracker)
+
+
+def _save(formset, **parent) -> None:
+    for instance in formset.save(commit=False):
+        for name, value in parent.items():
+            setattr(instance, name, value)
+        instance.save()
+    for instance in formset.deleted_objects:
+        instance.delete()

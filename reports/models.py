@@ -63,6 +63,7 @@ class Team(models.Model):
     grade_groups = models.CharField(
         _("grade groups"),
         max_length=40,
+        blank=True,
         default="AB,CD",
         help_text=_("How incident counts are grouped in the report, e.g. “AB,CD”."),
     )

@@ -174,6 +174,8 @@
   }
 
   form.querySelectorAll("select[data-pull-note]").forEach((select) => {
+    // Filled now, and again whenever it is opened: items may have been renamed or added.
+    itemChoices(select);
     select.addEventListener("focus", () => itemChoices(select));
     select.addEventListener("mousedown", () => itemChoices(select));
     select.addEventListener("change", () => {
@@ -245,4 +247,16 @@
   }
 
   wireMarkdown(document);
+
+  /* After a refused save, take the reader to the first field in error. */
+  if (document.getElementById("form-errors")) {
+    const first = Array.from(form.querySelectorAll(".is-invalid")).find(
+      (el) => !el.closest(".d-none")
+    );
+    if (first) {
+      const details = first.closest("details");
+      if (details) details.open = true;
+      first.focus();
+    }
+  }
 })();

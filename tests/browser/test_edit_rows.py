@@ -22,7 +22,9 @@ def test_rows_change_in_the_page_and_survive_an_error(page, live_server, artifac
     call_command("load_demo", stdout=StringIO())
     WeeklyReport.objects.update(status="draft")
     team = Team.objects.get(slug="payments")
-    DailyNote.objects.create(team=team, day=date(2023, 5, 16), author_name="王组员", text="委托代征联调通过")
+    DailyNote.objects.create(
+        team=team, day=date(2023, 5, 16), author_name="王组员", text="委托代征联调通过"
+    )
     login(page, live_server, "lead", "weekly-demo-2023")
     page.goto(f"{live_server.url}/teams/payments/2023-05-20/edit/")
 
@@ -77,7 +79,7 @@ def test_rows_change_in_the_page_and_survive_an_error(page, live_server, artifac
     xiaobei = next(i for i in o1.items if i.title == "小贝帮帮项目")
     assert xiaobei.percent == Decimal("35")
     assert xiaobei.body.endswith("委托代征联调通过")
-    (_o, _i, migration), = list(doc.migrations())
+    ((_o, _i, migration),) = list(doc.migrations())
     added = migration.categories[-1]
     assert (added.name, added.total, added.in_progress_count) == ("新增报表", 3, 1)
     assert [(b.label, b.percent) for b in added.in_progress] == [("结算报表", Decimal("60"))]

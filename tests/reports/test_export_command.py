@@ -28,6 +28,7 @@ DOCUMENTED_KEYS = {
     "reflections",
     "next_week",
     "daily",
+    "daily_notes",
     "plan_review",
     "warnings",
 }

@@ -102,12 +102,21 @@ def _migration(migration: d.Migration) -> d.Migration:
     )
 
 
-def with_carried_plan(next_week: str, review: list[d.PlanLine]) -> str:
-    """``next_week`` with every line of last week's plan marked "carried" that it lacks."""
+def with_carried_plan(
+    next_week: str, review: list[d.PlanLine], before: list[d.PlanLine] = ()
+) -> str:
+    """``next_week`` with the lines of last week's plan just marked "carried" added.
+
+    Only lines that were not already carried in ``before`` (the review as last saved):
+    once added, a line is the lead's to reword or delete, and it is not added again.
+    """
+    carried_before = {p.text for p in before if p.outcome == d.PlanOutcome.CARRIED}
     missing = [
         p.text
         for p in review
-        if p.outcome == d.PlanOutcome.CARRIED and p.text not in plan_lines(next_week)
+        if p.outcome == d.PlanOutcome.CARRIED
+        and p.text not in carried_before
+        and p.text not in plan_lines(next_week)
     ]
     if not missing:
         return next_week

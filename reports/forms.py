@@ -60,6 +60,9 @@ class ReportForm(forms.Form):
     # The week the page was opened for: if someone started it meanwhile, the page says so
     # instead of saving over their draft.
     report_date = forms.DateField(widget=forms.HiddenInput)
+    # The version of the report the page was opened on: a save over a newer version is
+    # refused rather than overwriting someone else's changes.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     week_number = forms.IntegerField(label=_("Week number"), min_value=1, max_value=60)
     incident_note = forms.CharField(label=_("Note on incidents"), max_length=500, required=False)
     kpi_notes = forms.CharField(
@@ -88,6 +91,9 @@ class ReportForm(forms.Form):
 NOTE_MAX_AGE_DAYS = 40
 
 
+NOTES_LOCKED = _("The report of this day's week is published; reopen it to change its daily notes.")
+
+
 class DailyNoteForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=_DATE)
     text = forms.CharField(
@@ -97,9 +103,10 @@ class DailyNoteForm(forms.Form):
         help_text=_("One or two sentences: what you did, what is blocking you."),
     )
 
-    def __init__(self, *args, today: date, **kwargs):
+    def __init__(self, *args, today: date, locked=lambda day: False, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+        self.locked = locked  # day -> whether a published report already covers it
         self.fields["day"].initial = today
 
     def clean_day(self):
@@ -111,6 +118,8 @@ class DailyNoteForm(forms.Form):
                 _("Notes older than %(days)d days belong to reports already written.")
                 % {"days": NOTE_MAX_AGE_DAYS}
             )
+        if self.locked(day):
+            raise forms.ValidationError(NOTES_LOCKED)
         return day
 
     def clean_text(self):
@@ -344,12 +353,16 @@ class ReportEditor:
         *,
         grades: tuple[str, ...],
         previous: d.ReportDocument | None = None,
+        version: int | None = None,
         data=None,
     ):
         self.initial_document = document
         self.grades = grades
         self.week = week_bounds(document.report_date)
         init = _initial(document, previous, grades)
+        init["report"]["version"] = version
+        if data is not None:
+            data = _cascade_deletes(data)
         self.report = ReportForm(data, initial=init["report"], grades=grades, prefix="report")
         self.plan = PlanFormSet(data, initial=init["plan"], prefix="plan")
         self.kpis = KpiFormSet(data, initial=init["kpis"], prefix="kpi")
@@ -392,25 +405,37 @@ class ReportEditor:
             "saved. Copy what you typed, then open that report."
         ) % {"date": self.initial_document.report_date}
 
+    @property
+    def posted_version(self) -> int | None:
+        return self.report.cleaned_data.get("version")
+
     def _check_across_rows(self) -> bool:
         ok = True
         if self.report.cleaned_data["report_date"] != self.initial_document.report_date:
             self.report.add_error(None, self.week_taken_message())
             ok = False
-        codes: dict[str, forms.Form] = {}
-        for form in _rows(self.objectives):
-            code = form.cleaned_data["code"]
-            if code in codes:
-                form.add_error("code", _("Another objective already has this code."))
-                ok = False
-            codes[code] = form
-        seen_items: set[str] = set()
-        for form in _rows(self.trackers):
-            item = form.cleaned_data["item"]
-            if item in seen_items:
-                form.add_error("name", _("An item holds at most one tracker."))
-                ok = False
-            seen_items.add(item)
+        unique = [
+            (self.objectives, "code", "code", _("Another objective already has this code.")),
+            (self.kpis, "name", "name", _("This KPI is already listed above.")),
+            (self.trackers, "name", "name", _("This tracker is already in this report.")),
+            (self.trackers, "item", "name", _("An item holds at most one tracker.")),
+        ]
+        for formset, name, error_field, message in unique:
+            ok = _unique(formset, name, message, error_field) and ok
+        lost = _("This row lost its place in the report; remove it and add it again.")
+        for formset in self.formsets[1:]:
+            ok = _unique(formset, "key", lost) and ok
+        for formset, parent_field, parents in [
+            (self.items, "objective", self.objectives),
+            (self.trackers, "item", self.items),
+            (self.categories, "tracker", self.trackers),
+            (self.buckets, "category", self.categories),
+        ]:
+            keys = {f.cleaned_data["key"] for f in _rows(parents)}
+            for form in _rows(formset):
+                if form.cleaned_data[parent_field] not in keys:
+                    form.add_error(None, lost)
+                    ok = False
         buckets: dict[str, int] = {}
         for form in _rows(self.buckets):
             key = form.cleaned_data["category"]
@@ -456,8 +481,11 @@ class ReportEditor:
             # Daily notes are written on their own page; the report only shows them.
             daily_notes=list(base.daily_notes),
         )
+        # Grades the team no longer uses keep the counts this report already had.
+        counts = {g: n for g, n in base.incidents.counts.items() if g not in self.grades}
+        counts.update({g: report[f"grade_{g}"] for g in self.grades if report[f"grade_{g}"]})
         doc.incidents = d.Incidents(
-            counts={g: report[f"grade_{g}"] for g in self.grades if report[f"grade_{g}"]},
+            counts=counts,
             note=report["incident_note"],
             grades=base.incidents.grades,
             groups=base.incidents.groups,
@@ -468,9 +496,10 @@ class ReportEditor:
         ]
         doc.plan_review = [
             d.PlanLine(text=f.cleaned_data["text"], outcome=f.cleaned_data["outcome"])
-            for f in self.plan.forms
+            for f in self.plan.forms[: len(base.plan_review)]
+            if f.cleaned_data.get("text")
         ]
-        doc.next_week = with_carried_plan(doc.next_week, doc.plan_review)
+        doc.next_week = with_carried_plan(doc.next_week, doc.plan_review, base.plan_review)
         doc.objectives = self._objectives()
         doc.events = [_event(f.cleaned_data) for f in _rows(self.events)]
         return doc
@@ -555,6 +584,52 @@ class ReportEditor:
 # ---------------------------------------------------------------------------------------
 # Rows <-> document parts
 # ---------------------------------------------------------------------------------------
+
+
+def _unique(formset, name: str, message: str, error_field: str | None = None) -> bool:
+    """Marks every kept row whose ``name`` repeats an earlier row's; True if none does."""
+    seen: set = set()
+    ok = True
+    for form in _rows(formset):
+        value = form.cleaned_data.get(name)
+        if value in seen:
+            form.add_error(error_field, message)
+            ok = False
+        seen.add(value)
+    return ok
+
+
+# Each kind of row, the field naming its parent, and the parent's kind.
+_PARENTS = (("item", "objective", "obj"), ("trk", "item", "item"), ("cat", "tracker", "trk"), ("bkt", "category", "cat"))  # fmt: skip
+
+
+def _cascade_deletes(data):
+    """The posted data with every row under a removed row removed as well.
+
+    The page hides a removed objective with everything in it; whatever the browser sent
+    for those hidden rows, they go with their parent and are not validated.
+    """
+    data = data.copy()
+
+    def indexes(prefix: str) -> range:
+        try:
+            return range(min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), 1000))
+        except (TypeError, ValueError):
+            return range(0)
+
+    removed = {
+        "obj": {data.get(f"obj-{i}-key") for i in indexes("obj") if data.get(f"obj-{i}-DELETE")}
+    }
+    for kind, parent_field, parent in _PARENTS:
+        removed[kind] = set()
+        for i in indexes(kind):
+            if (
+                data.get(f"{kind}-{i}-DELETE")
+                or data.get(f"{kind}-{i}-{parent_field}") in removed[parent]
+            ):
+                data[f"{kind}-{i}-DELETE"] = "on"
+                removed[kind].add(data.get(f"{kind}-{i}-key"))
+    return data
 
 
 def _deleted(form: forms.Form) -> bool:

@@ -344,3 +344,17 @@ def recent_notes(team: Team, *, since: date) -> QuerySet[DailyNote]:
     return DailyNote.objects.filter(team=team, day__gte=since).order_by(
         "-day", "author_name", "created_at"
     )
+
+
+def published_report_covering(team: Team, day: date) -> WeeklyReport | None:
+    """The team's published report whose week holds ``day``: its notes are locked."""
+    return (
+        WeeklyReport.objects.filter(
+            team=team,
+            status="published",
+            report_date__gte=day,
+            report_date__lte=day + timedelta(days=d.WEEK_DAYS - 1),
+        )
+        .order_by("report_date")
+        .first()
+    )

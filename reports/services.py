@@ -34,12 +34,18 @@ class WeekTaken(Exception):
     """Someone else started this week's report in the meantime."""
 
 
+class StaleReport(Exception):
+    """The report was saved by someone else after the page was opened."""
+
+
 def team_get_or_create(*, slug: str, name: str | None = None) -> tuple[Team, bool]:
     return Team.objects.get_or_create(slug=slug, defaults={"name": name or slug})
 
 
 @transaction.atomic
-def report_save_document(*, team: Team, document: d.ReportDocument, author=None) -> WeeklyReport:
+def report_save_document(
+    *, team: Team, document: d.ReportDocument, author=None, fresh: bool = False
+) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
     Saving the same week again updates the report in place: the report row keeps its id,
@@ -51,7 +57,7 @@ def report_save_document(*, team: Team, document: d.ReportDocument, author=None)
         report_date=document.report_date,
         defaults={"week_number": document.week_number, "author": author},
     )
-    if not created:
+    if not created and not fresh:  # ``fresh``: created empty by report_create just now
         _clear_parts(report)
         report.version += 1
     report.week_number = document.week_number
@@ -76,19 +82,35 @@ def report_save_document(*, team: Team, document: d.ReportDocument, author=None)
 
 @transaction.atomic
 def report_create(*, team: Team, document: d.ReportDocument, author) -> WeeklyReport:
-    """A new draft for a week that has no report yet."""
-    if WeeklyReport.objects.filter(team=team, report_date=document.report_date).exists():
-        raise WeekTaken(document.report_date)
+    """A new draft for a week that has no report yet; WeekTaken if one appeared meanwhile."""
+    try:
+        with transaction.atomic():  # the unique (team, date) constraint decides a race
+            WeeklyReport.objects.create(
+                team=team,
+                report_date=document.report_date,
+                week_number=document.week_number,
+                author=author,
+            )
+    except IntegrityError as exc:
+        raise WeekTaken(document.report_date) from exc
     document.status = ReportStatus.DRAFT
-    return report_save_document(team=team, document=document, author=author)
+    return report_save_document(team=team, document=document, author=author, fresh=True)
 
 
 @transaction.atomic
-def report_update(*, report: WeeklyReport, document: d.ReportDocument, author) -> WeeklyReport:
-    """Save the edit page's document over a draft."""
+def report_update(
+    *,
+    report: WeeklyReport,
+    document: d.ReportDocument,
+    author,
+    expected_version: int | None = None,
+) -> WeeklyReport:
+    """Save the edit page's document over a draft opened at ``expected_version``."""
     locked = WeeklyReport.objects.select_for_update().get(pk=report.pk)
     if locked.is_published:
         raise ReportLocked(report.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleReport(report.pk)
     document.status = ReportStatus.DRAFT
     return report_save_document(team=report.team, document=document, author=author)
 
@@ -365,7 +387,8 @@ def team_settings_save(*, settings) -> None:
 
 
 def display_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    name = user.get_full_name() or user.get_username()
+    return name[: DailyNote._meta.get_field("author_name").max_length]
 
 
 @transaction.atomic

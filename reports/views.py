@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from reports import exports, selectors, services
 from reports.carryover import next_document
 from reports.consistency import report_warnings
-from reports.forms import DailyNoteForm, ReportEditor
+from reports.forms import NOTES_LOCKED, DailyNoteForm, ReportEditor
 from reports.markup import markdown_to_html
 from reports.models import Membership
 from reports.permissions import (
@@ -132,22 +132,43 @@ def report_new(request, slug: str):
 @login_required
 def report_edit(request, slug: str, report_date: date):
     report = get_report_for_lead(request.user, slug, report_date)
-    if report.is_published:
+    if report.is_published and request.method != "POST":
         messages.info(request, _("This report is published. Reopen it to edit."))
         return redirect(report)
     doc = selectors.report_document(report)
     previous = selectors.previous_document(report.team, report.report_date)
     editor = ReportEditor(
-        doc, grades=report.team.grades, previous=previous, data=request.POST or None
+        doc,
+        grades=report.team.grades,
+        previous=previous,
+        version=report.version,
+        data=request.POST or None,
     )
     if request.method == "POST" and editor.is_valid():
-        report = services.report_update(
-            report=report, document=editor.document(), author=request.user
-        )
-        messages.success(request, _("Draft saved."))
-        return _after_save(request, report)
+        try:
+            report = services.report_update(
+                report=report,
+                document=editor.document(),
+                author=request.user,
+                expected_version=editor.posted_version,
+            )
+        except (services.ReportLocked, services.StaleReport) as exc:
+            # Nothing is saved, and the page keeps what was typed so it can be copied.
+            editor.report.add_error(None, _refusal(exc))
+        else:
+            messages.success(request, _("Draft saved."))
+            return _after_save(request, report)
     ctx = {"team": report.team, "report": report, "editor": editor, "doc": doc}
     return render(request, "reports/report_edit.html", ctx)
+
+
+def _refusal(exc: Exception) -> str:
+    if isinstance(exc, services.ReportLocked):
+        return _("The report was published meanwhile; nothing was saved. Reopen it to edit.")
+    return _(
+        "Someone saved this report after you opened it; nothing was saved, so that their "
+        "changes are not overwritten. Copy what you typed, then reload the page."
+    )
 
 
 def _after_save(request, report):
@@ -213,7 +234,11 @@ NOTES_SHOWN_DAYS = 14
 def daily_notes(request, slug: str):
     team = get_team_for_member(request.user, slug)
     today = timezone.localdate()
-    form = DailyNoteForm(request.POST or None, today=today)
+    form = DailyNoteForm(
+        request.POST or None,
+        today=today,
+        locked=lambda day: selectors.published_report_covering(team, day) is not None,
+    )
     if request.method == "POST" and form.is_valid():
         services.daily_note_create(team=team, author=request.user, **form.cleaned_data)
         messages.success(request, _("Note added."))
@@ -229,8 +254,11 @@ def daily_notes(request, slug: str):
 def daily_note_delete(request, slug: str, pk: int):
     team = get_team_for_member(request.user, slug)
     note = get_object_or_404(team.daily_notes, pk=pk, author=request.user)
-    services.daily_note_delete(note=note)
-    messages.info(request, _("Note deleted."))
+    if selectors.published_report_covering(team, note.day) is not None:
+        messages.error(request, NOTES_LOCKED)
+    else:
+        services.daily_note_delete(note=note)
+        messages.info(request, _("Note deleted."))
     return redirect("reports:daily_notes", team.slug)
 
 

@@ -15,6 +15,8 @@
   // Which hidden field of a new row names its parent row.
   const PARENT_FIELD = { item: "objective", trk: "item", cat: "tracker", bkt: "category" };
   let counter = 0;
+  // As deep as the server accepts an item (ItemForm.depth).
+  const MAX_DEPTH = 5;
 
   function newKey() {
     counter += 1;
@@ -54,6 +56,8 @@
 
   function addRow(button) {
     const kind = button.dataset.add;
+    const parentRow = button.dataset.after ? button.closest(".row-unit") : null;
+    if (parentRow && depthOf(parentRow) >= MAX_DEPTH) return;
     const template = document.getElementById("tpl-" + kind);
     const total = form.querySelector('[name="' + kind + '-TOTAL_FORMS"]');
     const index = total.value;
@@ -68,9 +72,8 @@
     field(row, "key").value = key;
     if (PARENT_FIELD[kind]) field(row, PARENT_FIELD[kind]).value = button.dataset.parent;
 
-    if (kind === "item" && button.dataset.after) {
+    if (kind === "item" && parentRow) {
       // A sub-item goes after the whole block of the item it belongs to.
-      const parentRow = button.closest(".row-unit");
       const last = block(parentRow).pop();
       field(row, "objective").value = field(parentRow, "objective").value;
       setDepth(row, depthOf(parentRow) + 1);
@@ -87,10 +90,19 @@
   function removeRow(row) {
     const rows = row.dataset.formset === "item" ? block(row) : [row];
     rows.forEach((el) => {
-      const del = field(el, "DELETE");
-      if (del) del.checked = true;
+      // The row and every row inside it (an item's tracker, its categories, their rows).
+      [el, ...el.querySelectorAll(".row-unit")].forEach((unit) => {
+        const del = field(unit, "DELETE");
+        if (del) del.checked = true;
+      });
       el.classList.add("d-none");
     });
+  }
+
+  function nextVisible(el) {
+    let next = el.nextElementSibling;
+    while (next && next.classList.contains("d-none")) next = next.nextElementSibling;
+    return next;
   }
 
   function moveRow(row, direction) {
@@ -117,8 +129,8 @@
         }
       }
     } else {
-      const after = items[items.indexOf(mine[mine.length - 1]) + 1];
-      if (!after || depthOf(after) < depth) return;
+      const after = nextVisible(mine[mine.length - 1]);
+      if (!after || after.dataset.formset !== "item" || depthOf(after) < depth) return;
       const theirs = block(after);
       let anchor = theirs[theirs.length - 1];
       mine.forEach((el) => {
@@ -132,6 +144,7 @@
     const mine = block(row);
     const depth = depthOf(row);
     if (change > 0) {
+      if (Math.max(...mine.map(depthOf)) >= MAX_DEPTH) return;
       const items = visibleRows(row.parentElement, "item");
       const before = items[items.indexOf(row) - 1];
       if (!before || depthOf(before) < depth) return; // nothing to nest under

@@ -84,3 +84,31 @@ def test_rows_change_in_the_page_and_survive_an_error(page, live_server, artifac
     assert (added.name, added.total, added.in_progress_count) == ("新增报表", 3, 1)
     assert [(b.label, b.percent) for b in added.in_progress] == [("结算报表", Decimal("60"))]
     assert page.foreign_requests == []
+
+
+def test_removed_rows_take_their_contents_and_do_not_upset_moves(page, live_server):
+    call_command("load_demo", stdout=StringIO())
+    WeeklyReport.objects.update(status="draft")
+    login(page, live_server, "lead", "weekly-demo-2023")
+    page.goto(f"{live_server.url}/teams/payments/2023-05-20/edit/")
+
+    # A sub-item added under 带押过户 and removed again, then 带押过户 moved down one.
+    _item(page, "带押过户").locator("button[data-add='item']").click()
+    added = _item(page, "带押过户").locator("xpath=following-sibling::div[1]")
+    assert added.get_attribute("data-depth") == "1"
+    added.locator("button[data-row='remove']").first.click()
+    _item(page, "带押过户").locator("button[data-row='down']").first.click()
+
+    # The item holding the Hive tracker removed, with a broken figure inside it.
+    hive = page.locator(".item-row:has(.tracker)").first
+    hive.locator(".category input[name$='-total']").first.fill("999")  # would not add up
+    hive.locator("button[data-row='remove']").first.click()
+
+    page.click("button[name=save]")
+    page.wait_for_load_state()
+    assert "草稿已保存" in page.locator(".messages").inner_text()
+
+    doc = report_document(WeeklyReport.objects.get(report_date=date(2023, 5, 20)))
+    titles = [i.title for i in doc.objectives[0].items]
+    assert titles[:4] == ["轻存管&定转佣能力建设", "朝阳项目-招募提佣", "小贝帮帮项目", "带押过户"]
+    assert list(doc.migrations()) == []

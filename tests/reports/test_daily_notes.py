@@ -132,3 +132,20 @@ def test_outsiders_cannot_delete_notes(outsider_client, manager_client, member, 
     assert outsider_client.post(url).status_code == 404
     assert manager_client.post(url).status_code == 403
     assert DailyNote.objects.filter(pk=note.pk).exists()
+
+
+def test_a_published_week_keeps_its_notes(member_client, member, sample_team):
+    from reports.models import WeeklyReport
+
+    today = timezone.localdate()
+    week = WeeklyReport.objects.create(
+        team=sample_team, report_date=today + timedelta(days=2), week_number=99
+    )
+    note = _note(sample_team, member, today, "已写入周报")
+    services.report_publish(report=week)
+
+    response = member_client.post(NOTES_URL, {"day": today, "text": "发布后补写"})
+    assert "这一天所在周的周报已发布" in response.content.decode()
+    member_client.post(reverse("reports:daily_note_delete", args=["payments", note.pk]))
+
+    assert list(DailyNote.objects.values_list("text", flat=True)) == ["已写入周报"]

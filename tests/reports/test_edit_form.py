@@ -197,13 +197,13 @@ def test_rows_added_removed_and_moved_on_the_page():
 def test_a_tracker_added_to_an_item_with_categories_and_progress_rows():
     def change(data):
         item = data[f"item-{find_row(data, 'item', 'title', '带押过户')}-key"]
-        add_row(data, "trk", key="t9", item=item, name="带押过户城市覆盖", overall_percent="40")
+        add_row(data, "trk", key="nt", item=item, name="带押过户城市覆盖", overall_percent="40")
         add_row(
-            data, "cat", key="c9", tracker="t9", name="华北", stage="推广中", total="5",
+            data, "cat", key="nc", tracker="nt", name="华北", stage="推广中", total="5",
             offline="0", paused="0", done="2", in_progress="2", not_started="1",
         )  # fmt: skip
-        add_row(data, "bkt", key="b9", category="c9", label="北京", percent="50", count="1")
-        add_row(data, "bkt", key="b10", category="c9", label="", percent="20", count="1")
+        add_row(data, "bkt", key="nb1", category="nc", label="北京", percent="50", count="1")
+        add_row(data, "bkt", key="nb2", category="nc", label="", percent="20", count="1")
 
     editor = _post(sample_document(), change)
     assert editor.error_count == 0
@@ -218,7 +218,7 @@ def test_a_tracker_added_to_an_item_with_categories_and_progress_rows():
 def test_one_tracker_per_item():
     def change(data):
         item = data["trk-0-item"]
-        add_row(data, "trk", key="t9", item=item, name="第二个跟踪")
+        add_row(data, "trk", key="nt", item=item, name="第二个跟踪")
 
     editor = _post(sample_document(), change)
 
@@ -279,3 +279,89 @@ def test_far_away_dates_are_refused_not_crashed_on():
         editor, "events", "recovered_at", "detected_time", "07:38"
     )
     assert editor.events.forms[2].errors["occurred_on"] == ["事件持续超过一年，不再继续顺延。"]
+
+
+def test_a_kpi_or_tracker_listed_twice_is_refused():
+    def change(data):
+        add_row(data, "kpi", key="nk", name="入金有效成功率", kind="success_rate", unit="%")
+        item = data[f"item-{find_row(data, 'item', 'title', '带押过户')}-key"]
+        add_row(data, "trk", key="nt", item=item, name="Hive数仓建设")
+
+    editor = _post(sample_document(), change)
+
+    assert editor.kpis.forms[-1].errors["name"] == ["这个指标上面已经列过。"]
+    assert editor.trackers.forms[-1].errors["name"] == ["本周报已经有这个迁移跟踪。"]
+
+
+def test_rows_under_a_removed_row_go_with_it():
+    """The page hides an objective with its items, trackers, categories and progress rows;
+    whatever those hidden rows hold, they are removed with it, not validated."""
+
+    def change(data):
+        data[f"obj-{find_row(data, 'obj', 'code', 'O2')}-DELETE"] = "on"
+        data["cat-0-total"] = "not a number"  # inside O2's tracker, now removed
+
+    editor = _post(sample_document(), change)
+
+    assert editor.error_count == 0
+    doc = editor.document()
+    assert [o.code for o in doc.objectives] == ["O1", "O3"]
+    assert list(doc.migrations()) == []
+
+
+def test_a_row_whose_parent_is_unknown_is_reported_not_dropped():
+    def change(data):
+        add_row(
+            data,
+            "item",
+            key="nx",
+            objective="no-such-objective",
+            depth="0",
+            title="孤立事项",
+            marker="bullet",
+        )
+
+    editor = _post(sample_document(), change)
+
+    assert "这一行找不到它在周报中的位置" in " ".join(editor.items.forms[-1].non_field_errors())
+
+
+def test_two_rows_with_one_key_are_refused():
+    def change(data):
+        data["item-1-key"] = data["item-0-key"]
+
+    editor = _post(sample_document(), change)
+
+    second = next(f for f in editor.items.forms if f.prefix == "item-1")
+    assert "这一行找不到它在周报中的位置" in " ".join(second.non_field_errors())
+
+
+def test_a_carried_line_is_added_once_and_then_left_to_the_lead():
+    doc = sample_document()
+    doc.plan_review = [d.PlanLine("迎检技术支持", d.PlanOutcome.CARRIED)]
+    doc.next_week = "1. 迎检技术支持（改写为：配合检查组）"
+
+    editor = _post(doc, lambda data: None)
+
+    assert editor.document().next_week == doc.next_week
+
+
+def test_counts_of_grades_the_team_no_longer_uses_are_kept():
+    doc = sample_document()
+    doc.incidents.counts = {"A": 0, "C": 1, "P1": 2}
+
+    editor = _post(doc, lambda data: None)
+
+    assert editor.document().incidents.counts == {"C": 1, "P1": 2}
+
+
+def test_extra_plan_rows_in_a_tampered_post_are_ignored():
+    doc = sample_document()
+    doc.plan_review = [d.PlanLine("迎检技术支持")]
+
+    def change(data):
+        data["plan-TOTAL_FORMS"] = "3"
+
+    editor = _post(doc, change)
+
+    assert [p.text for p in editor.document().plan_review] == ["迎检技术支持"]

@@ -92,12 +92,46 @@ def test_a_published_report_is_locked(lead_client, sample_report):
         )
 
 
-def test_a_post_to_a_published_report_saves_nothing(lead_client, sample_report):
+def test_a_post_to_a_published_report_saves_nothing_and_keeps_the_input(lead_client, sample_report):
     data = _data(lead_client)
     services.report_publish(report=sample_report)
     data["report-other"] = "发布后又改"
 
     response = lead_client.post(EDIT_URL, data)
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "已在此期间发布" in html and "发布后又改" in html
     assert WeeklyReport.objects.get(pk=sample_report.pk).other != "发布后又改"
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused(lead_client, sample_report):
+    mine = _data(lead_client)
+    theirs = _data(lead_client)
+    theirs[f"kpi-{find_row(theirs, 'kpi', 'name', '入金有效成功率')}-value"] = "99.90"
+    assert lead_client.post(EDIT_URL, theirs).status_code == 302
+    mine["report-other"] = "我的修改"
+
+    response = lead_client.post(EDIT_URL, mine)
+
+    assert response.status_code == 200
+    assert "有人保存了这份周报" in response.content.decode()
+    report = WeeklyReport.objects.get(pk=sample_report.pk)
+    assert report_document(report).kpis[0].value == Decimal("99.90")
+    assert report.other != "我的修改"
+
+
+def test_two_leads_starting_the_same_week_do_not_overwrite_each_other(sample_team, lead):
+    from datetime import date
+
+    from tests.factories import sample_document
+
+    first = sample_document()
+    first.report_date, first.week_number = date(2023, 5, 27), 22
+    services.report_create(team=sample_team, document=first, author=lead)
+
+    with pytest.raises(services.WeekTaken):
+        services.report_create(team=sample_team, document=sample_document(), author=lead)
+    with pytest.raises(services.WeekTaken):
+        services.report_create(team=sample_team, document=first, author=lead)
+    assert WeeklyReport.objects.get(report_date=date(2023, 5, 27)).version == 1

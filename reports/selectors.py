@@ -13,7 +13,6 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from metrics import models as mm
-from metrics.figures import delta
 from reports import document as d
 from reports.models import (
     DailyNote,
@@ -297,22 +296,6 @@ def team_template_document(team: Team) -> d.ReportDocument:
 
 
 @dataclass
-class KpiChange:
-    kpi: d.Kpi
-    previous: Decimal | None
-    change: Decimal | None
-
-
-def kpi_changes(doc: d.ReportDocument, previous: d.ReportDocument | None) -> list[KpiChange]:
-    """Each KPI of ``doc`` beside last week's value of the same KPI and the change."""
-    before = {k.name: k.value for k in previous.kpis} if previous else {}
-    return [
-        KpiChange(kpi=k, previous=before.get(k.name), change=delta(k.value, before.get(k.name)))
-        for k in doc.kpis
-    ]
-
-
-@dataclass
 class StatusChange:
     status: str
     at: datetime
@@ -358,3 +341,35 @@ def published_report_covering(team: Team, day: date) -> WeeklyReport | None:
         .order_by("report_date")
         .first()
     )
+
+
+# Trend ranges a reader can choose, in weeks (None: every week the team reported).
+TREND_RANGES = {"12w": 12, "quarter": 13, "year": 52, "all": None}
+
+
+def trend_weeks(team: Team, range_key: str):
+    """The team's last weeks in the chosen range, oldest first, as chart weeks."""
+    from metrics.trends import Week
+
+    reports = WeeklyReport.objects.filter(team=team).order_by("-report_date")
+    count = TREND_RANGES.get(range_key, TREND_RANGES["12w"])
+    if count is not None:
+        reports = reports[:count]
+    rows = reversed(list(reports.values_list("pk", "week_number", "report_date")))
+    return [Week(pk, f"W{number} {day:%m-%d}") for pk, number, day in rows]
+
+
+def item_percent_lines(weeks, *, limit: int = 8) -> dict[str, dict[int, float]]:
+    """Project items' stated percent done over ``weeks``: the ``limit`` items most
+    recently reported with a percentage, each as {report id: percent}."""
+    lines: dict[str, dict[int, float]] = defaultdict(dict)
+    updates = (
+        ItemUpdate.objects.filter(report_id__in=[w.report_id for w in weeks], percent__isnull=False)
+        .select_related("item")
+        .order_by("-report__report_date", "position")
+    )
+    for update in updates:
+        name = update.item.title
+        if name in lines or len(lines) < limit:
+            lines[name][update.report_id] = float(update.percent)
+    return dict(lines)

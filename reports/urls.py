@@ -27,6 +27,7 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/new/", views.report_new, name="report_new"),
     path("teams/<slug:slug>/settings/", views.team_settings, name="team_settings"),
+    path("teams/<slug:slug>/trends/", views.team_trends, name="team_trends"),
     path("teams/<slug:slug>/daily/", views.daily_notes, name="daily_notes"),
     path(
         "teams/<slug:slug>/daily/<int:pk>/delete/",
@@ -35,6 +36,11 @@ urlpatterns = [
     ),
     path("teams/<slug:slug>/export.zip", views.team_export_zip, name="team_export_zip"),
     path("teams/<slug:slug>/<isodate:report_date>/", views.report_detail, name="report_detail"),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/diff/",
+        views.report_diff,
+        name="report_diff",
+    ),
     path(
         "teams/<slug:slug>/<isodate:report_date>/edit/",
         views.report_edit,

@@ -11,8 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from metrics import trends
+from metrics.charts import cached_svg
 from reports import exports, selectors, services
 from reports.carryover import next_document
+from reports.changes import text_diff, week_changes
 from reports.consistency import report_warnings
 from reports.forms import NOTES_LOCKED, DailyNoteForm, ReportEditor
 from reports.markup import markdown_to_html
@@ -64,14 +67,29 @@ def team_detail(request, slug: str):
 def report_detail(request, slug: str, report_date: date):
     report = get_report_for_user(request.user, slug, report_date)
     doc = selectors.report_document(report)
+    previous = selectors.previous_document(report.team, report.report_date)
     ctx = {
         "report": report,
         "team": report.team,
         "doc": doc,
         "warnings": report_warnings(doc),
+        "changes": week_changes(doc, previous),
         "can_write": is_lead(request.user, report.team),
     }
     return render(request, "reports/report_detail.html", ctx)
+
+
+@login_required
+def report_diff(request, slug: str, report_date: date):
+    report = get_report_for_user(request.user, slug, report_date)
+    previous_report = selectors.previous_report(report.team, report.report_date)
+    lines = []
+    if previous_report is not None:
+        lines = text_diff(
+            selectors.report_document(report), selectors.report_document(previous_report)
+        )
+    ctx = {"report": report, "team": report.team, "previous": previous_report, "lines": lines}
+    return render(request, "reports/report_diff.html", ctx)
 
 
 @login_required
@@ -187,7 +205,7 @@ def report_preview(request, slug: str, report_date: date):
         "doc": doc,
         "markdown": render_markdown(doc),
         "warnings": report_warnings(doc),
-        "kpi_changes": selectors.kpi_changes(doc, previous),
+        "changes": week_changes(doc, previous),
         "previous": previous,
         "status_changes": selectors.status_changes(report),
     }
@@ -277,3 +295,33 @@ def team_settings(request, slug: str):
             messages.success(request, _("Team settings saved."))
             return redirect("reports:team_settings", team.slug)
     return render(request, "reports/team_settings.html", {"team": team, "page": page})
+
+
+# ---------------------------------------------------------------------------------------
+# Trends (everyone who reads the team)
+# ---------------------------------------------------------------------------------------
+
+
+@login_required
+def team_trends(request, slug: str):
+    team = get_team_for_user(request.user, slug)
+    range_key = request.GET.get("range", "12w")
+    if range_key not in selectors.TREND_RANGES:
+        range_key = "12w"
+    weeks = selectors.trend_weeks(team, range_key)
+    charts = {
+        "kpis": trends.kpi_charts(team.pk, weeks),
+        "incidents": [trends.incident_chart(weeks, team.grades)],
+        "trackers": trends.tracker_charts(team.pk, weeks),
+        "items": [
+            trends.percent_chart(
+                _("Project items, percent done"), weeks, selectors.item_percent_lines(weeks)
+            )
+        ],
+    }
+    svgs = {
+        part: [(c, cached_svg(c)) for c in part_charts if not c.empty]
+        for part, part_charts in charts.items()
+    }
+    ctx = {"team": team, "range_key": range_key, "weeks": weeks, "svgs": svgs}
+    return render(request, "reports/team_trends.html", ctx)

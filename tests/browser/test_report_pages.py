@@ -53,7 +53,7 @@ def test_manager_reads_the_sample_week(page, live_server, artifacts):
         page.click("a[href$='2023-05-20.md']")
     download = download_info.value
     assert download.suggested_filename == "payments-2023-05-20.md"
-    report = WeeklyReport.objects.select_related("team").get(team__slug="payments")
+    report = WeeklyReport.objects.select_related("team").get(team__slug="payments", week_number=21)
     assert Path(download.path()).read_text(encoding="utf-8") == export_text(report)
 
     # Bootstrap and the project's CSS come from this server: nothing from a CDN.
@@ -74,3 +74,22 @@ def test_member_of_another_team_gets_not_found(page, live_server):
     response = page.goto(f"{live_server.url}/teams/payments/2023-05-20/")
     assert response.status == 404
     assert "支付平台组" not in page.content()
+
+
+def test_manager_follows_the_trends(page, live_server, artifacts):
+    call_command("load_demo", stdout=StringIO())
+    login(page, live_server, "manager", "weekly-demo-2023")
+
+    page.click("text=支付平台组")
+    page.click("text=趋势")
+    page.wait_for_load_state()
+
+    charts = page.locator("figure.chart-figure svg")
+    assert charts.count() == 6  # three KPIs, incidents, the Hive tracker, project items
+    point = page.locator("svg use:has(title)").filter(has_text="W21 05-20 · 入金有效成功率")
+    assert point.locator("title").text_content() == "W21 05-20 · 入金有效成功率: 99.98%"
+    point.hover()
+    page.screenshot(path=artifacts / "trends.png", full_page=True)
+    page.click("text=全部")
+    assert "range=all" in page.url
+    assert page.foreign_requests == []

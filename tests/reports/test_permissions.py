@@ -14,8 +14,13 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-TEAM_VIEWS = ["reports:team_detail", "reports:team_export_zip"]
-REPORT_VIEWS = ["reports:report_detail", "reports:report_markdown", "reports:report_json"]
+TEAM_VIEWS = ["reports:team_detail", "reports:team_export_zip", "reports:team_trends"]
+REPORT_VIEWS = [
+    "reports:report_detail",
+    "reports:report_markdown",
+    "reports:report_json",
+    "reports:report_diff",
+]
 # Write views, by the method that does something.
 WRITE_GET = [
     "reports:report_new",

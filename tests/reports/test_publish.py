@@ -28,7 +28,7 @@ def test_preview_shows_the_export_the_warnings_and_the_kpi_changes(lead_client, 
     assert "迁移账单报表总数164个，已经完成开发156个" in html
     codes = {w.code for w in ctx["warnings"]}
     assert "migration_stated_mismatch" in codes
-    change = next(c for c in ctx["kpi_changes"] if c.kpi.name == "入金有效成功率")
+    change = next(c for c in ctx["changes"].kpis if c.kpi.name == "入金有效成功率")
     assert str(change.previous) == "99.95" and str(change.change) == "0.03"
     assert "+0.03" in html
     assert "239分钟恢复" in html  # the event duration, computed

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from reports import document as d
+from reports.management.commands.load_demo import made_up_week
 from reports.models import Membership
 from tests.factories import (
     SAMPLE_DATE,
@@ -28,9 +29,9 @@ pytestmark = pytest.mark.django_db
 
 TEAM_LIST_QUERIES = 4
 # History and report pages ask once for the reader's role in the team (edit buttons); the
-# report page also loads the week's daily notes.
+# report page also loads the week's daily notes, and the week before to say what changed.
 TEAM_HISTORY_QUERIES = 9
-REPORT_DETAIL_QUERIES = 16
+REPORT_DETAIL_QUERIES = 27
 
 
 def _renamed(item: d.Item, suffix: str) -> d.Item:
@@ -132,6 +133,8 @@ def test_report_detail_queries(reader, reader_client, django_assert_num_queries,
     team = TeamFactory(slug="payments")
     MembershipFactory(user=reader, team=team)
     document = build()
+    # The week before, so the page also compares the two (what changed).
+    import_sample(team, document=made_up_week(document, 1), author=reader)
     import_sample(team, document=document, author=reader)
 
     with django_assert_num_queries(REPORT_DETAIL_QUERIES):

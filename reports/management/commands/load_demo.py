@@ -1,5 +1,13 @@
-"""Demo data for `make run`: the sample team and week, and one user per role."""
+"""Demo data for `make run`: the sample team and week, and one user per role.
 
+Before the sample week, ``--history`` weeks are made up from it so the trend pages have
+something to draw: the same report with KPIs wobbling around their targets, the Hive
+migration less far along the further back, a few incidents. They are labelled as demo
+weeks in their 其他 section.
+"""
+
+import copy
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +34,14 @@ TARGETS = {
 
 class Command(BaseCommand):
     help = "Load the sample payments-platform team and week, and demo users (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=11,
+            help="Made-up weeks before the sample week, for the trend pages (default 11).",
+        )
 
     def handle(self, *args, **options):
         team, _ = team_get_or_create(slug="payments", name="支付平台组")
@@ -58,6 +74,10 @@ class Command(BaseCommand):
             team=team, user=users["member"], defaults={"role": Membership.Role.MEMBER}
         )
         users["manager"].groups.add(managers)
+        for weeks_back in range(options["history"], 0, -1):
+            report_save_document(
+                team=team, document=made_up_week(doc, weeks_back), author=users["lead"]
+            )
         report_save_document(team=team, document=doc, author=users["lead"])
         for name, target in TARGETS.items():
             KpiDefinition.objects.filter(team=team, name=name).update(target=target)
@@ -68,3 +88,44 @@ class Command(BaseCommand):
                 f"password: {DEMO_PASSWORD}"
             )
         )
+
+
+# KPI wobble by week, in hundredths of a percent; deterministic so demo data is stable.
+_WOBBLE = (0, -2, 1, -4, 2, -1, 3, -6, 1, 0, -3, 2, -1)
+
+
+def made_up_week(sample, weeks_back: int):
+    """The sample week as it might have read ``weeks_back`` weeks earlier."""
+    doc = copy.deepcopy(sample)
+    doc.report_date = sample.report_date - timedelta(weeks=weeks_back)
+    doc.week_number = sample.week_number - weeks_back
+    doc.import_notes = []
+    doc.events = []
+    doc.other = "（演示数据：根据样例周报生成的历史周）"
+    wobble = _WOBBLE[weeks_back % len(_WOBBLE)]
+    for n, kpi in enumerate(doc.kpis):
+        if kpi.value is not None and kpi.value < 100:
+            step = Decimal(wobble * (n + 1)) / 100
+            kpi.value = min(Decimal("100.00"), kpi.value + step).quantize(Decimal("0.01"))
+    doc.incidents.counts = {"C": 1} if weeks_back % 4 == 1 else {"D": weeks_back % 3}
+    doc.incidents.note = ""
+    for item in doc.items():
+        if item.percent is not None:
+            earlier = max(Decimal(0), item.percent - 5 * weeks_back)
+            item.body = item.body.replace(f"{item.percent}%", f"{earlier}%")
+            item.percent = earlier
+        if item.migration is not None:
+            _earlier(item.migration, weeks_back)
+    return doc
+
+
+def _earlier(migration, weeks_back: int) -> None:
+    """Fewer reports done the further back: each week two finished reports of every
+    category are put back to not started. Stated figures give way to computed ones."""
+    for category in migration.categories:
+        moved = min(category.done, 2 * weeks_back)
+        category.done -= moved
+        category.not_started += moved
+        category.done_names = category.done_names[: category.done]
+    migration.stated = type(migration.stated)(overall_percent=migration.stated.overall_percent)
+    migration.headline_text = ""

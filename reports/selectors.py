@@ -43,7 +43,7 @@ def _trimmed(value: Decimal | None) -> Decimal | None:
     return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
 
 
-def _kpi(definition: mm.KpiDefinition, value: mm.KpiValue | None) -> d.Kpi:
+def kpi_of(definition: mm.KpiDefinition, value: mm.KpiValue | None) -> d.Kpi:
     """A KPI as a week states it; ``value`` is None for a week that did not report it."""
     return d.Kpi(
         name=definition.name,
@@ -78,7 +78,7 @@ def report_document(report: WeeklyReport) -> d.ReportDocument:
         html={name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)},
     )
     doc.kpis = [
-        _kpi(value.definition, value)
+        kpi_of(value.definition, value)
         for value in mm.KpiValue.objects.filter(report=report).select_related("definition")
     ]
     doc.incidents = d.Incidents(grades=team.grades, groups=team.groups)
@@ -232,7 +232,8 @@ def history_rows(
     rows = []
     for report in reports:
         cells = [
-            _kpi(definition, by_report[report.pk].get(definition.pk)) for definition in definitions
+            kpi_of(definition, by_report[report.pk].get(definition.pk))
+            for definition in definitions
         ]
         rows.append(HistoryRow(report=report, kpis=cells))
     return rows
@@ -289,7 +290,7 @@ def team_template_document(team: Team) -> d.ReportDocument:
         week_number=1,
         report_date=timezone.localdate(),
         language=team.heading_language,
-        kpis=[_kpi(definition, None) for definition in team_kpi_definitions(team)],
+        kpis=[kpi_of(definition, None) for definition in team_kpi_definitions(team)],
         incidents=d.Incidents(grades=team.grades, groups=team.groups),
         objectives=objectives,
     )

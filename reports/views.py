@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from metrics import trends
 from metrics.charts import cached_svg
-from reports import exports, selectors, services
+from reports import exports, rollup, selectors, services
 from reports.carryover import next_document
 from reports.changes import text_diff, week_changes
 from reports.consistency import report_warnings
@@ -325,3 +325,30 @@ def team_trends(request, slug: str):
     }
     ctx = {"team": team, "range_key": range_key, "weeks": weeks, "svgs": svgs}
     return render(request, "reports/team_trends.html", ctx)
+
+
+# ---------------------------------------------------------------------------------------
+# The department's week (managers read every team; others their own)
+# ---------------------------------------------------------------------------------------
+
+
+@login_required
+def week_latest(request):
+    day = rollup.latest_week(teams_for_user(request.user)) or timezone.localdate()
+    return redirect("reports:week_rollup", day)
+
+
+@login_required
+def week_rollup(request, day: date):
+    week = rollup.week_rollup(teams_for_user(request.user), day)
+    return render(request, "reports/week_rollup.html", {"week": week})
+
+
+@login_required
+def week_rollup_markdown(request, day: date):
+    week = rollup.week_rollup(teams_for_user(request.user), day)
+    response = HttpResponse(
+        rollup.rollup_markdown(week), content_type="text/markdown; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="weekly-{week.start}.md"'
+    return response

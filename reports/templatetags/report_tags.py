@@ -59,3 +59,11 @@ def inline_html(html: str):
     if m and "<p>" not in m.group(1):
         return mark_safe(m.group(1))  # already sanitised by nh3 when saved
     return mark_safe(html or "")
+
+
+@register.simple_tag
+def minutes_between(start, end):
+    """Minutes from detection to recovery, computed in one place (metrics.figures)."""
+    from metrics.figures import duration_minutes
+
+    return duration_minutes(start, end)

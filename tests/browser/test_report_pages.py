@@ -93,3 +93,19 @@ def test_manager_follows_the_trends(page, live_server, artifacts):
     page.click("text=全部")
     assert "range=all" in page.url
     assert page.foreign_requests == []
+
+
+def test_manager_reads_the_departments_week(page, live_server, artifacts):
+    call_command("load_demo", stdout=StringIO())
+    login(page, live_server, "manager", "weekly-demo-2023")
+
+    page.click("text=部门汇总")
+    page.wait_for_load_state()
+
+    assert "/weeks/2023-05-20/" in page.url
+    assert "2023-05-15 – 2023-05-21" in page.locator("h1").inner_text()
+    assert page.locator("table.rollup-events tbody tr").count() == 3
+    page.screenshot(path=artifacts / "week-rollup.png", full_page=True)
+    page.click("text=上一周")
+    assert "/weeks/2023-05-08/" in page.url
+    assert "第20周" in page.locator("table.rollup").inner_text()

@@ -51,8 +51,14 @@ def test_every_team_url_is_covered():
     from reports.urls import urlpatterns
 
     names = {f"reports:{p.name}" for p in urlpatterns if p.pattern.converters}
-    # Daily notes have their own ownership tests in test_daily_notes.py.
-    notes = {"reports:daily_notes", "reports:daily_note_delete"}
+    # Daily notes have their own ownership tests in test_daily_notes.py; the department's
+    # week lists only the reader's teams (test_week_rollup.py).
+    notes = {
+        "reports:daily_notes",
+        "reports:daily_note_delete",
+        "reports:week_rollup",
+        "reports:week_rollup_markdown",
+    }
     assert names == set(TEAM_VIEWS + REPORT_VIEWS + WRITE_GET + WRITE_POST) | notes
 
 

@@ -8,6 +8,7 @@ from reports.models import (
     Objective,
     ObjectiveEntry,
     ProjectItem,
+    SearchEntry,
     StabilityEvent,
     Team,
     WeeklyReport,
@@ -100,3 +101,19 @@ class DailyNoteAdmin(SimpleHistoryAdmin):
     search_fields = ["text", "author_name"]
     date_hierarchy = "day"
     list_select_related = ["team"]
+
+
+@admin.register(SearchEntry)
+class SearchEntryAdmin(admin.ModelAdmin):
+    """Derived from the reports on every save: readable here, never edited."""
+
+    list_display = ["day", "team", "kind", "title"]
+    list_filter = ["kind", "team"]
+    search_fields = ["title", "text"]
+    list_select_related = ["team"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

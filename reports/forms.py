@@ -901,3 +901,23 @@ def _event_initial(n: int, event: d.StabilityEvent) -> dict:
         "handling": event.handling,
         "recovered_at": recovered.replace(tzinfo=None) if recovered else None,
     }
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=None, required=False, to_field_name="slug"
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=_DATE)
+    until = forms.DateField(label=_("To"), required=False, widget=_DATE)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["team"].empty_label = _("All teams")
+
+    def query(self):
+        from reports.search import Query
+
+        data = self.cleaned_data
+        return Query(text=data["q"], team=data["team"], since=data["since"], until=data["until"])

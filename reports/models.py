@@ -399,3 +399,45 @@ class DailyNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%m/%d} {self.author_name}: {self.text[:40]}"
+
+
+class SearchEntry(models.Model):
+    """One searchable piece of a report (its free text, an item, an event) or a daily note.
+
+    Derived from the report on every save (``reports.search``), never edited. ``tokens``
+    is the text as the search index reads it; on PostgreSQL a stored ``search_vector``
+    column (tsvector, GIN-indexed) is generated from it by the database.
+    """
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("report text")
+        ITEM = "item", _("item")
+        EVENT = "event", _("stability event")
+        NOTE = "note", _("daily note")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(
+        WeeklyReport, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    note = models.ForeignKey(
+        DailyNote, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    text = models.TextField(blank=True)
+    anchor = models.CharField(max_length=50, blank=True)
+    tokens = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "day"])]
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.title[:40]}"
+
+    def get_absolute_url(self) -> str:
+        if self.report_id:
+            return reverse("reports:report_detail", args=[self.team.slug, self.report.report_date])
+        return reverse("reports:daily_notes", args=[self.team.slug])

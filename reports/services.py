@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 
 from metrics import models as mm
 from reports import document as d
+from reports import search
 from reports.models import (
     DailyNote,
     ItemUpdate,
@@ -77,6 +78,7 @@ def report_save_document(
     _save_objectives(team, report, document)
     _save_events(report, document.events)
     _add_daily_notes(team, document.daily_notes)
+    search.index_report(report, document)
     return report
 
 
@@ -363,7 +365,7 @@ def _add_daily_notes(team: Team, notes: list[d.DailyNote]) -> None:
     known = set(
         DailyNote.objects.filter(team=team, day__in=days).values_list("day", "author_name", "text")
     )
-    bulk_create_with_history(
+    added = bulk_create_with_history(
         [
             DailyNote(team=team, day=n.day, author_name=n.author, text=n.text)
             for n in notes
@@ -371,6 +373,8 @@ def _add_daily_notes(team: Team, notes: list[d.DailyNote]) -> None:
         ],
         DailyNote,
     )
+    for note in added:
+        search.index_note(note)
 
 
 class SettingsConflict(Exception):
@@ -393,9 +397,11 @@ def display_name(user) -> str:
 
 @transaction.atomic
 def daily_note_create(*, team: Team, author, day, text: str) -> DailyNote:
-    return DailyNote.objects.create(
+    note = DailyNote.objects.create(
         team=team, day=day, author=author, author_name=display_name(author), text=text
     )
+    search.index_note(note)
+    return note
 
 
 @transaction.atomic

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from metrics import trends
 from metrics.charts import cached_svg
-from reports import exports, rollup, selectors, services
+from reports import exports, rollup, search, selectors, services
 from reports.carryover import next_document
 from reports.changes import text_diff, week_changes
 from reports.consistency import report_warnings
-from reports.forms import NOTES_LOCKED, DailyNoteForm, ReportEditor
+from reports.forms import NOTES_LOCKED, DailyNoteForm, ReportEditor, SearchForm
 from reports.markup import markdown_to_html
 from reports.models import Membership
 from reports.permissions import (
@@ -352,3 +352,22 @@ def week_rollup_markdown(request, day: date):
     )
     response["Content-Disposition"] = f'attachment; filename="weekly-{week.start}.md"'
     return response
+
+
+# ---------------------------------------------------------------------------------------
+# Search
+# ---------------------------------------------------------------------------------------
+
+
+@login_required
+def search_page(request):
+    teams = teams_for_user(request.user)
+    form = SearchForm(request.GET or None, teams=teams)
+    results = []
+    query = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        query = form.query()
+        results = [(e, search.snippet(e, query)) for e in search.search(query, teams)]
+    return render(
+        request, "reports/search.html", {"form": form, "results": results, "query": query}
+    )

@@ -109,3 +109,19 @@ def test_manager_reads_the_departments_week(page, live_server, artifacts):
     page.click("text=上一周")
     assert "/weeks/2023-05-08/" in page.url
     assert "第20周" in page.locator("table.rollup").inner_text()
+
+
+def test_manager_searches_in_chinese(page, live_server, artifacts):
+    call_command("load_demo", stdout=StringIO())
+    login(page, live_server, "manager", "weekly-demo-2023")
+
+    page.fill("#nav-search", "对账单")
+    page.press("#nav-search", "Enter")
+    page.wait_for_load_state()
+
+    results = page.locator(".search-results li")
+    assert results.count() == 12  # the sample week and the eleven made-up weeks before it
+    assert results.first.locator("mark").inner_text() == "对账单"
+    page.screenshot(path=artifacts / "search.png", full_page=False)
+    results.first.locator("a").click()
+    assert page.url.endswith("/teams/payments/2023-05-20/")

@@ -217,6 +217,7 @@ class StabilityEvent:
     handling: str = ""
     recovered_at: datetime | None = None
     kind: str = EventKind.INCIDENT
+    grade: str = ""  # the incident's severity grade, when known; not part of the Markdown
 
     @property
     def duration_minutes(self) -> int | None:

@@ -246,6 +246,7 @@ class BucketForm(RowForm):
 
 class EventForm(RowForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices, initial=EventKind.INCIDENT)
+    grade = forms.ChoiceField(label=_("Grade"), required=False, choices=[("", "—")])
     occurred_on = forms.DateField(label=_("Date"), widget=_DATE)
     detected_time = forms.TimeField(
         label=_("Detected at"),
@@ -267,9 +268,12 @@ class EventForm(RowForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
-    def __init__(self, *args, week: tuple[date, date], **kwargs):
+    def __init__(self, *args, week: tuple[date, date], grades: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.week = week
+        # A grade the team has since dropped stays choosable on the events that have it.
+        known = list(grades) + [g for g in [self.initial.get("grade")] if g and g not in grades]
+        self.fields["grade"].choices = [("", "—")] + [(g, g) for g in known]
 
     def clean(self):
         data = super().clean()
@@ -372,7 +376,10 @@ class ReportEditor:
         self.categories = CategoryFormSet(data, initial=init["categories"], prefix="cat")
         self.buckets = BucketFormSet(data, initial=init["buckets"], prefix="bkt")
         self.events = EventFormSet(
-            data, initial=init["events"], prefix="evt", form_kwargs={"week": self.week}
+            data,
+            initial=init["events"],
+            prefix="evt",
+            form_kwargs={"week": self.week, "grades": grades},
         )
         self.previous_kpis = {k.name: k for k in previous.kpis} if previous else {}
 
@@ -751,6 +758,7 @@ def _event(data: dict) -> d.StabilityEvent:
         handling=data["handling"],
         recovered_at=recovered.astimezone(tz) if recovered else None,
         kind=data["kind"],
+        grade=data["grade"],
     )
 
 
@@ -892,6 +900,7 @@ def _event_initial(n: int, event: d.StabilityEvent) -> dict:
         "key": f"e{n}",
         "position": n,
         "kind": event.kind,
+        "grade": event.grade,
         "occurred_on": event.date,
         "detected_time": detected.time().replace(second=0) if detected else None,
         "time_text": event.time_text,
@@ -921,3 +930,32 @@ class SearchForm(forms.Form):
 
         data = self.cleaned_data
         return Query(text=data["q"], team=data["team"], since=data["since"], until=data["until"])
+
+
+class IncidentFilterForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=None, required=False, to_field_name="slug"
+    )
+    grade = forms.CharField(label=_("Grade"), max_length=3, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *EventKind.choices]
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=_DATE)
+    until = forms.DateField(label=_("To"), required=False, widget=_DATE)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["team"].empty_label = _("All teams")
+
+    def filters(self):
+        from reports.incidents import Filters
+
+        data = self.cleaned_data if self.is_valid() else {}
+        return Filters(
+            team=data.get("team"),
+            grade=data.get("grade", ""),
+            kind=data.get("kind", ""),
+            since=data.get("since"),
+            until=data.get("until"),
+        )

@@ -348,6 +348,7 @@ class StabilityEvent(models.Model):
     kind = models.CharField(
         _("kind"), max_length=10, choices=EventKind.choices, default=EventKind.INCIDENT
     )
+    grade = models.CharField(_("grade"), max_length=3, blank=True)
 
     history = HistoricalRecords()
 

@@ -540,6 +540,7 @@ def render_json(doc: ReportDocument) -> dict:
                 "cause": e.cause,
                 "handling": e.handling,
                 "kind": e.kind,
+                "grade": e.grade,
             }
             for e in doc.events
         ],

@@ -102,6 +102,7 @@ def report_document(report: WeeklyReport) -> d.ReportDocument:
             handling=e.handling,
             recovered_at=e.recovered_at.astimezone(tz) if e.recovered_at else None,
             kind=e.kind,
+            grade=e.grade,
         )
         for e in StabilityEvent.objects.filter(report=report)
     ]

@@ -346,6 +346,7 @@ def _save_events(report: WeeklyReport, events: list[d.StabilityEvent]) -> None:
                 handling=event.handling,
                 recovered_at=_aware(event.recovered_at),
                 kind=event.kind,
+                grade=event.grade,
             )
             for position, event in enumerate(events)
         ],

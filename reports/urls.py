@@ -25,6 +25,7 @@ urlpatterns = [
     path("", views.team_list, name="team_list"),
     path("preview/markdown/", views.markdown_preview, name="markdown_preview"),
     path("search/", views.search_page, name="search"),
+    path("incidents/", views.incident_log, name="incident_log"),
     path("weeks/", views.week_latest, name="week_latest"),
     path("weeks/<isodate:day>/", views.week_rollup, name="week_rollup"),
     path("weeks/<isodate:day>.md", views.week_rollup_markdown, name="week_rollup_markdown"),

@@ -13,11 +13,17 @@ from django.views.decorators.http import require_POST
 
 from metrics import trends
 from metrics.charts import cached_svg
-from reports import exports, rollup, search, selectors, services
+from reports import exports, incidents, rollup, search, selectors, services
 from reports.carryover import next_document
 from reports.changes import text_diff, week_changes
 from reports.consistency import report_warnings
-from reports.forms import NOTES_LOCKED, DailyNoteForm, ReportEditor, SearchForm
+from reports.forms import (
+    NOTES_LOCKED,
+    DailyNoteForm,
+    IncidentFilterForm,
+    ReportEditor,
+    SearchForm,
+)
 from reports.markup import markdown_to_html
 from reports.models import Membership
 from reports.permissions import (
@@ -371,3 +377,16 @@ def search_page(request):
     return render(
         request, "reports/search.html", {"form": form, "results": results, "query": query}
     )
+
+
+INCIDENTS_PAGE_SIZE = 50
+
+
+@login_required
+def incident_log(request):
+    teams = teams_for_user(request.user)
+    form = IncidentFilterForm(request.GET or None, teams=teams)
+    found = incidents.events(teams, form.filters())
+    page = Paginator(found, INCIDENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "page": page, "stats": incidents.monthly_stats(found)}
+    return render(request, "reports/incident_log.html", ctx)

@@ -67,3 +67,12 @@ def minutes_between(start, end):
     from metrics.figures import duration_minutes
 
     return duration_minutes(start, end)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with ``changes`` applied (for pagination links)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()

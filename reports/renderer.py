@@ -8,6 +8,7 @@ the same words.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from metrics.figures import percent
@@ -309,14 +310,16 @@ class _Out:
         return "\n".join(self.lines) + "\n"
 
 
-def render_markdown(doc: ReportDocument) -> str:
+def render_markdown(doc: ReportDocument, charts: Sequence[tuple[str, str]] = ()) -> str:
+    """The report in the wiki layout; ``charts`` (title, relative path of an SVG) are linked
+    as images at the end of the operations section."""
     words = w.wording(doc.language)
     out = _Out()
     out.block([f"# {title_line(doc)}"])
     out.block([f"# {content_title_line(doc)}"])
     out.block([f"# {words.last_week}"])
     out.block([f"## {words.operations}"])
-    _operations(out, doc)
+    _operations(out, doc, charts)
     holder = events_holder(doc)
     for objective in doc.objectives:
         out.block([f"## {objective_heading(objective, doc.language)}"])
@@ -376,12 +379,13 @@ def objective_blocks(objective: Objective) -> list[tuple[str, list[Item]]]:
     return blocks
 
 
-def _operations(out: _Out, doc: ReportDocument) -> None:
+def _operations(out: _Out, doc: ReportDocument, charts: Sequence[tuple[str, str]] = ()) -> None:
     words = w.wording(doc.language)
     for label, lines in operation_groups(doc):
         out.block([label])
         out.block([f"- {line}" for line in lines])
     out.block(_paragraph_lines(doc.kpi_notes, 0))
+    out.block([f"![{title}]({path})" for title, path in charts])
     if doc.events and not doc.objectives:
         out.block([words.events_item])
         out.block(_event_lines(doc, 0))

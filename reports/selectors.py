@@ -349,11 +349,13 @@ def published_report_covering(team: Team, day: date) -> WeeklyReport | None:
 TREND_RANGES = {"12w": 12, "quarter": 13, "year": 52, "all": None}
 
 
-def trend_weeks(team: Team, range_key: str):
-    """The team's last weeks in the chosen range, oldest first, as chart weeks."""
+def trend_weeks(team: Team, range_key: str, *, until: date | None = None):
+    """The team's last weeks in the chosen range (up to ``until``), oldest first."""
     from metrics.trends import Week
 
     reports = WeeklyReport.objects.filter(team=team).order_by("-report_date")
+    if until is not None:
+        reports = reports.filter(report_date__lte=until)
     count = TREND_RANGES.get(range_key, TREND_RANGES["12w"])
     if count is not None:
         reports = reports[:count]

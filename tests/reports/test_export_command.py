@@ -103,3 +103,32 @@ def test_missing_week_is_an_error(sample_team):
 def test_malformed_date_is_an_error(sample_team):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         _export("--team=payments", "--date=2023-02-30")
+
+
+def test_with_charts_writes_the_svgs_beside_the_markdown_and_links_them(sample_report, tmp_path):
+    from reports.importer import parse
+
+    out = tmp_path / "wiki" / "payments-2023-05-20.md"
+
+    _export("--team=payments", "--date=2023-05-20", "--with-charts", "--out", str(out))
+
+    text = out.read_text(encoding="utf-8")
+    svgs = sorted((tmp_path / "wiki" / "payments-2023-05-20-charts").glob("*.svg"))
+    assert [p.name for p in svgs] == [
+        "chart-1.svg",
+        "chart-2.svg",
+        "chart-3.svg",
+        "chart-4.svg",
+        "chart-5.svg",
+    ]
+    assert "![入金有效成功率](payments-2023-05-20-charts/chart-1.svg)" in text
+    assert "W21 05-20 · 入金有效成功率: 99.98%" in svgs[0].read_text(encoding="utf-8")
+    # Without the image lines it is the ordinary export, and it still imports.
+    plain = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("!["))
+    assert plain.replace("\n\n\n", "\n\n") == export_text(sample_report)
+    assert parse(text, team="payments").kpi_notes.count("![") == 5
+
+
+def test_with_charts_needs_a_place_to_write(sample_report):
+    with pytest.raises(CommandError, match="--out"):
+        _export("--team=payments", "--date=2023-05-20", "--with-charts")

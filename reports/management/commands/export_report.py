@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.exports import export_filename, export_text
+from reports.exports import export_filename, export_text, export_with_charts
 from reports.models import Team, WeeklyReport
 
 
@@ -24,8 +24,23 @@ class Command(BaseCommand):
         which.add_argument("--all", action="store_true")
         parser.add_argument("--format", choices=["markdown", "json"], default="markdown")
         parser.add_argument("--out", type=Path, help="file (one week) or directory (--all)")
+        parser.add_argument(
+            "--with-charts",
+            action="store_true",
+            help="also write the week's trend charts as SVG beside the Markdown and link them",
+        )
 
-    def handle(self, *args, team, date=None, all=False, format="markdown", out=None, **options):
+    def handle(
+        self,
+        *args,
+        team,
+        date=None,
+        all=False,
+        format="markdown",
+        out=None,
+        with_charts=False,
+        **options,
+    ):
         team_obj = Team.objects.filter(slug=team).first()
         if team_obj is None:
             raise CommandError(f"No team {team!r}")
@@ -35,6 +50,9 @@ class Command(BaseCommand):
             if not reports.exists():
                 raise CommandError(f"{team} has no report for {date.isoformat()}")
         reports = list(reports.order_by("report_date"))
+        if with_charts:
+            self._with_charts(reports, format, out, all)
+            return
         if all and out is not None:
             out.mkdir(parents=True, exist_ok=True)
             for report in reports:
@@ -50,3 +68,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {out}")
         else:
             self.stdout.write(text, ending="")
+
+    def _with_charts(self, reports, format, out, all):
+        if format != "markdown":
+            raise CommandError("--with-charts goes with the Markdown format")
+        if out is None:
+            raise CommandError("--with-charts writes files: give --out")
+        written = []
+        for report in reports:
+            path = out / export_filename(report) if all else out
+            written += export_with_charts(report, path)
+        self.stdout.write(f"Wrote {len(written)} file(s) under {out}")

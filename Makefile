@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 XSTATIC_BOOTSTRAP := $(shell grep -i '^xstatic-bootstrap==' requirements.txt)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: venv messages migrate demo run test lint fmt clean
+.PHONY: venv messages migrate demo run test lint fmt clean bench
 
 venv: $(STAMP)
 
@@ -62,3 +62,16 @@ clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.mo' -path '*/locale/*' -delete
+
+# Server times of the trends, roll-up, incident and search pages on 50 teams x 520 weeks.
+# On PostgreSQL when one answers at BENCH_DATABASE_URL (the database is created if
+# missing), otherwise on a SQLite file. The history is built once and kept.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/weekly_bench
+
+bench: venv messages
+	@if $(BIN)/python -c "import dj_database_url, psycopg2; c = dj_database_url.parse('$(BENCH_DATABASE_URL)'); psycopg2.connect(dbname='postgres', user=c['USER'] or None, password=c['PASSWORD'] or None, host=c['HOST'] or None, port=c['PORT'] or None, connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) bench; \
+	else \
+		echo "No PostgreSQL at $(BENCH_DATABASE_URL): measuring on SQLite (bench.sqlite3); search figures are for SQLite."; \
+		DATABASE_URL="sqlite:///bench.sqlite3" $(MANAGE) bench; \
+	fi

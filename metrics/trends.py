@@ -20,6 +20,7 @@ from metrics.models import (
     KpiDefinition,
     KpiValue,
     MigrationSnapshot,
+    ProgressBucket,
 )
 
 
@@ -84,23 +85,30 @@ def tracker_charts(team_id: int, weeks: list[Week]) -> list[Chart]:
     """Each migration tracker as a burn-up: total, developed and in production, with the
     weighted progress against the right-hand axis, all computed from the categories."""
     ids = [w.report_id for w in weeks]
-    snapshots = MigrationSnapshot.objects.filter(
-        report_id__in=ids, tracker__team_id=team_id
-    ).select_related("tracker")
+    snapshots = list(
+        MigrationSnapshot.objects.filter(report_id__in=ids, tracker__team_id=team_id)
+        .select_related("tracker")
+        .order_by()
+    )
+    # Plain rows without the models' default orderings, which would join their parents.
+    rows = CategorySnapshot.objects.filter(snapshot_id__in=[s.pk for s in snapshots]).order_by()
+    counts = list(
+        rows.values_list("pk", "snapshot_id", "total", "offline", "paused", "done", "not_started")
+    )
+    progress: dict[int, list] = defaultdict(list)
+    buckets = ProgressBucket.objects.filter(category_id__in=[c[0] for c in counts]).order_by()
+    for category_id, percent, count in buckets.values_list("category_id", "percent", "count"):
+        progress[category_id].extend([percent] * count)
     categories: dict[int, list[CategoryCounts]] = defaultdict(list)
-    for cat in CategorySnapshot.objects.filter(snapshot__in=snapshots).prefetch_related(
-        "progress_buckets"
-    ):
-        categories[cat.snapshot_id].append(
+    for pk, snapshot_id, total, offline, paused, done, not_started in counts:
+        categories[snapshot_id].append(
             CategoryCounts(
-                total=cat.total,
-                offline=cat.offline,
-                paused=cat.paused,
-                done=cat.done,
-                in_progress=tuple(
-                    b.percent for b in cat.progress_buckets.all() for _ in range(b.count)
-                ),
-                not_started=cat.not_started,
+                total=total,
+                offline=offline,
+                paused=paused,
+                done=done,
+                in_progress=tuple(progress[pk]),
+                not_started=not_started,
             )
         )
     by_tracker: dict[str, dict[int, object]] = defaultdict(dict)

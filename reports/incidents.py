@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from statistics import median
 
 from django.db.models import QuerySet
@@ -25,6 +25,20 @@ class Filters:
     kind: str = ""
     since: date | None = None
     until: date | None = None
+
+
+# Without dates, the log shows the year up to the latest event.
+DEFAULT_SPAN = timedelta(days=365)
+
+
+def default_since(teams: QuerySet[Team]) -> date | None:
+    latest = (
+        StabilityEvent.objects.filter(report__team__in=teams)
+        .order_by("-occurred_on")
+        .values_list("occurred_on", flat=True)
+        .first()
+    )
+    return latest - DEFAULT_SPAN if latest else None
 
 
 def events(teams: QuerySet[Team], filters: Filters) -> QuerySet[StabilityEvent]:

@@ -431,7 +431,7 @@ class SearchEntry(models.Model):
     tokens = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["team", "day"])]
+        indexes = [models.Index(fields=["team", "day"]), models.Index(fields=["-day"])]
         verbose_name = _("search entry")
         verbose_name_plural = _("search entries")
 

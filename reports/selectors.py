@@ -347,6 +347,9 @@ def published_report_covering(team: Team, day: date) -> WeeklyReport | None:
 
 # Trend ranges a reader can choose, in weeks (None: every week the team reported).
 TREND_RANGES = {"12w": 12, "quarter": 13, "year": 52, "all": None}
+# A chart shows at most this many weeks; a longer range shows every second, third … week
+# (always including the latest), so ten years draw as quickly as two.
+MAX_TREND_POINTS = 104
 
 
 def trend_weeks(team: Team, range_key: str, *, until: date | None = None):
@@ -359,8 +362,12 @@ def trend_weeks(team: Team, range_key: str, *, until: date | None = None):
     count = TREND_RANGES.get(range_key, TREND_RANGES["12w"])
     if count is not None:
         reports = reports[:count]
-    rows = reversed(list(reports.values_list("pk", "week_number", "report_date")))
-    return [Week(pk, f"W{number} {day:%m-%d}") for pk, number, day in rows]
+    rows = list(reports.values_list("pk", "week_number", "report_date"))  # newest first
+    step = max(1, -(-len(rows) // MAX_TREND_POINTS))
+    return [
+        Week(pk, f"W{number} {day:%y-%m-%d}" if step > 1 else f"W{number} {day:%m-%d}")
+        for pk, number, day in reversed(rows[::step])
+    ]
 
 
 def item_percent_lines(weeks, *, limit: int = 8) -> dict[str, dict[int, float]]:

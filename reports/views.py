@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -386,7 +387,15 @@ INCIDENTS_PAGE_SIZE = 50
 def incident_log(request):
     teams = teams_for_user(request.user)
     form = IncidentFilterForm(request.GET or None, teams=teams)
-    found = incidents.events(teams, form.filters())
+    filters = form.filters()
+    if filters.since is None and filters.until is None:
+        filters = replace(filters, since=incidents.default_since(teams))
+    found = incidents.events(teams, filters)
     page = Paginator(found, INCIDENTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"form": form, "page": page, "stats": incidents.monthly_stats(found)}
+    ctx = {
+        "form": form,
+        "page": page,
+        "stats": incidents.monthly_stats(found),
+        "since": filters.since,
+    }
     return render(request, "reports/incident_log.html", ctx)

@@ -87,5 +87,21 @@ def test_queries_do_not_grow_with_events(
         manager_client.get(URL)
 
 
-# Session, user, groups, team choices, the count, the page of events, the monthly figures.
-INCIDENT_QUERIES = 7
+# Session, user, groups, the latest event (the default range), team choices, the count,
+# the page of events, the monthly figures.
+INCIDENT_QUERIES = 8
+
+
+def test_without_dates_the_log_shows_the_year_up_to_the_latest_event(manager_client, sample_team):
+    from reports.models import WeeklyReport
+
+    old = WeeklyReport.objects.create(
+        team=sample_team, report_date=date(2021, 3, 6), week_number=10
+    )
+    StabilityEvent.objects.create(report=old, occurred_on=date(2021, 3, 2), summary="两年前的事件")
+
+    _response, summaries = _events(manager_client)
+    _response, with_dates = _events(manager_client, since="2021-01-01")
+
+    assert "两年前的事件"[:6] not in summaries
+    assert "两年前的事件"[:6] in with_dates

@@ -106,3 +106,21 @@ def test_a_team_without_reports(client, other_team, outsider):
 
     assert response.status_code == 200
     assert "还没有周报" in response.content.decode()
+
+
+def test_long_ranges_show_every_few_weeks_and_always_the_latest(
+    manager_client, history, monkeypatch
+):
+    from reports import selectors
+
+    monkeypatch.setattr(selectors, "MAX_TREND_POINTS", 5)
+
+    weeks = manager_client.get(URL + "?range=all").context["weeks"]
+
+    # Twelve weeks in at most five points: every third week, counted back from the latest.
+    assert [w.label for w in weeks] == [
+        "W12 23-03-18",
+        "W15 23-04-08",
+        "W18 23-04-29",
+        "W21 23-05-20",
+    ]

@@ -117,3 +117,21 @@ def test_an_empty_or_symbol_only_query_finds_nothing(manager_client, history):
 
 def test_query_terms_are_the_words_that_can_match():
     assert Query("对账单  Aero ：%").terms == ["对账单", "Aero"]
+
+
+@pytest.mark.parametrize("weeks", [2, 8])
+def test_queries_do_not_grow_with_results(
+    manager_client, sample_team, django_assert_num_queries, weeks
+):
+    sample = sample_document()
+    for weeks_back in range(weeks, 0, -1):
+        report_save_document(team=sample_team, document=made_up_week(sample, weeks_back))
+
+    with django_assert_num_queries(SEARCH_QUERIES):
+        response = manager_client.get(URL, {"q": "对账单"})
+
+    assert len(response.context["results"]) == weeks + 1
+
+
+# Session, user, groups, the team choices of the form, the entries with team and report.
+SEARCH_QUERIES = 5

@@ -12,8 +12,9 @@ import hashlib
 import io
 import json
 import logging
+import re
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 
 import matplotlib
@@ -39,6 +40,7 @@ RC = {
     "font.family": "sans-serif",
     "font.sans-serif": ["Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "DejaVu Sans"],
     "font.size": 9,
+    "text.parse_math": False,  # a "$" in a KPI name or item title is a dollar sign
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
@@ -66,6 +68,9 @@ class Chart:
 
     @property
     def empty(self) -> bool:
+        """Nothing to draw: no values at all, or (bars) nothing but zeros."""
+        if self.kind == "stacked":
+            return not any(v for s in self.series for v in s.values)
         return not any(v is not None for s in self.series for v in s.values)
 
     def key(self) -> str:
@@ -84,8 +89,24 @@ def fmt(value: float | None, unit: str = "") -> str:
     return f"{text}{unit}"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """Text as XML can hold it: control characters typed or pasted into a title dropped."""
+    return _CONTROL.sub("", text)
+
+
 def render_svg(chart: Chart) -> str:
     """The chart as an SVG document (a string), with hover titles on every point."""
+    chart = replace(
+        chart,
+        title=_clean(chart.title),
+        x_labels=tuple(_clean(x) for x in chart.x_labels),
+        series=tuple(replace(s, name=_clean(s.name)) for s in chart.series),
+        target_label=_clean(chart.target_label),
+        unit=_clean(chart.unit),
+    )
     tips: dict[str, str | list[str]] = {}
     with matplotlib.rc_context(RC), _quiet_fonts():
         fig = Figure(figsize=(7.6, 2.9), dpi=100, layout="constrained")

@@ -28,6 +28,13 @@ from metrics.models import (
 class Week:
     report_id: int
     label: str
+    # Reports this point stands for when a long range is thinned: the week itself and the
+    # skipped weeks before it. Counts (incidents) add them up; levels (KPIs) show the week.
+    covers: tuple[int, ...] = ()
+
+    @property
+    def reports(self) -> tuple[int, ...]:
+        return self.covers or (self.report_id,)
 
 
 def kpi_charts(team_id: int, weeks: list[Week]) -> list[Chart]:
@@ -61,10 +68,11 @@ def kpi_charts(team_id: int, weeks: list[Week]) -> list[Chart]:
 
 def incident_chart(weeks: list[Week], grades: tuple[str, ...]) -> Chart:
     """Incidents of each week by grade, stacked."""
-    counts: dict[tuple[str, int], int] = {}
-    rows = IncidentCount.objects.filter(summary__report_id__in=[w.report_id for w in weeks])
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    ids = [r for w in weeks for r in w.reports]
+    rows = IncidentCount.objects.filter(summary__report_id__in=ids).order_by()
     for grade, report_id, count in rows.values_list("grade", "summary__report_id", "count"):
-        counts[(grade, report_id)] = count
+        counts[(grade, report_id)] += count
     known = list(grades) + sorted({g for g, _r in counts if g not in grades})
     return Chart(
         title=_("Incidents by grade"),
@@ -72,7 +80,7 @@ def incident_chart(weeks: list[Week], grades: tuple[str, ...]) -> Chart:
         series=tuple(
             Series(
                 _("grade %(grade)s") % {"grade": g},
-                tuple(float(counts.get((g, w.report_id), 0)) for w in weeks),
+                tuple(float(sum(counts[(g, r)] for r in w.reports)) for w in weeks),
             )
             for g in known
         ),

@@ -15,7 +15,7 @@ from statistics import median
 from django.db.models import QuerySet
 
 from metrics.figures import duration_minutes
-from reports.models import StabilityEvent, Team
+from reports.models import EventKind, StabilityEvent, Team
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,9 @@ class Filters:
 DEFAULT_SPAN = timedelta(days=365)
 
 
-def default_since(teams: QuerySet[Team]) -> date | None:
-    latest = (
-        StabilityEvent.objects.filter(report__team__in=teams)
-        .order_by("-occurred_on")
-        .values_list("occurred_on", flat=True)
-        .first()
-    )
+def default_since(found: QuerySet[StabilityEvent]) -> date | None:
+    """A year before the latest of the events the other filters chose."""
+    latest = found.order_by("-occurred_on").values_list("occurred_on", flat=True).first()
     return latest - DEFAULT_SPAN if latest else None
 
 
@@ -65,9 +61,11 @@ class MonthStats:
     worst_minutes: int | None
 
 
-def monthly_stats(found: QuerySet[StabilityEvent]) -> list[MonthStats]:
-    """Per month, newest first: how many events, and the median and worst time to recover."""
+def monthly_stats(found: QuerySet[StabilityEvent], kind: str = "") -> list[MonthStats]:
+    """Per month, newest first: how many incidents (or events of ``kind``), and the median
+    and worst time to recover. Planned changes count only when asked for."""
     months: dict[date, list[int | None]] = defaultdict(list)
+    found = found.filter(kind=kind or EventKind.INCIDENT)
     rows = found.order_by().values_list("occurred_on", "detected_at", "recovered_at")
     for day, detected, recovered in rows:
         months[day.replace(day=1)].append(duration_minutes(detected, recovered))

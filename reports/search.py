@@ -106,6 +106,25 @@ def index_note(note: DailyNote) -> None:
     )
 
 
+def rename_words(team_id: int, renames: list[tuple[str, str]]) -> int:
+    """Old names in the team's index replaced by new ones (objectives, categories renamed
+    in the team settings), so past weeks are found under the name they now show."""
+    changed = []
+    for old, new in renames:
+        if not old or old == new:
+            continue
+        entries = SearchEntry.objects.filter(team_id=team_id).filter(
+            Q(text__contains=old) | Q(title__contains=old)
+        )
+        for entry in entries.iterator():
+            entry.title = entry.title.replace(old, new)[:300]
+            entry.text = entry.text.replace(old, new)
+            entry.tokens = index_text(entry.title, entry.text)
+            changed.append(entry)
+    SearchEntry.objects.bulk_update(changed, ["title", "text", "tokens"], batch_size=1000)
+    return len(changed)
+
+
 # -- querying ------------------------------------------------------------------------------
 
 
@@ -133,15 +152,22 @@ def search(query: Query, teams: QuerySet[Team]) -> QuerySet[SearchEntry]:
     terms = query.terms
     if not terms:
         return entries.none()
-    if connection.vendor == "postgresql":
+    indexed = [t for t in terms if connection.vendor == "postgresql" and not _lone_han(t)]
+    if indexed:
         match = RawSQL(
-            "search_vector @@ to_tsquery('simple', %s)", (_tsquery(terms),), BooleanField()
+            "search_vector @@ to_tsquery('simple', %s)", (_tsquery(indexed),), BooleanField()
         )
         entries = entries.annotate(match=match).filter(match=True)
-    else:
-        for term in terms:
-            entries = entries.filter(Q(text__icontains=term) | Q(title__icontains=term))
+    # Terms the index cannot answer (on SQLite, all of them) match as substrings.
+    for term in (t for t in terms if t not in indexed):
+        entries = entries.filter(Q(text__icontains=term) | Q(title__icontains=term))
     return entries.select_related("team", "report").order_by("-day", "kind", "pk")[:RESULTS]
+
+
+def _lone_han(term: str) -> bool:
+    """A term with a Chinese character standing alone ("表", "5月"): the index holds pairs
+    of characters only, so such a term is matched as a substring instead."""
+    return any(re.fullmatch(_HAN, t) and len(t) == 1 for t in tokens(term))
 
 
 def _tsquery(terms: list[str]) -> str:
@@ -150,7 +176,7 @@ def _tsquery(terms: list[str]) -> str:
     parts = []
     for term in terms:
         words = tokens(term)
-        if re.fullmatch(_LATIN, words[-1]):
+        if re.fullmatch(_LATIN, words[-1]) and len(words[-1]) > 1:
             words[-1] += ":*"
         parts.append("(" + " <-> ".join(words) + ")")
     return " & ".join(parts)

@@ -364,6 +364,13 @@ def trend_weeks(team: Team, range_key: str, *, until: date | None = None):
         reports = reports[:count]
     rows = list(reports.values_list("pk", "week_number", "report_date"))  # newest first
     step = max(1, -(-len(rows) // MAX_TREND_POINTS))
+    if step > 1:
+        kept = range(0, len(rows), step)
+        return [
+            Week(pk, f"W{number} {day:%y-%m-%d}", covers=tuple(r[0] for r in rows[i : i + step]))
+            for i in reversed(kept)
+            for pk, number, day in [rows[i]]
+        ]
     return [
         Week(pk, f"W{number} {day:%y-%m-%d}" if step > 1 else f"W{number} {day:%m-%d}")
         for pk, number, day in reversed(rows[::step])
@@ -372,15 +379,24 @@ def trend_weeks(team: Team, range_key: str, *, until: date | None = None):
 
 def item_percent_lines(weeks, *, limit: int = 8) -> dict[str, dict[int, float]]:
     """Project items' stated percent done over ``weeks``: the ``limit`` items most
-    recently reported with a percentage, each as {report id: percent}."""
-    lines: dict[str, dict[int, float]] = defaultdict(dict)
+    recently reported with a percentage, each as {report id: percent}. Items are told
+    apart by identity, not title: two items called the same get their objective added."""
+    by_item: dict[int, dict[int, float]] = defaultdict(dict)
+    names: dict[int, tuple[str, str]] = {}
     updates = (
         ItemUpdate.objects.filter(report_id__in=[w.report_id for w in weeks], percent__isnull=False)
-        .select_related("item")
+        .select_related("item__objective")
         .order_by("-report__report_date", "position")
     )
     for update in updates:
-        name = update.item.title
-        if name in lines or len(lines) < limit:
-            lines[name][update.report_id] = float(update.percent)
-    return dict(lines)
+        item = update.item
+        if item.pk in by_item or len(by_item) < limit:
+            by_item[item.pk][update.report_id] = float(update.percent)
+            names[item.pk] = (item.title, item.objective.code)
+    titles = [title for title, _code in names.values()]
+    lines = {}
+    for pk, values in by_item.items():
+        title, code = names[pk]
+        name = f"{code} {title}" if titles.count(title) > 1 else title
+        lines[name if name not in lines else f"{name} ({pk})"] = values
+    return lines

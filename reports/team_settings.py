@@ -12,6 +12,7 @@ from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from metrics.models import KpiDefinition, MigrationCategory, MigrationTracker
+from reports import search
 from reports.models import Objective, Team
 
 
@@ -170,11 +171,26 @@ class TeamSettings:
         return valid
 
     def save(self) -> None:
+        renames = _renames(self.objectives, ("code", "title"))
+        for _tracker, formset in self.trackers:
+            renames += _renames(formset, ("name",))
         self.team_form.save()
         _save(self.kpis, team=self.team)
         _save(self.objectives, team=self.team)
         for tracker, formset in self.trackers:
             _save(formset, tracker=tracker)
+        search.rename_words(self.team.pk, renames)
+
+
+def _renames(formset, fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(old, new) for every name changed on a row that already existed."""
+    return [
+        (str(form.initial[name]), str(form.cleaned_data[name]))
+        for form in formset.initial_forms
+        if form.has_changed() and not formset._should_delete_form(form)
+        for name in fields
+        if name in form.changed_data
+    ]
 
 
 def _save(formset, **parent) -> None:

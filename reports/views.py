@@ -389,13 +389,13 @@ def incident_log(request):
     form = IncidentFilterForm(request.GET or None, teams=teams)
     filters = form.filters()
     if filters.since is None and filters.until is None:
-        filters = replace(filters, since=incidents.default_since(teams))
+        filters = replace(filters, since=incidents.default_since(incidents.events(teams, filters)))
     found = incidents.events(teams, filters)
     page = Paginator(found, INCIDENTS_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "form": form,
         "page": page,
-        "stats": incidents.monthly_stats(found),
+        "stats": incidents.monthly_stats(found, filters.kind),
         "since": filters.since,
     }
     return render(request, "reports/incident_log.html", ctx)

@@ -68,3 +68,24 @@ def test_a_chart_is_drawn_once_for_the_same_data(monkeypatch, settings):
 def test_empty_charts_are_known_as_empty():
     assert Chart(title="t", x_labels=WEEKS, series=(Series("x", (None, None, None)),)).empty
     assert not KPI.empty
+
+
+def test_dollar_signs_and_control_characters_are_just_text():
+    chart = Chart(
+        title="成本 $5 到 $10",
+        x_labels=WEEKS,
+        series=(Series("A $\\foo$ B\x0b", (1.0, 2.0, 3.0)),),
+    )
+
+    svg = render_svg(chart)
+
+    assert "成本 $5 到 $10" in svg
+    assert "W21 05-20 · A $\\foo$ B: 3" in _titles(svg)
+
+
+def test_bars_of_nothing_but_zeros_are_empty():
+    zeros = Chart(
+        title="事故", x_labels=WEEKS, series=(Series("C级", (0.0, 0.0, 0.0)),), kind="stacked"
+    )
+
+    assert zeros.empty

@@ -135,3 +135,14 @@ def test_queries_do_not_grow_with_results(
 
 # Session, user, groups, the team choices of the form, the entries with team and report.
 SEARCH_QUERIES = 5
+
+
+def test_a_single_chinese_character_is_found(manager_client, history):
+    """The index holds pairs; a lone character ("表", "5月") is matched as a substring, so
+    PostgreSQL and SQLite agree."""
+    assert {d for d, _k, _t in _found(manager_client, "6月")} == {
+        "2023-05-06",
+        "2023-05-13",
+        "2023-05-20",
+    }
+    assert _found(manager_client, "扩") == _found(manager_client, "扩容") != []

@@ -139,3 +139,22 @@ def test_only_leads_open_settings(manager_client, member_client, outsider_client
     assert manager_client.get(URL).status_code == 403
     assert member_client.get(URL).status_code == 403
     assert outsider_client.get(URL).status_code == 404
+
+
+def test_renamed_objectives_and_categories_are_searched_by_their_new_names(
+    lead_client, sample_team
+):
+    from reports.search import Query, search
+
+    data = _data(lead_client)
+    data[f"objdef-{find_row(data, 'objdef', 'code', 'O2')}-title"] = "系统演进"
+    tracker = MigrationTracker.objects.get(team=sample_team)
+    prefix = f"tracker{tracker.pk}"
+    data[f"{prefix}-{find_row(data, prefix, 'name', '风控报表')}-name"] = "风险报表"
+
+    lead_client.post(URL, data)
+
+    teams = Team.objects.all()
+    assert [e.kind for e in search(Query("系统演进"), teams)] == ["report"]
+    assert len(search(Query("风险报表"), teams)) == 1
+    assert len(search(Query("风控报表"), teams)) == 0

@@ -124,3 +124,35 @@ def test_long_ranges_show_every_few_weeks_and_always_the_latest(
         "W18 23-04-29",
         "W21 23-05-20",
     ]
+
+
+def test_thinned_weeks_add_up_the_incidents_they_skip(history, monkeypatch):
+    from metrics.trends import incident_chart
+    from reports import selectors
+
+    monkeypatch.setattr(selectors, "MAX_TREND_POINTS", 5)
+    everything = selectors.trend_weeks(history, "all")
+    monkeypatch.setattr(selectors, "MAX_TREND_POINTS", 104)
+    weekly = selectors.trend_weeks(history, "all")
+
+    thinned = incident_chart(everything, history.grades)
+    full = incident_chart(weekly, history.grades)
+
+    assert sum(sum(s.values) for s in thinned.series) == sum(sum(s.values) for s in full.series)
+    assert sum(len(w.reports) for w in everything) == len(weekly) == 12
+
+
+def test_items_with_the_same_title_stay_apart(history):
+    from reports import selectors
+    from reports.models import ItemUpdate
+
+    weeks = selectors.trend_weeks(history, "12w")
+    updates = ItemUpdate.objects.filter(item__title="鉴于迎检需要", report_id=weeks[-1].report_id)
+    for n, update in enumerate(updates):
+        update.percent = 10 * (n + 1)
+        update.save()
+
+    lines = selectors.item_percent_lines(weeks)
+
+    twins = sorted(name for name in lines if "鉴于迎检需要" in name)
+    assert len(twins) == 2 and twins[0] != twins[1]

@@ -282,6 +282,9 @@ class Command(BaseCommand):
             ("search 对账单", "/search/?q=对账单"),
             ("search Aerospike", "/search/?q=Aerospike"),
             ("search 对账单 in a team", f"/search/?q=对账单&team={one}"),
+            ("search, no hits", "/search/?q=不存在的词"),
+            ("search, one character", "/search/?q=扩"),
+            (f"week roll-up .md, {teams} teams", f"/weeks/{last.isoformat()}.md"),
         ]
         cache.clear()
         self.stdout.write(f"\n{'page':28} {'cold':>8} {'median':>8} {'p95':>8} {'queries':>8}")

@@ -135,3 +135,23 @@ def test_two_leads_starting_the_same_week_do_not_overwrite_each_other(sample_tea
     with pytest.raises(services.WeekTaken):
         services.report_create(team=sample_team, document=first, author=lead)
     assert WeeklyReport.objects.get(report_date=date(2023, 5, 27)).version == 1
+
+
+def test_a_big_week_saves(lead_client, sample_team):
+    """Three times the sample posts well over Django's default limit of 1,000 fields."""
+    from tests.factories import import_sample
+    from tests.reports.test_query_counts import tripled_sample
+
+    doc = tripled_sample()
+    doc.report_date = doc.report_date.replace(day=27)
+    doc.week_number = 22
+    doc.events = []
+    report = import_sample(sample_team, document=doc)
+    url = reverse("reports:report_edit", args=["payments", "2023-05-27"])
+    data = editor_data(lead_client.get(url).context["editor"])
+    assert len(data) > 2000
+
+    response = lead_client.post(url, data)
+
+    assert response.status_code == 302
+    assert WeeklyReport.objects.get(pk=report.pk).version == report.version + 1

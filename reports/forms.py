@@ -23,7 +23,9 @@ from metrics.models import KpiKind
 from reports import document as d
 from reports.carryover import with_carried_plan
 from reports.document import WEEK_DAYS, week_bounds
+from reports.incidents import Filters
 from reports.models import EventKind, ItemMarker, ItemStatus
+from reports.search import Query
 
 PERCENT = {"min_value": Decimal(0), "max_value": Decimal(100), "max_digits": 6}
 COUNT = {"min_value": 0, "max_value": 100_000}
@@ -912,8 +914,10 @@ def _event_initial(n: int, event: d.StabilityEvent) -> dict:
     }
 
 
-class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+class TeamAndDatesForm(forms.Form):
+    """A team among the reader's and a date range: what the search and the incident log
+    both filter by."""
+
     team = forms.ModelChoiceField(
         label=_("Team"), queryset=None, required=False, to_field_name="slug"
     )
@@ -925,32 +929,30 @@ class SearchForm(forms.Form):
         self.fields["team"].queryset = teams
         self.fields["team"].empty_label = _("All teams")
 
-    def query(self):
-        from reports.search import Query
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("The end date is before the start date."))
+        return data
 
+
+class SearchForm(TeamAndDatesForm):
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    field_order = ["q", "team", "since", "until"]
+
+    def query(self) -> Query:
         data = self.cleaned_data
         return Query(text=data["q"], team=data["team"], since=data["since"], until=data["until"])
 
 
-class IncidentFilterForm(forms.Form):
-    team = forms.ModelChoiceField(
-        label=_("Team"), queryset=None, required=False, to_field_name="slug"
-    )
+class IncidentFilterForm(TeamAndDatesForm):
     grade = forms.CharField(label=_("Grade"), max_length=3, required=False)
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *EventKind.choices]
     )
-    since = forms.DateField(label=_("From"), required=False, widget=_DATE)
-    until = forms.DateField(label=_("To"), required=False, widget=_DATE)
+    field_order = ["team", "grade", "kind", "since", "until"]
 
-    def __init__(self, *args, teams, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
-        self.fields["team"].empty_label = _("All teams")
-
-    def filters(self):
-        from reports.incidents import Filters
-
+    def filters(self) -> Filters:
         data = self.cleaned_data if self.is_valid() else {}
         return Filters(
             team=data.get("team"),

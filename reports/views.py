@@ -73,17 +73,22 @@ def team_detail(request, slug: str):
 @login_required
 def report_detail(request, slug: str, report_date: date):
     report = get_report_for_user(request.user, slug, report_date)
+    ctx = {**_report_context(report), "can_write": is_lead(request.user, report.team)}
+    return render(request, "reports/report_detail.html", ctx)
+
+
+def _report_context(report) -> dict:
+    """A report as its page shows it: the document, its warnings, and what changed."""
     doc = selectors.report_document(report)
     previous = selectors.previous_document(report.team, report.report_date)
-    ctx = {
+    return {
         "report": report,
         "team": report.team,
         "doc": doc,
+        "previous": previous,
         "warnings": report_warnings(doc),
         "changes": week_changes(doc, previous),
-        "can_write": is_lead(request.user, report.team),
     }
-    return render(request, "reports/report_detail.html", ctx)
 
 
 @login_required
@@ -204,18 +209,9 @@ def _after_save(request, report):
 @login_required
 def report_preview(request, slug: str, report_date: date):
     report = get_report_for_lead(request.user, slug, report_date)
-    doc = selectors.report_document(report)
-    previous = selectors.previous_document(report.team, report.report_date)
-    ctx = {
-        "report": report,
-        "team": report.team,
-        "doc": doc,
-        "markdown": render_markdown(doc),
-        "warnings": report_warnings(doc),
-        "changes": week_changes(doc, previous),
-        "previous": previous,
-        "status_changes": selectors.status_changes(report),
-    }
+    ctx = _report_context(report)
+    ctx["markdown"] = render_markdown(ctx["doc"])
+    ctx["status_changes"] = selectors.status_changes(report)
     return render(request, "reports/report_preview.html", ctx)
 
 

@@ -146,3 +146,12 @@ def test_a_single_chinese_character_is_found(manager_client, history):
         "2023-05-20",
     }
     assert _found(manager_client, "扩") == _found(manager_client, "扩容") != []
+
+
+def test_an_end_date_before_the_start_is_refused_beside_the_field(manager_client, history):
+    response = manager_client.get(
+        URL, {"q": "对账单", "since": "2023-05-20", "until": "2023-05-01"}
+    )
+
+    assert "结束日期早于开始日期。" in response.content.decode()
+    assert response.context["results"] == []

@@ -6,3 +6,10 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Weekly reports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from weekly.middleware import start_session_clock
+
+        user_logged_in.connect(start_session_clock, dispatch_uid="weekly-session-clock")

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 XSTATIC_BOOTSTRAP := $(shell grep -i '^xstatic-bootstrap==' requirements.txt)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: venv messages migrate demo run test lint fmt clean bench
+.PHONY: venv messages migrate demo run test lint fmt clean bench backup restore
 
 venv: $(STAMP)
 
@@ -75,3 +75,20 @@ bench: venv messages
 		echo "No PostgreSQL at $(BENCH_DATABASE_URL): measuring on SQLite (bench.sqlite3); search figures are for SQLite."; \
 		DATABASE_URL="sqlite:///bench.sqlite3" $(MANAGE) bench; \
 	fi
+
+# Every report, note, setting, user and revision, as one compressed JSON file; `make
+# restore FILE=...` loads it into a migrated, empty database.
+BACKUP_EXCLUDE := -e contenttypes -e auth.permission -e sessions -e admin.logentry -e reports.searchentry
+BACKUP_DIR ?= backups
+
+backup: venv
+	@mkdir -p $(BACKUP_DIR)
+	$(MANAGE) dumpdata --natural-foreign --natural-primary $(BACKUP_EXCLUDE) \
+		-o $(BACKUP_DIR)/weekly-$$(date -u +%Y%m%dT%H%M%SZ).json.gz
+	@ls -1t $(BACKUP_DIR) | head -1
+
+restore: venv
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/weekly-....json.gz"; exit 2; }
+	$(MANAGE) migrate --noinput
+	$(MANAGE) loaddata $(FILE)
+	$(MANAGE) search_index

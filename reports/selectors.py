@@ -364,16 +364,16 @@ def trend_weeks(team: Team, range_key: str, *, until: date | None = None):
         reports = reports[:count]
     rows = list(reports.values_list("pk", "week_number", "report_date"))  # newest first
     step = max(1, -(-len(rows) // MAX_TREND_POINTS))
-    if step > 1:
-        kept = range(0, len(rows), step)
-        return [
-            Week(pk, f"W{number} {day:%y-%m-%d}", covers=tuple(r[0] for r in rows[i : i + step]))
-            for i in reversed(kept)
-            for pk, number, day in [rows[i]]
-        ]
+    thinned = step > 1  # a kept week stands for itself and the skipped weeks before it
+    label = "W{} {:%y-%m-%d}" if thinned else "W{} {:%m-%d}"
     return [
-        Week(pk, f"W{number} {day:%y-%m-%d}" if step > 1 else f"W{number} {day:%m-%d}")
-        for pk, number, day in reversed(rows[::step])
+        Week(
+            pk,
+            label.format(number, day),
+            covers=tuple(r[0] for r in rows[i : i + step]) if thinned else (),
+        )
+        for i in reversed(range(0, len(rows), step))
+        for pk, number, day in [rows[i]]
     ]
 
 

@@ -31,9 +31,15 @@ def teams_for_user(user) -> QuerySet[Team]:
     return teams.filter(memberships__user=user)
 
 
+class NotYourTeam(Http404):
+    """The team exists but the reader may not see it: a 404 to them, a refusal in the log."""
+
+
 def get_team_for_user(user, slug: str) -> Team:
     team = teams_for_user(user).filter(slug=slug).first()
     if team is None:
+        if Team.objects.filter(slug=slug).exists():
+            raise NotYourTeam("No such team")
         raise Http404("No such team")
     return team
 

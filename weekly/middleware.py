@@ -5,6 +5,15 @@ many intranet browsers are installed in English. The language switcher sets the 
 that LocaleMiddleware reads, so a reader who wants English still gets it.
 """
 
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
+
+from reports.permissions import NotYourTeam
+from weekly import audit
+
 
 class IgnoreBrowserLanguageMiddleware:
     def __init__(self, get_response):
@@ -58,11 +67,6 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        import time
-
-        from django.conf import settings
-        from django.contrib.auth import logout
-
         if request.user.is_authenticated:
             now = time.time()
             session = request.session
@@ -82,9 +86,29 @@ class SessionLimitsMiddleware:
 
 def start_session_clock(sender, request, user, **kwargs):
     """At sign-in: the moment the 12 hours start, and the first activity."""
-    import time
-
     if hasattr(request, "session"):
         now = time.time()
         request.session[SessionLimitsMiddleware.STARTED] = now
         request.session[SessionLimitsMiddleware.SEEN] = now
+
+
+class RefusalLogMiddleware:
+    """Log every request refused for want of permission, whichever view refused it.
+
+    A 403 (``PermissionDenied``) and a 404 for a team that exists but is not the reader's
+    (``NotYourTeam``) are written to the security log with user, address and path; the
+    response itself is Django's usual error page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            audit.denied(request, "forbidden")
+        elif isinstance(exception, NotYourTeam):
+            audit.denied(request, "another team's page")
+        return None

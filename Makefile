@@ -78,7 +78,8 @@ bench: venv messages
 
 # Every report, note, setting, user and revision, as one compressed JSON file; `make
 # restore FILE=...` loads it into a migrated, empty database.
-BACKUP_EXCLUDE := -e contenttypes -e auth.permission -e sessions -e admin.logentry -e reports.searchentry
+BACKUP_EXCLUDE := -e contenttypes -e auth.permission -e sessions -e admin.logentry -e reports.searchentry \
+	-e axes.accessattempt
 BACKUP_DIR ?= backups
 
 backup: venv
@@ -92,3 +93,4 @@ restore: venv
 	$(MANAGE) migrate --noinput
 	$(MANAGE) loaddata $(FILE)
 	$(MANAGE) search_index
+	$(MANAGE) record_revisions

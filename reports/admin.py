@@ -8,6 +8,7 @@ from reports.models import (
     Objective,
     ObjectiveEntry,
     ProjectItem,
+    ReportRevision,
     SearchEntry,
     StabilityEvent,
     Team,
@@ -69,6 +70,35 @@ class WeeklyReportAdmin(SimpleHistoryAdmin):
     search_fields = ["team__name", "other", "reflections", "next_week"]
     list_select_related = ["team", "author"]
     inlines = [ObjectiveEntryInline, StabilityEventInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # A report that was ever published is on record, with all its revisions.
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(ReportRevision)
+class ReportRevisionAdmin(admin.ModelAdmin):
+    """Revisions are a record: readable here, never changed, and those of a report that
+    was ever published never deleted (which also stops deleting the report or its team
+    through the admin, since that would delete them)."""
+
+    list_display = ["report", "number", "action", "status", "author", "created_at"]
+    list_filter = ["action", "report__team"]
+    list_select_related = ["report__team", "author"]
+    readonly_fields = [f.name for f in ReportRevision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.report.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(ObjectiveEntry)

@@ -167,8 +167,23 @@ def text_diff(
     doc: d.ReportDocument, previous: d.ReportDocument, context: int = 2
 ) -> list[DiffLine]:
     """The two weeks' Markdown exports compared line by line, unchanged runs folded."""
-    before = render_markdown(previous).splitlines()
-    after = render_markdown(doc).splitlines()
+    return line_diff(render_markdown(previous), render_markdown(doc), context)
+
+
+def line_counts(before: str, after: str) -> tuple[int, int]:
+    """How many lines ``after`` adds to ``before``, and how many it removes."""
+    added = removed = 0
+    a, b = before.splitlines(), after.splitlines()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += i2 - i1
+            added += j2 - j1
+    return added, removed
+
+
+def line_diff(before_text: str, after_text: str, context: int = 2) -> list[DiffLine]:
+    """Two texts compared line by line, runs of unchanged lines beyond ``context`` folded."""
+    before, after = before_text.splitlines(), after_text.splitlines()
     lines: list[DiffLine] = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for group in matcher.get_grouped_opcodes(context):

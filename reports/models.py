@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -238,6 +239,61 @@ class WeeklyReport(MarkdownFieldsMixin):
     @property
     def is_published(self) -> bool:
         return self.status == ReportStatus.PUBLISHED
+
+
+class RevisionAction(models.TextChoices):
+    CREATED = "created", _("created")
+    SAVED = "saved", _("saved")
+    IMPORTED = "imported", _("imported")
+    PUBLISHED = "published", _("published")
+    REOPENED = "reopened", _("reopened")
+    # The state a report was in when revisions were first recorded for it.
+    RECORDED = "recorded", _("recorded")
+
+
+class ReportRevision(models.Model):
+    """The whole report as its Markdown export, each time it was saved or changed status.
+
+    Written in the transaction that made the change, so a revision exists exactly when the
+    change does. Revisions are never edited; the admin refuses to delete those of a report
+    that was ever published (and so the report itself). What changed in each part, field
+    by field, is kept besides by django-simple-history.
+    """
+
+    report = models.ForeignKey(WeeklyReport, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("revision"))
+    version = models.PositiveIntegerField(_("version"))
+    action = models.CharField(_("action"), max_length=10, choices=RevisionAction.choices)
+    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices)
+    markdown = models.TextField()
+    # Lines added and removed compared with the revision before, counted once when saved.
+    lines_added = models.PositiveIntegerField(default=0)
+    lines_removed = models.PositiveIntegerField(default=0)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="one_revision_number")
+        ]
+        verbose_name = _("report revision")
+        verbose_name_plural = _("report revisions")
+
+    def __str__(self) -> str:
+        return f"{self.report} r{self.number}"
+
+    def get_absolute_url(self) -> str:
+        report = self.report
+        return reverse(
+            "reports:report_revision", args=[report.team.slug, report.report_date, self.number]
+        )
 
 
 class ObjectiveEntry(MarkdownFieldsMixin):

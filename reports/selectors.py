@@ -18,6 +18,7 @@ from reports.models import (
     DailyNote,
     ItemUpdate,
     ObjectiveEntry,
+    ReportRevision,
     StabilityEvent,
     Team,
     WeeklyReport,
@@ -314,6 +315,25 @@ def status_changes(report: WeeklyReport) -> list[StatusChange]:
             changes.append(StatusChange(record.status, record.history_date, record.history_user))
         last = record.status
     return changes
+
+
+def report_revisions(report: WeeklyReport) -> QuerySet[ReportRevision]:
+    """The report's revisions, newest first, without their texts."""
+    return report.revisions.select_related("author").defer("markdown")
+
+
+def report_revision(
+    report: WeeklyReport, number: int, against: int | None = None
+) -> tuple[ReportRevision | None, ReportRevision | None]:
+    """Revision ``number`` and the one to compare it with: ``against`` if given and
+    recorded, else the revision just before it (None for the first)."""
+    revision = report.revisions.select_related("author").filter(number=number).first()
+    if revision is None:
+        return None, None
+    others = report.revisions.select_related("author")
+    if against is not None:
+        return revision, others.filter(number=against).first()
+    return revision, others.filter(number__lt=number).first()
 
 
 def week_notes(team: Team, report_date: date) -> list[d.DailyNote]:

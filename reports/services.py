@@ -13,18 +13,22 @@ from simple_history.utils import bulk_create_with_history
 
 from metrics import models as mm
 from reports import document as d
-from reports import search
+from reports import search, selectors
+from reports.changes import line_counts
 from reports.models import (
     DailyNote,
     ItemUpdate,
     Objective,
     ObjectiveEntry,
     ProjectItem,
+    ReportRevision,
     ReportStatus,
+    RevisionAction,
     StabilityEvent,
     Team,
     WeeklyReport,
 )
+from reports.renderer import render_markdown
 
 
 class ReportLocked(Exception):
@@ -45,13 +49,19 @@ def team_get_or_create(*, slug: str, name: str | None = None) -> tuple[Team, boo
 
 @transaction.atomic
 def report_save_document(
-    *, team: Team, document: d.ReportDocument, author=None, fresh: bool = False
+    *,
+    team: Team,
+    document: d.ReportDocument,
+    author=None,
+    fresh: bool = False,
+    action: str | None = None,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
     Saving the same week again updates the report in place: the report row keeps its id,
     and its parts are replaced by the document's. Objectives, items, KPI definitions and
     trackers are team-level and are reused by name, so history follows them across weeks.
+    Each save is recorded as a revision (``action``: created or saved unless told).
     """
     report, created = WeeklyReport.objects.select_for_update().get_or_create(
         team=team,
@@ -79,6 +89,9 @@ def report_save_document(
     _save_events(report, document.events)
     _add_daily_notes(team, document.daily_notes)
     search.index_report(report, document)
+    if action is None:
+        action = RevisionAction.CREATED if created or fresh else RevisionAction.SAVED
+    _record_revision(report, render_markdown(document), action=action, author=author)
     return report
 
 
@@ -118,26 +131,58 @@ def report_update(
 
 
 @transaction.atomic
-def report_publish(*, report: WeeklyReport) -> WeeklyReport:
-    return _set_status(report, ReportStatus.PUBLISHED, reason="published")
+def report_publish(*, report: WeeklyReport, by=None) -> WeeklyReport:
+    return _set_status(report, ReportStatus.PUBLISHED, reason=RevisionAction.PUBLISHED, by=by)
 
 
 @transaction.atomic
-def report_reopen(*, report: WeeklyReport) -> WeeklyReport:
+def report_reopen(*, report: WeeklyReport, by=None) -> WeeklyReport:
     """Unlock a published report for edits; the history keeps who reopened it, and when."""
-    return _set_status(report, ReportStatus.DRAFT, reason="reopened")
+    return _set_status(report, ReportStatus.DRAFT, reason=RevisionAction.REOPENED, by=by)
 
 
-def _set_status(report: WeeklyReport, status: str, *, reason: str) -> WeeklyReport:
+def _set_status(report: WeeklyReport, status: str, *, reason: str, by) -> WeeklyReport:
     report = WeeklyReport.objects.select_for_update().get(pk=report.pk)
     if report.status == status:
         return report
     report.status = status
     if status == ReportStatus.PUBLISHED:
         report.published_at = timezone.now()
-    report._change_reason = reason  # read by simple-history
+    report._change_reason = str(reason)  # read by simple-history
     report.save(update_fields=["status", "published_at", "updated_at"])
+    last = report.revisions.only("markdown").first()
+    markdown = last.markdown if last else render_markdown(selectors.report_document(report))
+    _record_revision(report, markdown, action=reason, author=by)
     return report
+
+
+@transaction.atomic
+def report_record_revision(*, report: WeeklyReport) -> ReportRevision | None:
+    """Record the report as it stands when its last revision is not of its current
+    version (reports saved before revisions were kept, or restored from such a backup)."""
+    report = WeeklyReport.objects.select_for_update().get(pk=report.pk)
+    last = report.revisions.first()
+    if last is not None and last.version == report.version:
+        return None
+    markdown = render_markdown(selectors.report_document(report))
+    return _record_revision(report, markdown, action=RevisionAction.RECORDED, author=None)
+
+
+def _record_revision(report: WeeklyReport, markdown: str, *, action: str, author):
+    """Append a revision; the caller holds the report's row lock, so numbers never clash."""
+    last = report.revisions.only("number", "markdown").first()
+    added, removed = line_counts(last.markdown if last else "", markdown)
+    return ReportRevision.objects.create(
+        report=report,
+        number=last.number + 1 if last else 1,
+        version=report.version,
+        action=action,
+        status=report.status,
+        markdown=markdown,
+        lines_added=added,
+        lines_removed=removed,
+        author=author if author is not None and author.is_authenticated else None,
+    )
 
 
 def _clear_parts(report: WeeklyReport) -> None:

@@ -47,6 +47,16 @@ urlpatterns = [
         name="report_diff",
     ),
     path(
+        "teams/<slug:slug>/<isodate:report_date>/history/",
+        views.report_history,
+        name="report_history",
+    ),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/history/<int:number>/",
+        views.report_revision,
+        name="report_revision",
+    ),
+    path(
         "teams/<slug:slug>/<isodate:report_date>/edit/",
         views.report_edit,
         name="report_edit",

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from metrics import trends
 from metrics.charts import cached_svg
 from reports import exports, incidents, rollup, search, selectors, services
 from reports.carryover import next_document
-from reports.changes import text_diff, week_changes
+from reports.changes import line_diff, text_diff, week_changes
 from reports.consistency import report_warnings
 from reports.forms import (
     NOTES_LOCKED,
@@ -105,6 +105,37 @@ def report_diff(request, slug: str, report_date: date):
 
 
 @login_required
+def report_history(request, slug: str, report_date: date):
+    report = get_report_for_user(request.user, slug, report_date)
+    ctx = {
+        "report": report,
+        "team": report.team,
+        "revisions": selectors.report_revisions(report),
+    }
+    return render(request, "reports/report_history.html", ctx)
+
+
+@login_required
+def report_revision(request, slug: str, report_date: date, number: int):
+    report = get_report_for_user(request.user, slug, report_date)
+    against = request.GET.get("against", "")
+    revision, other = selectors.report_revision(
+        report, number, int(against) if against.isdigit() else None
+    )
+    if revision is None:
+        raise Http404("No such revision")
+    ctx = {
+        "report": report,
+        "team": report.team,
+        "revision": revision,
+        "other": other,
+        "numbers": report.revisions.values_list("number", flat=True),
+        "lines": line_diff(other.markdown if other else "", revision.markdown),
+    }
+    return render(request, "reports/report_revision.html", ctx)
+
+
+@login_required
 def report_markdown(request, slug: str, report_date: date):
     report = get_report_for_user(request.user, slug, report_date)
     response = HttpResponse(
@@ -174,6 +205,7 @@ def report_edit(request, slug: str, report_date: date):
         version=report.version,
         data=request.POST or None,
     )
+    conflict = None
     if request.method == "POST" and editor.is_valid():
         try:
             report = services.report_update(
@@ -182,23 +214,47 @@ def report_edit(request, slug: str, report_date: date):
                 author=request.user,
                 expected_version=editor.posted_version,
             )
-        except (services.ReportLocked, services.StaleReport) as exc:
+        except services.ReportLocked:
             # Nothing is saved, and the page keeps what was typed so it can be copied.
-            editor.report.add_error(None, _refusal(exc))
+            editor.report.add_error(
+                None,
+                _("The report was published meanwhile; nothing was saved. Reopen it to edit."),
+            )
+        except services.StaleReport:
+            conflict, editor = _conflict(request, report, editor, doc, previous)
         else:
             messages.success(request, _("Draft saved."))
             return _after_save(request, report)
-    ctx = {"team": report.team, "report": report, "editor": editor, "doc": doc}
+    ctx = {
+        "team": report.team,
+        "report": report,
+        "editor": editor,
+        "doc": doc,
+        "conflict": conflict,
+    }
     return render(request, "reports/report_edit.html", ctx)
 
 
-def _refusal(exc: Exception) -> str:
-    if isinstance(exc, services.ReportLocked):
-        return _("The report was published meanwhile; nothing was saved. Reopen it to edit.")
-    return _(
-        "Someone saved this report after you opened it; nothing was saved, so that their "
-        "changes are not overwritten. Copy what you typed, then reload the page."
+def _conflict(request, report, editor, doc, previous):
+    """Someone saved since the page was opened: nothing was saved. The page shows their
+    version and the reader's side by side, with the differences, and keeps the reader's
+    text in the form, now based on their version, so saving again is a deliberate choice
+    (theirs stays in the revisions either way)."""
+    report.refresh_from_db(fields=["version"])
+    theirs = report.revisions.select_related("author").first()
+    mine = render_markdown(editor.document())
+    data = request.POST.copy()
+    data[editor.report.add_prefix("version")] = str(report.version)
+    rebased = ReportEditor(
+        doc, grades=report.team.grades, previous=previous, version=report.version, data=data
     )
+    rebased.is_valid()
+    conflict = {
+        "theirs": theirs,
+        "mine": mine,
+        "lines": line_diff(theirs.markdown if theirs else "", mine),
+    }
+    return conflict, rebased
 
 
 def _after_save(request, report):
@@ -219,7 +275,7 @@ def report_preview(request, slug: str, report_date: date):
 @require_POST
 def report_publish(request, slug: str, report_date: date):
     report = get_report_for_lead(request.user, slug, report_date)
-    services.report_publish(report=report)
+    services.report_publish(report=report, by=request.user)
     messages.success(request, _("Published. The report is locked for edits."))
     return redirect(report)
 
@@ -228,7 +284,7 @@ def report_publish(request, slug: str, report_date: date):
 @require_POST
 def report_reopen(request, slug: str, report_date: date):
     report = get_report_for_lead(request.user, slug, report_date)
-    services.report_reopen(report=report)
+    services.report_reopen(report=report, by=request.user)
     messages.info(request, _("Reopened: the report is a draft again."))
     return redirect("reports:report_edit", report.team.slug, report.report_date)
 

@@ -20,6 +20,8 @@ REPORT_VIEWS = [
     "reports:report_markdown",
     "reports:report_json",
     "reports:report_diff",
+    "reports:report_history",
+    "reports:report_revision",
 ]
 # Write views, by the method that does something.
 WRITE_GET = [
@@ -35,6 +37,8 @@ SAMPLE_DATE = "2023-05-20"
 def _url(name: str) -> str:
     team_only = name in TEAM_VIEWS or name in ("reports:report_new", "reports:team_settings")
     args = ["payments"] if team_only else ["payments", SAMPLE_DATE]
+    if name == "reports:report_revision":
+        args.append(1)  # the sample's import is revision 1
     return reverse(name, args=args)
 
 

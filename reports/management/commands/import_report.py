@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from reports.importer import ReportFormatError, parse
+from reports.models import RevisionAction
 from reports.services import report_save_document, team_get_or_create
 
 
@@ -27,7 +28,9 @@ class Command(BaseCommand):
                 doc = parse(data, team=team_obj.slug, grades=team_obj.grades)
                 if publish:
                     doc.status = "published"
-                report = report_save_document(team=team_obj, document=doc)
+                report = report_save_document(
+                    team=team_obj, document=doc, action=RevisionAction.IMPORTED
+                )
             except ReportFormatError as exc:
                 failed += 1
                 self.stderr.write(f"{path}: {exc} " + _("(nothing of this file was saved)"))

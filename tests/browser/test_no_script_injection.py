@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports import document as d
-from reports.models import DailyNote, Team
+from reports.models import DailyNote, Team, WeeklyReport
 from reports.renderer import render_markdown
-from reports.services import daily_note_create
+from reports.selectors import report_document
+from reports.services import daily_note_create, report_update
 from tests.browser.conftest import login
 from tests.factories import sample_document
 from tests.forms_data import editor_data, page_data
@@ -64,6 +65,13 @@ def _through_the_forms(lead) -> None:
     )
 
 
+def _someone_saves_meanwhile() -> None:
+    report = WeeklyReport.objects.get(team__slug="payments", report_date=WEEK)
+    doc = report_document(report)
+    doc.other = PAYLOADS[20]
+    report_update(report=report, document=doc, author=None, expected_version=report.version)
+
+
 def test_no_payload_runs_anywhere(page, live_server, artifacts, tmp_path):
     from django.contrib.auth import get_user_model
 
@@ -83,6 +91,8 @@ def test_no_payload_runs_anywhere(page, live_server, artifacts, tmp_path):
         f"/teams/payments/{WEEK}/edit/",
         f"/teams/payments/{WEEK}/preview/",
         f"/teams/payments/{WEEK}/diff/",
+        f"/teams/payments/{WEEK}/history/",
+        f"/teams/payments/{WEEK}/history/2/",  # the forms' save against the import
         "/teams/payments/trends/?range=all",
         f"/weeks/{WEEK}/",
         "/search/?q=alert",
@@ -99,6 +109,15 @@ def test_no_payload_runs_anywhere(page, live_server, artifacts, tmp_path):
         bad = page.evaluate(DOM_AUDIT)
         if bad:
             findings[path] = bad
+    # A save refused because someone saved meanwhile shows both versions of every text.
+    page.goto(f"{live_server.url}/teams/payments/{WEEK}/edit/")
+    _someone_saves_meanwhile()
+    page.click("button[name=save]")
+    page.wait_for_selector("#save-conflict")
+    page.mouse.move(200, 300)
+    bad = page.evaluate(DOM_AUDIT)
+    if bad:
+        findings["conflict"] = bad
     page.goto(f"{live_server.url}/teams/payments/{WEEK}/")
     page.screenshot(path=artifacts / "xss-report.png", full_page=False)
 

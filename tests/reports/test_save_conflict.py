@@ -159,3 +159,18 @@ def test_two_saves_racing_in_two_threads_one_wins(sample_team):
     assert saved.version == opened + 1
     assert report_document(saved).reflections == f"{winner} 的复盘"
     assert saved.revisions.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_conflict_with_a_save_by_no_one_in_particular_still_explains_itself(
+    lead_client, sample_report
+):
+    mine = _opened(lead_client)
+    services.report_update(  # e.g. a re-import, which has no author
+        report=sample_report, document=report_document(sample_report), author=None
+    )
+
+    response = lead_client.post(EDIT_URL, mine)
+
+    assert response.status_code == 200
+    assert "有人 在您打开此页面之后" in response.content.decode()

@@ -289,18 +289,18 @@ class ReportRevision(models.Model):
     def __str__(self) -> str:
         return f"{self.report} r{self.number}"
 
+    def get_absolute_url(self) -> str:
+        report = self.report
+        return reverse(
+            "reports:report_revision", args=[report.team.slug, report.report_date, self.number]
+        )
+
     @property
     def author_name(self) -> str:
         """Who made the change, as people know them; empty for imports and commands."""
         if self.author is None:
             return ""
         return self.author.get_full_name() or self.author.get_username()
-
-    def get_absolute_url(self) -> str:
-        report = self.report
-        return reverse(
-            "reports:report_revision", args=[report.team.slug, report.report_date, self.number]
-        )
 
 
 class ObjectiveEntry(MarkdownFieldsMixin):

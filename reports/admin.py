@@ -1,13 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from reports import outbox, tasks
 from reports.models import (
     DailyNote,
+    Delivery,
     ItemUpdate,
     Membership,
+    NotificationChannel,
     Objective,
     ObjectiveEntry,
     ProjectItem,
+    Reminder,
     ReportRevision,
     SearchEntry,
     StabilityEvent,
@@ -22,12 +28,17 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class ChannelInline(admin.StackedInline):
+    model = NotificationChannel
+    extra = 0
+
+
 @admin.register(Team)
 class TeamAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "heading_language", "week_numbering"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ChannelInline]
 
 
 @admin.register(Membership)
@@ -146,4 +157,46 @@ class SearchEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(SimpleHistoryAdmin):
+    list_display = ["team", "kind", "target", "enabled"]
+    list_filter = ["kind", "enabled", "team"]
+    list_select_related = ["team"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """What was sent where, what failed and why; failed deliveries can be sent again."""
+
+    list_display = ["channel", "revision", "status", "attempts", "last_error", "sent_at"]
+    list_filter = ["status", "channel__kind", "channel__team"]
+    list_select_related = ["channel__team", "revision__report__team"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Send again"))
+    def send_again(self, request, queryset):
+        ids = outbox.resend(queryset.values_list("pk", flat=True))
+        for delivery_id in ids:
+            tasks.deliver.delay(delivery_id)
+        message = ngettext(
+            "%(n)d delivery queued again.", "%(n)d deliveries queued again.", len(ids)
+        )
+        self.message_user(request, message % {"n": len(ids)}, messages.SUCCESS)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["team", "week_start", "kind", "sent_at", "recipients"]
+    list_filter = ["kind", "team"]
+    list_select_related = ["team"]
+    readonly_fields = [f.name for f in Reminder._meta.fields]
+
+    def has_add_permission(self, request):
         return False

@@ -6,7 +6,7 @@ Markdown fields are stored twice, source and sanitised HTML, rendered in ``rende
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +46,16 @@ class HeadingLanguage(models.TextChoices):
     EN = "en", "English"
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
@@ -73,6 +83,21 @@ class Team(models.Model):
         max_length=10,
         choices=WeekNumbering.choices,
         default=WeekNumbering.SEQUENCE,
+    )
+    # When the week's report is due (Asia/Shanghai): the lead is reminded then if it is not
+    # published, and the manager the next morning.
+    due_weekday = models.PositiveSmallIntegerField(
+        _("due day"), choices=Weekday.choices, default=Weekday.FRIDAY
+    )
+    due_time = models.TimeField(_("due time"), default=time(18, 0))
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
+        verbose_name=_("manager"),
+        help_text=_("Told when the week's report is still not published the morning after."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -505,3 +530,131 @@ class SearchEntry(models.Model):
         if self.report_id:
             return reverse("reports:report_detail", args=[self.team.slug, self.report.report_date])
         return reverse("reports:daily_notes", args=[self.team.slug])
+
+
+# Reaching people: reminders, notifications and wiki pages, and bulk exports. The work is
+# done by Celery tasks (reports/tasks.py); these rows are what makes it happen once.
+
+
+class ReminderKind(models.TextChoices):
+    LEAD = "lead", _("reminder to the lead")
+    ESCALATION = "escalation", _("escalation to the manager")
+
+
+class Reminder(models.Model):
+    """One reminder for a team's week, sent at most once.
+
+    The row is created before sending; a worker owns it by setting ``claimed_at`` with a
+    conditional update, so a task that runs twice, or two workers at once, send it once.
+    A claim that never reached ``sent_at`` (a worker killed mid-send) lapses after
+    ``CLAIM_SECONDS`` and the next run sends it.
+    """
+
+    CLAIM_SECONDS = 600
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="reminders")
+    week_start = models.DateField(_("week starting"))
+    kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-week_start", "team", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "week_start", "kind"], name="one_reminder_per_week"
+            )
+        ]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.week_start:%Y-%m-%d} {self.kind}"
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    WECOM = "wecom", _("WeCom (企业微信) webhook")
+    DINGTALK = "dingtalk", _("DingTalk (钉钉) webhook")
+    FEISHU = "feishu", _("Feishu (飞书) webhook")
+    SLACK = "slack", _("Slack incoming webhook")
+    WIKI = "wiki", _("wiki (git repository)")
+
+
+class NotificationChannel(models.Model):
+    """Where a team's published weeks go: e-mail addresses, a chat webhook or a wiki."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="channels")
+    kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices)
+    target = models.CharField(
+        _("target"),
+        max_length=500,
+        help_text=_(
+            "E-mail: addresses separated by commas. Webhooks: the webhook's URL. "
+            "Wiki: the git repository's URL or path."
+        ),
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("DingTalk and Feishu: the robot's signing secret, if it has one."),
+    )
+    branch = models.CharField(_("branch"), max_length=100, blank=True, default="main")
+    folder = models.CharField(
+        _("folder"),
+        max_length=200,
+        blank=True,
+        help_text=_("Wiki: the folder for this team's pages; empty for the team's slug."),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["team", "kind", "pk"]
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.get_kind_display()}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class Delivery(models.Model):
+    """One published revision sent to one channel; retried with backoff until it is sent
+    or has failed ``MAX_ATTEMPTS`` times. Visible, and resendable, in the admin."""
+
+    MAX_ATTEMPTS = 6
+    CLAIM_SECONDS = 300
+
+    channel = models.ForeignKey(
+        NotificationChannel, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    revision = models.ForeignKey(
+        ReportRevision, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["channel", "revision"], name="deliver_once")]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.channel} · r{self.revision.number} · {self.status}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from metrics import models as mm
 from reports import document as d
-from reports import search, selectors
+from reports import search, selectors, tasks
 from reports.changes import line_counts
 from reports.models import (
     DailyNote,
@@ -152,7 +153,10 @@ def _set_status(report: WeeklyReport, status: str, *, reason: str, by) -> Weekly
     report.save(update_fields=["status", "published_at", "updated_at"])
     last = report.revisions.only("markdown").first()
     markdown = last.markdown if last else render_markdown(selectors.report_document(report))
-    _record_revision(report, markdown, action=reason, author=by)
+    revision = _record_revision(report, markdown, action=reason, author=by)
+    if status == ReportStatus.PUBLISHED:
+        # Channels hear of it only once the publication is committed.
+        transaction.on_commit(partial(tasks.notify_published.delay, revision.pk))
     return report
 
 

@@ -85,3 +85,21 @@ def outsider_client(outsider):
 @pytest.fixture
 def manager_client(manager):
     return _client_for(manager)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(request):
+    """Tasks run in the test's process unless a test starts a real worker.
+
+    In CI ``REDIS_URL`` is set, so without this a task queued by a test would wait in
+    Redis for a worker that is not there. Tests marked ``real_worker`` keep the broker.
+    """
+    from weekly.celery import app
+
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

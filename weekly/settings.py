@@ -228,6 +228,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 
+# Wiki publishing: where the worker keeps its git checkouts, and who commits.
+WIKI_CHECKOUT_DIR = env_str("WIKI_CHECKOUT_DIR", str(BASE_DIR / "var" / "wiki"))
+WIKI_AUTHOR_NAME = env_str("WIKI_AUTHOR_NAME", "Weekly")
+WIKI_AUTHOR_EMAIL = env_str("WIKI_AUTHOR_EMAIL", "weekly@localhost")
+
+# E-mail: reminders and notifications. Development prints mails on the console.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Weekly <weekly@localhost>")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # A sign-in lasts a working day at most, and ends after half an hour without a request

@@ -1,0 +1,54 @@
+"""Celery tasks: thin wrappers that load by id and call a service.
+
+Every task is idempotent (the services claim their rows before acting), acknowledged
+late so a killed worker's task runs again, and time-limited by the settings. Retries back
+off exponentially with jitter. In eager mode (no REDIS_URL) a failed delivery is not
+retried inline, which would hold up the request; it stays pending, with its error, for
+the admin's "send again" action.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+
+from reports import outbox, reminders
+from reports.models import Delivery
+from reports.notify import DeliveryError
+from reports.wiki import WikiError
+
+
+@shared_task(acks_late=True)
+def send_due_reminders() -> int:
+    """Run by Celery beat (every 15 minutes by default); the number of reminders sent."""
+    return len(reminders.send_due_reminders())
+
+
+@shared_task(acks_late=True)
+def notify_published(revision_id: int) -> list[int]:
+    """Fan a publication out to the team's channels, one delivery task each."""
+    ids = outbox.deliveries_for(revision_id)
+    for delivery_id in ids:
+        deliver.delay(delivery_id)
+    return ids
+
+
+BACKOFF_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+
+
+@shared_task(bind=True, acks_late=True, max_retries=Delivery.MAX_ATTEMPTS - 1)
+def deliver(self, delivery_id: int) -> bool:
+    try:
+        return outbox.attempt(delivery_id)
+    except (DeliveryError, WikiError) as exc:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            return False
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+
+
+def _backoff(retries: int) -> int:
+    """Up to 30 s, 1 min, 2 min … an hour: exponential, with full jitter."""
+    return get_exponential_backoff_interval(
+        factor=BACKOFF_SECONDS, retries=retries, maximum=BACKOFF_MAX_SECONDS, full_jitter=True
+    )

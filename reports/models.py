@@ -658,3 +658,55 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} · r{self.revision.number} · {self.status}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ExportJob(models.Model):
+    """A zip of many weeks (a team's history, or every team a reader may see), built by a
+    worker with its progress here. The teams are fixed when the job is asked for."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="export_jobs",
+    )
+    team_ids = models.JSONField(default=list)
+    label = models.CharField(_("what"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # The worker building it renews this lease as it goes; a lapsed lease lets another
+    # worker pick the job up where it stopped.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:export_detail", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        return (
+            100
+            if self.status == ExportStatus.DONE
+            else (self.done * 100 // self.total if self.total else 0)
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
-from reports import outbox, reminders
+from reports import bulk_export, outbox, reminders
 from reports.models import Delivery
 from reports.notify import DeliveryError
 from reports.wiki import WikiError
@@ -22,6 +22,16 @@ from reports.wiki import WikiError
 def send_due_reminders() -> int:
     """Run by Celery beat (every 15 minutes by default); the number of reminders sent."""
     return len(reminders.send_due_reminders())
+
+
+# Every team's history can take minutes; the export resumes if it is cut short anyway.
+EXPORT_TIME_LIMIT = 3600
+
+
+@shared_task(acks_late=True, time_limit=EXPORT_TIME_LIMIT, soft_time_limit=EXPORT_TIME_LIMIT - 60)
+def run_export(job_id: int) -> bool:
+    """Build a bulk export; a redelivered task continues where a killed worker stopped."""
+    return bulk_export.export_job_run(job_id)
 
 
 @shared_task(acks_late=True)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports import views
+from reports import export_views, views
 
 
 class IsoDateConverter:
@@ -26,6 +26,10 @@ urlpatterns = [
     path("preview/markdown/", views.markdown_preview, name="markdown_preview"),
     path("search/", views.search_page, name="search"),
     path("incidents/", views.incident_log, name="incident_log"),
+    path("exports/", export_views.export_list, name="export_list"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/status.json", export_views.export_status, name="export_status"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("weeks/", views.week_latest, name="week_latest"),
     path("weeks/<isodate:day>/", views.week_rollup, name="week_rollup"),
     path("weeks/<isodate:day>.md", views.week_rollup_markdown, name="week_rollup_markdown"),

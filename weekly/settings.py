@@ -225,8 +225,22 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # the message to be redelivered; tasks must therefore be idempotent.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker process died (killed, out of memory) goes back to the queue rather
+# than being dropped; every task here is idempotent, so running it again is safe.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+
+# Files the portal writes: bulk exports (media/exports). Not served as static files; the
+# portal hands each export to the reader who asked for it.
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+# A worker building an export renews its claim this often at least; a killed worker's
+# export is picked up again once the claim has lapsed.
+EXPORT_LEASE_SECONDS = env_int("EXPORT_LEASE_SECONDS", 60)
+# Redis hands an unacknowledged task (its worker was killed) to another worker after this.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+}
 
 # Wiki publishing: where the worker keeps its git checkouts, and who commits.
 WIKI_CHECKOUT_DIR = env_str("WIKI_CHECKOUT_DIR", str(BASE_DIR / "var" / "wiki"))

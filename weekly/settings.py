@@ -238,9 +238,13 @@ MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 # export is picked up again once the claim has lapsed.
 EXPORT_LEASE_SECONDS = env_int("EXPORT_LEASE_SECONDS", 60)
 # Redis hands an unacknowledged task (its worker was killed) to another worker after this.
+# It must be longer than the longest task and the longest retry delay (an hour each), or
+# Redis would hand out tasks that are still running or waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)
 }
+# The queue tasks go to and workers read; tests use their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 
 # Wiki publishing: where the worker keeps its git checkouts, and who commits.
 WIKI_CHECKOUT_DIR = env_str("WIKI_CHECKOUT_DIR", str(BASE_DIR / "var" / "wiki"))
@@ -261,6 +265,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Weekly <weekly@localhost>")
+# For django.core.mail.backends.filebased.EmailBackend: one file per mail, in this folder.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

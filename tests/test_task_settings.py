@@ -1,0 +1,85 @@
+"""Every task is acknowledged late, time-limited, retried with backoff, and queued only
+when the transaction that asked for it commits."""
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from reports import services, tasks
+from reports.models import Delivery
+from weekly.celery import app
+
+REPORT_TASKS = [name for name in app.tasks if name.startswith("reports.")]
+
+
+def test_the_worker_settings_favour_running_a_task_again_over_losing_it():
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    assert 0 < settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+
+
+def test_redis_waits_longer_than_any_task_or_retry_before_handing_it_out_again():
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    longest = max(
+        [tasks.EXPORT_TIME_LIMIT, tasks.BACKOFF_MAX_SECONDS, settings.CELERY_TASK_TIME_LIMIT]
+    )
+    assert visibility > longest
+
+
+def test_the_tasks_are_the_ones_described():
+    assert sorted(REPORT_TASKS) == [
+        "reports.tasks.deliver",
+        "reports.tasks.notify_published",
+        "reports.tasks.run_export",
+        "reports.tasks.send_due_reminders",
+    ]
+
+
+@pytest.mark.parametrize("name", REPORT_TASKS)
+def test_each_task_is_acknowledged_late_and_time_limited(name):
+    task = app.tasks[name]
+
+    assert task.acks_late is True
+    limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
+    soft = task.soft_time_limit or settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert 0 < soft < limit <= 3600
+
+
+def test_deliveries_retry_with_growing_jittered_delays():
+    assert tasks.deliver.max_retries == Delivery.MAX_ATTEMPTS - 1
+    delays = [[tasks._backoff(n) for _ in range(50)] for n in range(8)]
+
+    assert all(0 <= d <= tasks.BACKOFF_SECONDS for d in delays[0])
+    assert max(delays[3]) > tasks.BACKOFF_SECONDS  # grows
+    assert all(d <= tasks.BACKOFF_MAX_SECONDS for row in delays for d in row)  # capped
+    assert len(set(delays[5])) > 5  # jittered, not in lockstep
+
+
+@pytest.mark.django_db
+def test_a_publication_is_queued_only_when_it_commits(
+    sample_report, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(tasks.notify_published, "delay", lambda *args: queued.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True) as on_commit:
+        services.report_publish(report=sample_report)
+        assert queued == []  # a rollback now would leave nothing queued
+
+    assert len(on_commit) == 1
+    assert queued == [(sample_report.revisions.first().pk,)]
+
+
+@pytest.mark.django_db
+def test_a_publication_rolled_back_queues_nothing(sample_report, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.notify_published, "delay", lambda *args: queued.append(args))
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.report_publish(report=sample_report)
+        raise RuntimeError("a later step failed")
+
+    assert queued == []
+    sample_report.refresh_from_db()
+    assert not sample_report.is_published

@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# gettext compiles the translations; the CJK fonts let matplotlib draw Chinese labels.
+# gettext compiles the translations; the CJK fonts let matplotlib draw Chinese labels;
+# git publishes weeks into wikis.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext fonts-noto-cjk \
+    && apt-get install -y --no-install-recommends gettext fonts-noto-cjk git \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 weekly
@@ -28,6 +29,8 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv
 
+# Exports and wiki checkouts; a volume in docker-compose.yml, shared by web and worker.
+RUN mkdir -p /app/var && chown weekly /app/var
 USER weekly
 EXPOSE 8000
 ENV GUNICORN_WORKERS=3

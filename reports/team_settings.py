@@ -23,7 +23,22 @@ def _codes(text: str) -> list[str]:
 class TeamForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ["name", "heading_language", "week_numbering", "severity_grades", "grade_groups"]
+        fields = [
+            "name",
+            "heading_language",
+            "week_numbering",
+            "severity_grades",
+            "grade_groups",
+            "due_weekday",
+            "due_time",
+        ]
+        widgets = {"due_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        help_texts = {
+            "due_time": _(
+                "Asia/Shanghai. If the week is not published by then, the leads are "
+                "reminded; the next morning at 9:00 the manager is told."
+            )
+        }
 
     def clean_severity_grades(self):
         grades = _codes(self.cleaned_data["severity_grades"])

@@ -188,3 +188,18 @@ def test_a_sunday_due_day_is_escalated_on_monday(team):
     reminders.send_due_reminders(datetime(2023, 5, 22, 9, 30, tzinfo=SHANGHAI))
 
     assert _sent_to() == [["lead@example.com"], ["boss@example.com"]]
+
+
+@pytest.mark.django_db
+def test_the_command_sends_what_is_due_now(team, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(reminders.timezone, "now", lambda: AFTER_DUE)
+    out = StringIO()
+
+    call_command("send_reminders", stdout=out)
+
+    assert "2023-05-15 lead" in out.getvalue()
+    assert _sent_to() == [["lead@example.com"]]

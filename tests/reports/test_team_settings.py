@@ -158,3 +158,28 @@ def test_renamed_objectives_and_categories_are_searched_by_their_new_names(
     assert [e.kind for e in search(Query("系统演进"), teams)] == ["report"]
     assert len(search(Query("风险报表"), teams)) == 1
     assert len(search(Query("风控报表"), teams)) == 0
+
+
+def test_the_lead_sets_when_the_week_is_due(lead_client, sample_team):
+    from datetime import time
+
+    data = _data(lead_client)
+    data["team-due_weekday"] = "0"
+    data["team-due_time"] = "10:30"
+
+    assert lead_client.post(URL, data).status_code == 302
+
+    sample_team.refresh_from_db()
+    assert (sample_team.due_weekday, sample_team.due_time) == (0, time(10, 30))
+
+
+def test_a_due_time_that_is_not_a_time_is_refused_beside_the_field(lead_client, sample_team):
+    data = _data(lead_client)
+    data["team-due_time"] = "25:99"
+
+    response = lead_client.post(URL, data)
+
+    assert response.status_code == 200
+    assert "输入一个有效的时间。" in response.content.decode()
+    sample_team.refresh_from_db()
+    assert sample_team.due_time.hour == 18

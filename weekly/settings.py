@@ -240,9 +240,7 @@ EXPORT_LEASE_SECONDS = env_int("EXPORT_LEASE_SECONDS", 60)
 # Redis hands an unacknowledged task (its worker was killed) to another worker after this.
 # It must be longer than the longest task and the longest retry delay (an hour each), or
 # Redis would hand out tasks that are still running or waiting.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)}
 # The queue tasks go to and workers read; tests use their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 

@@ -57,7 +57,11 @@ def test_every_team_url_is_covered():
     names = {f"reports:{p.name}" for p in urlpatterns if p.pattern.converters}
     # Daily notes have their own ownership tests in test_daily_notes.py; the department's
     # week lists only the reader's teams (test_week_rollup.py).
+    # Exports belong to the person who asked for them (test_bulk_export.py).
     notes = {
+        "reports:export_detail",
+        "reports:export_status",
+        "reports:export_download",
         "reports:daily_notes",
         "reports:daily_note_delete",
         "reports:week_rollup",

@@ -7,6 +7,7 @@ from reports import outbox, tasks
 from reports.models import (
     DailyNote,
     Delivery,
+    ExportJob,
     ItemUpdate,
     Membership,
     NotificationChannel,

@@ -11,11 +11,10 @@ from functools import partial
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
 
 from reports import bulk_export, tasks
 from reports.models import ExportJob, ExportStatus
@@ -43,6 +42,13 @@ def _job_for(user, pk: int) -> ExportJob:
     return get_object_or_404(ExportJob, pk=pk, requested_by=user)
 
 
+def _not_a_read(request) -> HttpResponseNotAllowed | None:
+    """The export is looked up first, so someone else's is a 404 whatever the method."""
+    if request.method in ("GET", "HEAD"):
+        return None
+    return HttpResponseNotAllowed(["GET", "HEAD"])
+
+
 @login_required
 def export_list(request):
     teams = list(teams_for_user(request.user).order_by("name"))
@@ -59,15 +65,16 @@ def export_list(request):
 
 
 @login_required
-@require_GET
 def export_detail(request, pk: int):
-    return render(request, "reports/export_detail.html", {"job": _job_for(request.user, pk)})
+    job = _job_for(request.user, pk)
+    return _not_a_read(request) or render(request, "reports/export_detail.html", {"job": job})
 
 
 @login_required
-@require_GET
 def export_status(request, pk: int):
     job = _job_for(request.user, pk)
+    if refused := _not_a_read(request):
+        return refused
     done = job.status == ExportStatus.DONE
     return JsonResponse(
         {
@@ -84,9 +91,10 @@ def export_status(request, pk: int):
 
 
 @login_required
-@require_GET
 def export_download(request, pk: int):
     job = _job_for(request.user, pk)
+    if refused := _not_a_read(request):
+        return refused
     path = bulk_export.zip_path(job)
     if job.status != ExportStatus.DONE or not path.exists():
         raise Http404("The export is not ready")

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -161,6 +161,9 @@ def team_export_zip(request, slug: str):
 
 # ---------------------------------------------------------------------------------------
 # Writing the week (team leads)
+#
+# Views that only take POST check the team before the method, so another team's URL is a
+# 404 whatever the method, as for a team that does not exist.
 # ---------------------------------------------------------------------------------------
 
 
@@ -272,18 +275,20 @@ def report_preview(request, slug: str, report_date: date):
 
 
 @login_required
-@require_POST
 def report_publish(request, slug: str, report_date: date):
     report = get_report_for_lead(request.user, slug, report_date)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     services.report_publish(report=report, by=request.user)
     messages.success(request, _("Published. The report is locked for edits."))
     return redirect(report)
 
 
 @login_required
-@require_POST
 def report_reopen(request, slug: str, report_date: date):
     report = get_report_for_lead(request.user, slug, report_date)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     services.report_reopen(report=report, by=request.user)
     messages.info(request, _("Reopened: the report is a draft again."))
     return redirect("reports:report_edit", report.team.slug, report.report_date)
@@ -327,9 +332,10 @@ def daily_notes(request, slug: str):
 
 
 @login_required
-@require_POST
 def daily_note_delete(request, slug: str, pk: int):
     team = get_team_for_member(request.user, slug)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     note = get_object_or_404(team.daily_notes, pk=pk, author=request.user)
     if selectors.published_report_covering(team, note.day) is not None:
         messages.error(request, NOTES_LOCKED)

@@ -1,0 +1,93 @@
+"""The JSON export reads back into the same document: JSON -> document -> JSON."""
+
+import json
+
+import pytest
+
+from reports import document as d
+from reports.json_reader import JsonFormatError, document_from_json
+from reports.renderer import render_json
+from tests.factories import sample_document
+
+
+def _round_trip(doc: d.ReportDocument) -> dict:
+    data = json.loads(json.dumps(render_json(doc), ensure_ascii=False))
+    return render_json(document_from_json(data, team=doc.team))
+
+
+def test_the_sample_reads_back_to_the_same_json():
+    doc = sample_document()
+    doc.import_notes = []  # the importer's remarks on the Markdown; JSON input has none
+
+    assert _round_trip(doc) == render_json(doc)
+
+
+def test_a_minimal_document():
+    doc = document_from_json({"report_date": "2023-05-27", "week_number": 22}, team="t")
+
+    assert (doc.report_date.isoformat(), doc.week_number, doc.status) == ("2023-05-27", 22, "draft")
+    assert doc.kpis == [] and doc.objectives == []
+
+
+def test_decimals_keep_their_digits_when_sent_as_text():
+    doc = document_from_json(
+        {"report_date": "2023-05-27", "week_number": 22, "kpis": [{"name": "x", "value": "99.90"}]},
+        team="t",
+    )
+
+    assert str(doc.kpis[0].value) == "99.90"
+
+
+@pytest.mark.parametrize(
+    ("data", "path"),
+    [
+        ([], "(document)"),
+        ({"week_number": 1}, "report_date"),
+        ({"report_date": "2023-02-30", "week_number": 1}, "report_date"),
+        ({"report_date": "2023-05-27"}, "week_number"),
+        ({"report_date": "2023-05-27", "week_number": "x"}, "week_number"),
+        ({"report_date": "2023-05-27", "week_number": 1, "kpis": [{"value": 1}]}, "kpis[0].name"),
+        (
+            {"report_date": "2023-05-27", "week_number": 1, "kpis": [{"name": "a", "value": "x"}]},
+            "kpis[0].value",
+        ),
+        (
+            {
+                "report_date": "2023-05-27",
+                "week_number": 1,
+                "kpis": [{"name": "a", "value": "NaN"}],
+            },
+            "kpis[0].value",
+        ),
+        ({"report_date": "2023-05-27", "week_number": 1, "status": "gone"}, "status"),
+        (
+            {
+                "report_date": "2023-05-27",
+                "week_number": 1,
+                "objectives": [{"code": "O1", "items": [{"title": "a", "percent": 120}]}],
+            },
+            "objectives[0].items[0].percent",
+        ),
+        (
+            {"report_date": "2023-05-27", "week_number": 1, "migrations": [{"name": "nope"}]},
+            "migrations[0].name",
+        ),
+        (
+            {"report_date": "2023-05-27", "week_number": 1, "events": [{"date": "2023-05-24"}]},
+            "events[0].summary",
+        ),
+        (
+            {
+                "report_date": "2023-05-27",
+                "week_number": 1,
+                "events": [{"date": "2023-05-24", "summary": "s", "detected_at": "noon"}],
+            },
+            "events[0].detected_at",
+        ),
+    ],
+)
+def test_bad_input_names_the_field(data, path):
+    with pytest.raises(JsonFormatError) as error:
+        document_from_json(data, team="t")
+
+    assert error.value.path == path

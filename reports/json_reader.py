@@ -105,18 +105,12 @@ class _Reader:
         value = self.data.get(key)
         if value is None or value == "":
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise JsonFormatError(self._at(key), "must be a number")
         try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise JsonFormatError(self._at(key), "must be a number") from None
-        if not number.is_finite():
-            raise JsonFormatError(self._at(key), "must be a finite number")
+            number = parse_decimal(value)
+        except ValueError as exc:
+            raise JsonFormatError(self._at(key), str(exc)) from None
         if (low is not None and number < low) or (high is not None and number > high):
             raise JsonFormatError(self._at(key), f"must be between {low} and {high}")
-        if abs(number) >= Decimal("1e12") or -number.as_tuple().exponent > 6:
-            raise JsonFormatError(self._at(key), "has too many digits")
         return number
 
     def day(self, key: str, required: bool = False) -> date | None:
@@ -133,6 +127,22 @@ class _Reader:
             self._at(key), datetime.fromisoformat, value, "must be a date and time, ISO 8601"
         )
         return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def parse_decimal(value) -> Decimal:
+    """A JSON number or numeric string as a decimal with the digits it was written with;
+    ValueError when it is not one, or too big or too fine to store."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("must be a number")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError("must be a number") from None
+    if not number.is_finite():
+        raise ValueError("must be a finite number")
+    if abs(number) >= Decimal("1e10") or -number.as_tuple().exponent > 4:
+        raise ValueError("has too many digits (at most 10 before the point and 4 after)")
+    return number
 
 
 def _parse(path: str, parser: Callable, value: str, message: str):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from metrics import models as mm
 from reports import document as d
@@ -420,3 +421,7 @@ def item_percent_lines(weeks, *, limit: int = 8) -> dict[str, dict[int, float]]:
         name = f"{code} {title}" if titles.count(title) > 1 else title
         lines[name if name not in lines else f"{name} ({pk})"] = values
     return lines
+
+
+def api_token(user) -> Token | None:
+    return Token.objects.filter(user=user).first()

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from simple_history.utils import bulk_create_with_history
 
 from metrics import models as mm
 from reports import document as d
 from reports import search, selectors, tasks
+from reports.carryover import next_document
 from reports.changes import line_counts
 from reports.models import (
     DailyNote,
@@ -463,3 +465,65 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+class UnknownKpi(ValueError):
+    """A KPI name the team has not defined (team settings)."""
+
+
+def kpi_values_ingest(
+    *, team: Team, report_date, values: dict[str, Decimal | None], author=None
+) -> tuple[WeeklyReport, bool]:
+    """Set a week's KPI values as a monitoring job sends them; (report, whether it changed).
+
+    The week's draft is started from last week if it does not exist. Sending the same
+    values again changes nothing and records no revision. A published week is locked.
+    """
+    defined = {k.name: k for k in mm.KpiDefinition.objects.filter(team=team)}
+    unknown = sorted(set(values) - set(defined))
+    if unknown:
+        raise UnknownKpi(", ".join(unknown))
+    report = selectors.report_for_team(team, report_date)
+    if report is None:
+        previous = selectors.previous_document(team, report_date)
+        start = next_document(
+            previous or selectors.team_template_document(team),
+            report_date=report_date,
+            week_number=team.week_number_for(
+                report_date, selectors.previous_report(team, report_date)
+            ),
+        )
+        try:
+            report = report_create(team=team, document=start, author=author)
+        except WeekTaken:
+            report = selectors.report_for_team(team, report_date)
+    if report.is_published:
+        raise ReportLocked(report.pk)
+    doc = selectors.report_document(report)
+    by_name = {k.name: k for k in doc.kpis}
+    changed = False
+    for name, value in values.items():
+        kpi = by_name.get(name)
+        if kpi is None:
+            kpi = selectors.kpi_of(defined[name], None)
+            doc.kpis.append(kpi)
+        if kpi.value != value or (value is not None and str(kpi.value) != str(value)):
+            kpi.value = value
+            changed = True
+    if not changed:
+        return report, False
+    report = report_update(
+        report=report, document=doc, author=author, expected_version=report.version
+    )
+    return report, True
+
+
+@transaction.atomic
+def api_token_renew(*, user) -> str:
+    """A new API token for the user, replacing any earlier one; its key."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user).key
+
+
+def api_token_revoke(*, user) -> None:
+    Token.objects.filter(user=user).delete()

@@ -457,3 +457,24 @@ def incident_log(request):
         "since": filters.since,
     }
     return render(request, "reports/incident_log.html", ctx)
+
+
+# ---------------------------------------------------------------------------------------
+# The reader's API token
+# ---------------------------------------------------------------------------------------
+
+
+@login_required
+def api_token(request):
+    """Create, replace or revoke the reader's API token. The key is shown once, on the
+    page that made it; afterwards only that a token exists, and since when."""
+    key = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.api_token_revoke(user=request.user)
+            messages.info(request, _("The API token was revoked."))
+            return redirect("reports:api_token")
+        key = services.api_token_renew(user=request.user)
+    token = selectors.api_token(request.user)
+    ctx = {"token": token, "key": key, "api_root": request.build_absolute_uri("/api/v1/")}
+    return render(request, "reports/api_token.html", ctx)

@@ -24,7 +24,7 @@ Two walks:
   The admin's routes take object ids, not teams, and are left to the admin's staff check.
 * CSRF. Every route of the whole URLconf is POSTed with ``Client(enforce_csrf_checks=True)``
   and no token, by a signed-out visitor, the team's lead and a superuser: 403 every time,
-  from the CSRF check (DRF's views refuse a signed-out visitor before it, see
+  from the CSRF check (the API answers a signed-out caller 401 before it, see
   ``_checks_csrf``); nothing in the database changes, the user stays signed in, the
   language cookie is not set and no mail is sent. The same bodies with CSRF checks off
   do change things (``CSRF_CONTROLS``).
@@ -40,6 +40,7 @@ the session's last-seen time.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -66,6 +67,8 @@ from rest_framework.views import APIView
 from reports import bulk_export, services
 from reports.exports import export_text
 from reports.models import DailyNote, ExportJob, Membership, Team, WeeklyReport
+from reports.renderer import render_json
+from reports.selectors import report_document
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, import_sample
 from tests.forms_data import editor_data, page_data
 
@@ -166,6 +169,9 @@ class Access:
     manager: tuple[int, int]
     # Tables a member's POST may change (their own daily note); nothing for anyone else.
     member_writes: frozenset[str] = frozenset()
+    # Whether the lead's POST changes things; by default when it answers with a redirect
+    # (the pages), the API answers 200 or 201 instead.
+    post_writes: bool | None = None
 
 
 # Pages for every reader of the team. The views take any method, so a POST is answered
@@ -182,6 +188,13 @@ NOTE_TABLES = frozenset({"reports.dailynote", "reports.historicaldailynote", "re
 NOTES = Access(lead=(200, 302), member=(200, 302), manager=(403, 403), member_writes=NOTE_TABLES)
 # Deleting the lead's note: only its author may, another member gets a 404.
 NOTE_DELETE = Access(lead=(405, 302), member=(405, 404), manager=(403, 403))
+
+# The API (DRF): the method is checked after the team or report was found, so an
+# outsider gets a 404 for any method here as well; readers get 405 for a method the
+# endpoint does not take, and 403 for a write that is the lead's.
+API_READ = Access(lead=(200, 405), member=(200, 405), manager=(200, 405))
+API_CREATE = Access(lead=(200, 201), member=(200, 403), manager=(200, 403), post_writes=True)
+API_KPIS = Access(lead=(405, 200), member=(405, 403), manager=(405, 403), post_writes=True)
 
 TEAM_ROUTES: dict[str, Access] = {
     "reports:team_detail": READ,
@@ -201,6 +214,11 @@ TEAM_ROUTES: dict[str, Access] = {
     "reports:report_reopen": LEAD_ACTION,
     "reports:daily_notes": NOTES,
     "reports:daily_note_delete": NOTE_DELETE,
+    "api:team_detail": API_READ,
+    "api:report_list": API_CREATE,
+    "api:report_detail": API_READ,
+    "api:kpi_values": API_KPIS,
+    "api:report_events": API_READ,
 }
 
 # The department's week lists the reader's teams (reports.permissions.teams_for_user), so
@@ -463,11 +481,24 @@ def _note_body(world: World, url: str) -> dict:
 
 # A POST body that would change something if the view accepted it. Routes not listed are
 # actions (the POST itself is the change) or pages that save nothing.
+def _api_new_week_body(world: World, url: str) -> dict:
+    """The sample week as the API reads it, moved to the next week: a new draft."""
+    data = json.loads(json.dumps(render_json(report_document(world.report)), ensure_ascii=False))
+    data.update(report_date="2023-05-27", week_number=22)
+    return data
+
+
+def _api_kpis_body(world: World, url: str) -> dict:
+    return {"values": [{"name": "入金有效成功率", "value": "99.10"}]}
+
+
 BODIES: dict[str, Callable[[World, str], dict]] = {
     "reports:report_new": _editor_body,
     "reports:report_edit": _editor_body,
     "reports:team_settings": _settings_body,
     "reports:daily_notes": _note_body,
+    "api:report_list": _api_new_week_body,
+    "api:kpi_values": _api_kpis_body,
 }
 
 
@@ -518,7 +549,12 @@ def _send(world, route, user, method, url, *, csrf=False, body=None):
         body = {**(body or {}), **form}
     client = _client(user, csrf=csrf)
     before, mails = _state(world), len(mail.outbox)
-    response = client.get(url) if method == GET else client.post(url, body)
+    if method == GET:
+        response = client.get(url)
+    elif route.id.startswith("api:") and route.id in BODIES:  # the API reads JSON
+        response = client.post(url, json.dumps(body), content_type="application/json")
+    else:
+        response = client.post(url, body)
     if response.streaming:  # a file download: read it, so that the file is closed
         b"".join(response.streaming_content)
     return response, _effects(before, _state(world), client, response, user, mails)
@@ -545,6 +581,9 @@ def _page(response, url: str) -> bytes:
 
 
 def _sent_to_sign_in(response) -> bool:
+    """The pages redirect to the sign-in page; the API answers 401 and names the scheme."""
+    if response.status_code == 401:
+        return response["WWW-Authenticate"] == "Token"
     return response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
@@ -679,7 +718,9 @@ def test_the_lead_changes_the_team_with_the_same_requests(world, route, method):
     response, effects = _send(world, route, world.lead, method, _url(route, world))
 
     assert response.status_code == _code(access.lead, method)
-    writes = method == POST and _code(access.lead, POST) == 302
+    writes = method == POST and (
+        access.post_writes if access.post_writes is not None else _code(access.lead, POST) == 302
+    )
     assert bool(effects) == writes, effects
 
 
@@ -811,9 +852,12 @@ def _checks_csrf(route: Route, who: str) -> bool:
     middleware and check the token in SessionAuthentication, for a signed-in user only:
     a signed-out visitor has no session to ride on and is refused by IsAuthenticated,
     with a 403 as well."""
+    return not (_is_api(route) and who == "anonymous")
+
+
+def _is_api(route: Route) -> bool:
     view = getattr(route.callback, "cls", None)
-    is_api = isinstance(view, type) and issubclass(view, APIView)
-    return not (is_api and who == "anonymous")
+    return isinstance(view, type) and issubclass(view, APIView)
 
 
 @pytest.mark.parametrize("who", ["anonymous", "lead", "superuser"])
@@ -821,7 +865,8 @@ def _checks_csrf(route: Route, who: str) -> bool:
 def test_a_post_without_csrf_token_is_refused_on_every_url(world, csrf_refusals, route, who):
     response, effects = _csrf_send(world, route, world.user(who), csrf=True)
 
-    assert response.status_code == 403
+    # The API tells a signed-out caller to authenticate (401, "Token") before anything.
+    assert response.status_code == (403 if _checks_csrf(route, who) or not _is_api(route) else 401)
     if _checks_csrf(route, who):
         assert csrf_refusals, "the 403 did not come from the CSRF check"
     assert effects == set()

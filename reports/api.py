@@ -1,0 +1,370 @@
+"""The REST API at /api/v1/: the same data and the same permissions as the pages.
+
+Reports travel in the JSON layout of the export (docs/format.md): read it, send it back
+to create or update a draft. A monitoring job posts a week's KPI values. Authentication
+is a per-user token (made on the "API token" page) or the browser's session; every object
+goes through the permission helpers, so another team's URL is a 404 here too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from reports import json_reader, selectors, services
+from reports.json_reader import JsonFormatError, document_from_json
+from reports.permissions import (
+    get_report_for_lead,
+    get_report_for_user,
+    get_team_for_lead,
+    get_team_for_user,
+    teams_for_user,
+)
+from reports.renderer import render_json
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise NotFound("No such report") from None
+
+
+def _team(request, slug: str, **kwargs):
+    return get_team_for_user(request.user, slug)
+
+
+def _report(request, slug: str, report_date: str, **kwargs):
+    return get_report_for_user(request.user, slug, _day(report_date))
+
+
+def looked_up_first(find):
+    """Another team's URL is a 404 whatever the method, as on the pages: a method the
+    view does not take is refused (405) only after the object was found."""
+
+    def decorate(view):
+        def http_method_not_allowed(self, request, *args, **kwargs):
+            find(request, **kwargs)
+            return APIView.http_method_not_allowed(self, request, *args, **kwargs)
+
+        view.cls.http_method_not_allowed = http_method_not_allowed
+        return view
+
+    return decorate
+
+
+def _abs(request, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+class TeamSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    heading_language = serializers.CharField()
+    url = serializers.URLField()
+    reports = serializers.URLField()
+
+
+class ReportSummarySerializer(serializers.Serializer):
+    report_date = serializers.DateField()
+    week_number = serializers.IntegerField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    url = serializers.URLField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    field = serializers.CharField(required=False)
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "number"}, {"type": "string", "example": "99.90"}], "nullable": True}
+)
+class StatedDecimalField(serializers.Field):
+    """A number as the sender wrote it: "99.90" keeps its two decimals."""
+
+    default_error_messages = {"invalid": "must be a number, e.g. 99.90"}
+
+    def to_internal_value(self, data):
+        if data is None or data == "":
+            return None
+        try:
+            value = json_reader.parse_decimal(data)
+        except ValueError:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        return None if value is None else str(value)
+
+
+class KpiValueSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    value = StatedDecimalField(allow_null=True)
+
+
+class KpiValuesSerializer(serializers.Serializer):
+    values = KpiValueSerializer(many=True, allow_empty=False)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with every 400 in one shape: the first problem, and where it is."""
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        path, message = _first_error(exc.detail)
+        response.data = {"detail": message, "field": path} if path else {"detail": message}
+    return response
+
+
+def _first_error(detail, path: str = "") -> tuple[str, str]:
+    if isinstance(detail, dict):
+        if not detail:
+            return path, "invalid"
+        key, value = next(iter(detail.items()))
+        if key in ("non_field_errors", "detail"):
+            return _first_error(value, path)
+        if isinstance(key, int) or str(key).isdigit():  # a row of a list
+            return _first_error(value, f"{path}[{key}]")
+        return _first_error(value, f"{path}.{key}" if path else str(key))
+    if isinstance(detail, list):
+        for n, value in enumerate(detail):
+            if value:  # nested serializers list an empty dict for the rows that are fine
+                inner = path if isinstance(value, str) else f"{path}[{n}]"
+                return _first_error(value, inner)
+        return path, "invalid"
+    return path, str(detail)
+
+
+def _team_data(request, team) -> dict:
+    return {
+        "slug": team.slug,
+        "name": team.name,
+        "heading_language": team.heading_language,
+        "url": _abs(request, reverse("api:team_detail", args=[team.slug])),
+        "reports": _abs(request, reverse("api:report_list", args=[team.slug])),
+    }
+
+
+def _report_url(request, report) -> str:
+    return _abs(request, reverse("api:report_detail", args=[report.team.slug, report.report_date]))
+
+
+def _document_response(request, report, code=status.HTTP_200_OK) -> Response:
+    data = render_json(selectors.report_document(report))
+    data["version"] = report.version
+    response = Response(data, status=code)
+    response["ETag"] = f'"{report.version}"'
+    response["Location"] = _report_url(request, report)
+    return response
+
+
+def _read_document(request, team):
+    try:
+        return document_from_json(request.data, team=team.slug)
+    except JsonFormatError as exc:
+        raise _Invalid(exc) from exc
+
+
+class _Invalid(ParseError):
+    def __init__(self, exc: JsonFormatError):
+        super().__init__({"detail": exc.message, "field": exc.path})
+
+
+@extend_schema(responses=TeamSerializer(many=True), summary="Teams the caller can read")
+@api_view(["GET"])
+def team_list(request):
+    teams = teams_for_user(request.user).order_by("name")
+    return Response([_team_data(request, t) for t in teams])
+
+
+@extend_schema(responses={200: TeamSerializer, 404: ErrorSerializer})
+@looked_up_first(_team)
+@api_view(["GET"])
+def team_detail(request, slug: str):
+    return Response(_team_data(request, get_team_for_user(request.user, slug)))
+
+
+@extend_schema(
+    methods=["GET"],
+    responses={200: ReportSummarySerializer(many=True), 404: ErrorSerializer},
+    summary="The team's reports, newest first",
+)
+@extend_schema(
+    methods=["POST"],
+    request=OpenApiTypes.OBJECT,
+    responses={
+        201: OpenApiTypes.OBJECT,
+        400: ErrorSerializer,
+        403: ErrorSerializer,
+        404: ErrorSerializer,
+        409: ErrorSerializer,
+    },
+    summary="Start a draft from a document in the JSON export's layout (leads)",
+)
+@looked_up_first(_team)
+@api_view(["GET", "POST"])
+def report_list(request, slug: str):
+    if request.method == "POST":
+        team = get_team_for_lead(request.user, slug)
+        doc = _read_document(request, team)
+        try:
+            report = services.report_create(team=team, document=doc, author=request.user)
+        except services.WeekTaken:
+            return Response(
+                {"detail": "This week already has a report; update it with PUT."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return _document_response(request, report, status.HTTP_201_CREATED)
+    team = get_team_for_user(request.user, slug)
+    return Response(
+        [
+            {
+                "report_date": r.report_date,
+                "week_number": r.week_number,
+                "status": r.status,
+                "version": r.version,
+                "url": _report_url(request, r),
+            }
+            for r in selectors.team_reports(team)
+        ]
+    )
+
+
+@extend_schema(
+    methods=["GET"],
+    responses={200: OpenApiTypes.OBJECT, 404: ErrorSerializer},
+    summary="One week's report in the JSON export's layout, with its version",
+)
+@extend_schema(
+    methods=["PUT"],
+    request=OpenApiTypes.OBJECT,
+    parameters=[
+        OpenApiParameter(
+            "If-Match",
+            str,
+            OpenApiParameter.HEADER,
+            description='The version the document was read at, e.g. "3": a newer save '
+            "is then a 412 instead of being overwritten.",
+        )
+    ],
+    responses={
+        200: OpenApiTypes.OBJECT,
+        400: ErrorSerializer,
+        403: ErrorSerializer,
+        404: ErrorSerializer,
+        409: ErrorSerializer,
+        412: ErrorSerializer,
+    },
+    summary="Replace a draft with a document in the JSON export's layout (leads)",
+)
+@looked_up_first(_report)
+@api_view(["GET", "PUT"])
+def report_detail(request, slug: str, report_date: str):
+    day = _day(report_date)
+    if request.method == "PUT":
+        report = get_report_for_lead(request.user, slug, day)
+        doc = _read_document(request, report.team)
+        if doc.report_date != report.report_date:
+            raise _Invalid(JsonFormatError("report_date", "must be the date in the URL"))
+        expected = request.headers.get("If-Match", "").strip('" ')
+        try:
+            report = services.report_update(
+                report=report,
+                document=doc,
+                author=request.user,
+                expected_version=int(expected) if expected.isdigit() else None,
+            )
+        except services.ReportLocked:
+            return Response(
+                {"detail": "The report is published; reopen it to change it."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        except services.StaleReport:
+            return Response(
+                {"detail": "The report was saved since that version; read it again."},
+                status=status.HTTP_412_PRECONDITION_FAILED,
+            )
+        return _document_response(request, report)
+    return _document_response(request, get_report_for_user(request.user, slug, day))
+
+
+@extend_schema(
+    request=KpiValuesSerializer,
+    responses={
+        200: OpenApiTypes.OBJECT,
+        201: OpenApiTypes.OBJECT,
+        400: ErrorSerializer,
+        403: ErrorSerializer,
+        404: ErrorSerializer,
+        409: ErrorSerializer,
+    },
+    summary="Set a week's KPI values, e.g. from a monitoring job (leads); idempotent",
+)
+@looked_up_first(_team)
+@api_view(["POST"])
+def kpi_values(request, slug: str, report_date: str):
+    day = _day(report_date)
+    team = get_team_for_lead(request.user, slug)
+    body = KpiValuesSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    values = {v["name"]: v["value"] for v in body.validated_data["values"]}
+    existed = selectors.report_for_team(team, day) is not None
+    try:
+        report, changed = services.kpi_values_ingest(
+            team=team, report_date=day, values=values, author=request.user
+        )
+    except services.UnknownKpi as exc:
+        return Response(
+            {"detail": f"Not a KPI of this team: {exc}", "field": "values"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    except services.ReportLocked:
+        return Response(
+            {"detail": "The week is published; reopen it to change it."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+    response = _document_response(request, report, code)
+    response.data["changed"] = changed
+    return response
+
+
+@extend_schema(
+    responses={
+        200: inline_serializer(
+            "Event",
+            {
+                "date": serializers.DateField(),
+                "summary": serializers.CharField(),
+                "detected_at": serializers.DateTimeField(allow_null=True),
+                "recovered_at": serializers.DateTimeField(allow_null=True),
+                "duration_minutes": serializers.IntegerField(allow_null=True),
+                "kind": serializers.CharField(),
+                "grade": serializers.CharField(),
+            },
+            many=True,
+        ),
+        404: ErrorSerializer,
+    },
+    summary="The week's production stability events",
+)
+@looked_up_first(_report)
+@api_view(["GET"])
+def report_events(request, slug: str, report_date: str):
+    report = get_report_for_user(request.user, slug, _day(report_date))
+    return Response(render_json(selectors.report_document(report))["events"])

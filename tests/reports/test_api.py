@@ -1,0 +1,293 @@
+"""The REST API: the pages' data and permissions, reports in the JSON export's layout."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from metrics.models import KpiValue
+from reports import services
+from reports.models import WeeklyReport
+from reports.renderer import render_json
+from reports.selectors import report_document
+
+pytestmark = pytest.mark.django_db
+
+REPORT = "/api/v1/teams/payments/reports/2023-05-20/"
+
+
+def _client(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def lead_api(lead):
+    return _client(lead)
+
+
+def _doc_json(report) -> dict:
+    return json.loads(json.dumps(render_json(report_document(report)), ensure_ascii=False))
+
+
+def test_without_credentials_the_api_answers_401(sample_team):
+    response = _client().get("/api/v1/teams/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_wrong_token_is_401(sample_team):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+
+    assert client.get("/api/v1/teams/").status_code == 401
+
+
+def test_teams_are_those_the_caller_can_read(lead_api, other_team, manager):
+    assert [t["slug"] for t in lead_api.get("/api/v1/teams/").json()] == ["payments"]
+    assert {t["slug"] for t in _client(manager).get("/api/v1/teams/").json()} == {
+        "payments",
+        "lending",
+    }
+
+
+def test_another_teams_objects_are_404(outsider, sample_team):
+    client = _client(outsider)
+
+    for url in ("/api/v1/teams/payments/", "/api/v1/teams/payments/reports/", REPORT):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_report_reads_as_the_json_export_with_its_version(lead_api, sample_report):
+    response = lead_api.get(REPORT)
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["version"] == sample_report.version
+    assert response["ETag"] == f'"{sample_report.version}"'
+    data.pop("version")
+    assert data == _doc_json(sample_report)
+
+
+def test_a_date_that_is_not_a_date_is_404(lead_api, sample_team):
+    response = lead_api.get("/api/v1/teams/payments/reports/2023-02-30/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_the_reports_list_newest_first(lead_api, sample_report):
+    (row,) = lead_api.get("/api/v1/teams/payments/reports/").json()
+
+    assert row["report_date"] == "2023-05-20"
+    assert row["url"] == f"http://testserver{REPORT}"
+
+
+def test_a_lead_starts_a_draft_from_a_document(lead, lead_api, sample_report):
+    data = _doc_json(sample_report)
+    data.update(report_date="2023-05-27", week_number=22, reflections="接口写的复盘")
+
+    response = lead_api.post("/api/v1/teams/payments/reports/", data, format="json")
+
+    assert response.status_code == 201
+    assert response["Location"].endswith("/reports/2023-05-27/")
+    report = WeeklyReport.objects.get(report_date="2023-05-27")
+    assert (report.status, report.author) == ("draft", lead)
+    assert report_document(report).reflections == "接口写的复盘"
+    assert report.revisions.get().action == "created"
+
+
+def test_a_document_with_a_mistake_is_refused_naming_the_field(lead_api, sample_team):
+    data = {"report_date": "2023-05-27", "week_number": 22, "kpis": [{"name": "x", "value": "9x"}]}
+
+    response = lead_api.post("/api/v1/teams/payments/reports/", data, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "must be a number", "field": "kpis[0].value"}
+    assert not WeeklyReport.objects.filter(report_date="2023-05-27").exists()
+
+
+def test_a_week_that_exists_is_409_on_create(lead_api, sample_report):
+    response = lead_api.post(
+        "/api/v1/teams/payments/reports/", _doc_json(sample_report), format="json"
+    )
+
+    assert response.status_code == 409
+
+
+@pytest.mark.parametrize("who", ["member", "manager"])
+def test_readers_cannot_write(request, sample_report, who):
+    client = _client(request.getfixturevalue(who))
+
+    assert client.put(REPORT, _doc_json(sample_report), format="json").status_code == 403
+    assert client.post("/api/v1/teams/payments/reports/", {}, format="json").status_code == 403
+
+
+def test_a_lead_updates_a_draft(lead_api, sample_report):
+    data = _doc_json(sample_report)
+    data["other"] = "接口修改"
+
+    response = lead_api.put(REPORT, data, format="json", HTTP_IF_MATCH=f'"{sample_report.version}"')
+
+    assert response.status_code == 200
+    assert response.json()["version"] == sample_report.version + 1
+    assert report_document(WeeklyReport.objects.get()).other == "接口修改"
+
+
+def test_an_update_from_an_old_version_is_412_and_changes_nothing(lead_api, sample_report):
+    services.report_update(
+        report=sample_report, document=report_document(sample_report), author=None
+    )
+    data = _doc_json(sample_report)
+    data["other"] = "旧版本上的修改"
+
+    response = lead_api.put(REPORT, data, format="json", HTTP_IF_MATCH=f'"{sample_report.version}"')
+
+    assert response.status_code == 412
+    assert report_document(WeeklyReport.objects.get()).other != "旧版本上的修改"
+
+
+def test_a_published_report_is_409_on_update(lead_api, sample_report):
+    services.report_publish(report=sample_report)
+
+    assert lead_api.put(REPORT, _doc_json(sample_report), format="json").status_code == 409
+
+
+def test_the_date_in_the_body_must_be_the_urls(lead_api, sample_report):
+    data = _doc_json(sample_report)
+    data["report_date"] = "2023-05-27"
+
+    response = lead_api.put(REPORT, data, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "report_date"
+
+
+KPIS = "/api/v1/teams/payments/reports/2023-05-27/kpis/"
+VALUES = {
+    "values": [
+        {"name": "入金有效成功率", "value": "99.91"},
+        {"name": "出金有效成功率", "value": 99.9},
+    ]
+}
+
+
+def test_a_monitoring_job_posts_a_weeks_kpis_and_the_week_is_started(lead_api, sample_report):
+    response = lead_api.post(KPIS, VALUES, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["changed"] is True
+    week = WeeklyReport.objects.get(report_date="2023-05-27")
+    assert week.week_number == 22
+    kpis = {k.name: str(k.value) for k in report_document(week).kpis}
+    assert kpis["入金有效成功率"] == "99.91"
+    assert kpis["出金有效成功率"] == "99.9"
+    assert kpis["支付系统年度可用性"] == "None"  # carried over empty, for the lead to fill
+
+
+def test_the_same_kpi_post_twice_stores_one_value(lead_api, sample_report):
+    lead_api.post(KPIS, VALUES, format="json")
+    week = WeeklyReport.objects.get(report_date="2023-05-27")
+    revisions = week.revisions.count()
+
+    again = lead_api.post(KPIS, VALUES, format="json")
+
+    assert again.status_code == 200
+    assert again.json()["changed"] is False
+    assert week.revisions.count() == revisions
+    assert KpiValue.objects.filter(report=week, definition__name="入金有效成功率").count() == 1
+
+
+def test_an_unknown_kpi_is_refused(lead_api, sample_report):
+    response = lead_api.post(KPIS, {"values": [{"name": "不存在", "value": 1}]}, format="json")
+
+    assert response.status_code == 400
+    assert "不存在" in response.json()["detail"]
+    assert not WeeklyReport.objects.filter(report_date="2023-05-27").exists()
+
+
+def test_kpis_of_a_published_week_are_409(lead_api, sample_report):
+    services.report_publish(report=sample_report)
+
+    response = lead_api.post(
+        "/api/v1/teams/payments/reports/2023-05-20/kpis/", VALUES, format="json"
+    )
+
+    assert response.status_code == 409
+
+
+def test_the_weeks_events(lead_api, sample_report):
+    events = lead_api.get(REPORT + "events/").json()
+
+    assert len(events) == len(report_document(sample_report).events)
+    assert events[0]["summary"]
+
+
+def test_the_token_page_makes_shows_once_and_revokes(lead, lead_client):
+    url = reverse("reports:api_token")
+
+    made = lead_client.post(url, {"action": "renew"})
+    key = Token.objects.get(user=lead).key
+    later = lead_client.get(url)
+
+    assert key in made.content.decode()
+    assert key not in later.content.decode()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/teams/").status_code == 200
+    lead_client.post(url, {"action": "revoke"})
+    assert client.get("/api/v1/teams/").status_code == 401
+
+
+def test_a_new_token_replaces_the_old(lead, lead_client):
+    url = reverse("reports:api_token")
+    lead_client.post(url, {"action": "renew"})
+    old = Token.objects.get(user=lead).key
+
+    lead_client.post(url, {"action": "renew"})
+
+    assert Token.objects.get(user=lead).key != old
+
+
+def test_the_api_docs_page_loads_its_assets_from_this_server(lead_client):
+    html = lead_client.get("/api/docs/").content.decode()
+
+    assert "/static/drf_spectacular_sidecar/redoc" in html
+    assert "cdn" not in html.lower()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "values"),
+        ({"values": []}, "values"),
+        ({"values": [{"name": "入金有效成功率", "value": "abc"}]}, "values[0].value"),
+        ({"values": [{"name": "入金有效成功率", "value": "1e20"}]}, "values[0].value"),
+        ({"values": [{"value": 1}]}, "values[0].name"),
+    ],
+)
+def test_a_bad_kpi_post_names_the_field(lead_api, sample_report, body, field):
+    response = lead_api.post(KPIS, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert not WeeklyReport.objects.filter(report_date="2023-05-27").exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/teams/payments/"),
+        ("delete", REPORT),
+        ("get", KPIS),
+        ("post", REPORT + "events/"),
+    ],
+)
+def test_another_teams_url_is_404_whatever_the_method(outsider, lead, sample_team, method, url):
+    assert getattr(_client(outsider), method)(url).status_code == 404
+    assert getattr(_client(lead), method)(url).status_code == 405

@@ -57,6 +57,8 @@ class KpiValue(models.Model):
     decimals = models.PositiveSmallIntegerField(default=0)
     note = models.CharField(_("note"), max_length=500, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Where the value came from: empty when a person typed it, else "api" or "prometheus".
+    source = models.CharField(_("source"), max_length=20, blank=True)
 
     history = HistoricalRecords()
 

@@ -41,6 +41,13 @@ class KpiKind:
     ALL = (SUCCESS_RATE, AVAILABILITY, OTHER)
 
 
+class KpiSource:
+    TYPED = ""
+    API = "api"  # posted by a monitoring job through the API
+    PROMETHEUS = "prometheus"  # pulled from Prometheus by the worker
+    ALL = (TYPED, API, PROMETHEUS)
+
+
 class ItemStatus:
     NONE = ""
     PLANNED = "planned"
@@ -74,6 +81,8 @@ class Kpi:
     note: str = ""
     target: Decimal | None = None
     higher_is_better: bool = True
+    # Where the value came from: "" typed by a person, else the machine that sent it.
+    source: str = ""
 
     @property
     def misses_target(self) -> bool:

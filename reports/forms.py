@@ -152,6 +152,15 @@ class KpiForm(RowForm):
     value = forms.DecimalField(label=_("Value"), required=False, max_digits=12, decimal_places=4)
     unit = forms.CharField(label=_("Unit"), max_length=10, required=False, initial="%")
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    # Where the value came from; a value changed on the page is typed by a person.
+    source = forms.ChoiceField(
+        choices=[(s, s) for s in d.KpiSource.ALL], required=False, widget=forms.HiddenInput
+    )
+
+    def value_source(self) -> str:
+        if "value" in self.changed_data:
+            return d.KpiSource.TYPED
+        return self.cleaned_data.get("source") or d.KpiSource.TYPED
 
     def clean(self):
         data = super().clean()
@@ -501,7 +510,8 @@ class ReportEditor:
         )
         targets = {k.name: k for k in base.kpis}
         doc.kpis = [
-            _kpi(f.cleaned_data, targets.get(f.cleaned_data["name"])) for f in _rows(self.kpis)
+            _kpi(f.cleaned_data, targets.get(f.cleaned_data["name"]), f.value_source())
+            for f in _rows(self.kpis)
         ]
         doc.plan_review = [
             d.PlanLine(text=f.cleaned_data["text"], outcome=f.cleaned_data["outcome"])
@@ -678,7 +688,7 @@ def _group(formset, parent_field: str) -> dict[str, list[dict]]:
     return grouped
 
 
-def _kpi(data: dict, known: d.Kpi | None) -> d.Kpi:
+def _kpi(data: dict, known: d.Kpi | None, source: str) -> d.Kpi:
     return d.Kpi(
         name=data["name"],
         value=data["value"],
@@ -687,6 +697,7 @@ def _kpi(data: dict, known: d.Kpi | None) -> d.Kpi:
         note=data["note"],
         target=known.target if known else None,
         higher_is_better=known.higher_is_better if known else True,
+        source=source,
     )
 
 
@@ -790,6 +801,7 @@ def _initial(
                 "value": k.value,
                 "unit": k.unit,
                 "note": k.note,
+                "source": k.source,
             }
             for n, k in enumerate(doc.kpis)
         ],

@@ -208,6 +208,7 @@ def _kpi(k: _Reader) -> d.Kpi:
         note=k.text("note", limit=500),
         target=k.decimal("target"),
         higher_is_better=k.boolean("higher_is_better", True),
+        source=k.choice("source", d.KpiSource.ALL, d.KpiSource.TYPED),
     )
 
 

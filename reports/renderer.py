@@ -352,17 +352,23 @@ def events_holder(doc: ReportDocument) -> Objective | None:
     return None
 
 
-def operation_groups(doc: ReportDocument) -> list[tuple[str, list[str]]]:
-    """The operations-data section: each KPI group's label and its lines, in order."""
+def operation_rows(doc: ReportDocument) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The operations-data section: each KPI group's label and its lines, in order, each
+    line with where its value came from ("" when typed by a person)."""
     words = w.wording(doc.language)
     groups = []
     for kind in KpiKind.ALL:
-        lines = [kpi_line(k, doc.language) for k in doc.kpis if k.kind == kind]
+        lines = [(kpi_line(k, doc.language), k.source) for k in doc.kpis if k.kind == kind]
         if kind == KpiKind.AVAILABILITY and (doc.incidents.counts or doc.incidents.note):
-            lines.append(incident_line(doc.incidents, doc.language))
+            lines.append((incident_line(doc.incidents, doc.language), ""))
         if lines:
             groups.append((words.kpi_groups[kind], lines))
     return groups
+
+
+def operation_groups(doc: ReportDocument) -> list[tuple[str, list[str]]]:
+    """The operations-data section as the Markdown writes it: labels and lines."""
+    return [(label, [line for line, _ in rows]) for label, rows in operation_rows(doc)]
 
 
 def objective_blocks(objective: Objective) -> list[tuple[str, list[Item]]]:
@@ -508,6 +514,7 @@ def render_json(doc: ReportDocument) -> dict:
                 "higher_is_better": k.higher_is_better,
                 "misses_target": k.misses_target,
                 "note": k.note,
+                "source": k.source,
             }
             for k in doc.kpis
         ],

@@ -55,6 +55,7 @@ def kpi_of(definition: mm.KpiDefinition, value: mm.KpiValue | None) -> d.Kpi:
         note=value.note if value else "",
         target=_trimmed(definition.target),
         higher_is_better=definition.higher_is_better,
+        source=value.source if value else "",
     )
 
 

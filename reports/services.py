@@ -237,6 +237,7 @@ def _save_kpis(team: Team, report: WeeklyReport, kpis: list[d.Kpi]) -> None:
             decimals=_decimals(kpi.value),
             note=kpi.note,
             position=position,
+            source=kpi.source,
         )
 
 
@@ -472,7 +473,12 @@ class UnknownKpi(ValueError):
 
 
 def kpi_values_ingest(
-    *, team: Team, report_date, values: dict[str, Decimal | None], author=None
+    *,
+    team: Team,
+    report_date,
+    values: dict[str, Decimal | None],
+    author=None,
+    source: str = d.KpiSource.API,
 ) -> tuple[WeeklyReport, bool]:
     """Set a week's KPI values as a monitoring job sends them; (report, whether it changed).
 
@@ -507,8 +513,8 @@ def kpi_values_ingest(
         if kpi is None:
             kpi = selectors.kpi_of(defined[name], None)
             doc.kpis.append(kpi)
-        if kpi.value != value or (value is not None and str(kpi.value) != str(value)):
-            kpi.value = value
+        if str(kpi.value) != str(value) or kpi.source != source:
+            kpi.value, kpi.source = value, source
             changed = True
     if not changed:
         return report, False

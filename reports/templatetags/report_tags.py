@@ -32,6 +32,7 @@ for _name in (
     "event_detail_line",
     "events_holder",
     "operation_groups",
+    "operation_rows",
     "objective_blocks",
 ):
     register.simple_tag(getattr(renderer, _name), name=_name)

@@ -291,3 +291,34 @@ def test_a_bad_kpi_post_names_the_field(lead_api, sample_report, body, field):
 def test_another_teams_url_is_404_whatever_the_method(outsider, lead, sample_team, method, url):
     assert getattr(_client(outsider), method)(url).status_code == 404
     assert getattr(_client(lead), method)(url).status_code == 405
+
+
+def test_values_from_machines_are_marked_on_the_page_and_in_the_form(
+    lead_api, lead_client, sample_report
+):
+    lead_api.post(KPIS, VALUES, format="json")
+    week = WeeklyReport.objects.get(report_date="2023-05-27")
+    kpis = {k.name: k.source for k in report_document(week).kpis}
+    assert kpis == {"入金有效成功率": "api", "出金有效成功率": "api", "支付系统年度可用性": ""}
+
+    page = lead_client.get(week.get_absolute_url()).content.decode()
+    form = lead_client.get(reverse("reports:report_edit", args=["payments", "2023-05-27"]))
+
+    assert page.count("kpi-source") == 2
+    assert form.content.decode().count("kpi-source") == 2
+
+
+def test_a_value_changed_on_the_page_becomes_typed(lead_api, lead_client, sample_report):
+    from tests.forms_data import editor_data, find_row
+
+    lead_api.post(KPIS, VALUES, format="json")
+    url = reverse("reports:report_edit", args=["payments", "2023-05-27"])
+    data = editor_data(lead_client.get(url).context["editor"])
+    data[f"kpi-{find_row(data, 'kpi', 'name', '入金有效成功率')}-value"] = "99.5"
+
+    assert lead_client.post(url, data).status_code == 302
+
+    week = WeeklyReport.objects.get(report_date="2023-05-27")
+    kpis = {k.name: (str(k.value), k.source) for k in report_document(week).kpis}
+    assert kpis["入金有效成功率"] == ("99.5", "")
+    assert kpis["出金有效成功率"] == ("99.9", "api")  # untouched: still the machine's

@@ -34,6 +34,16 @@ class KpiDefinition(models.Model):
         help_text=_("The value covers the year so far, like 年度可用性, not just the week."),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    # A PromQL expression whose value at the end of a week is the week's value, e.g.
+    # 100 * avg_over_time(payment:deposit_success:ratio[7d]); the worker pulls it.
+    prometheus_query = models.TextField(
+        _("Prometheus query"),
+        blank=True,
+        help_text=_(
+            "PromQL giving the week's value when evaluated at the week's end, e.g. "
+            "100 * avg_over_time(deposit_success_ratio[7d]). Empty: typed by hand."
+        ),
+    )
 
     history = HistoricalRecords()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
-from reports import bulk_export, outbox, reminders
+from reports import bulk_export, kpi_pull, outbox, reminders
 from reports.models import Delivery
 from reports.notify import DeliveryError
 from reports.wiki import WikiError
@@ -32,6 +32,12 @@ EXPORT_TIME_LIMIT = 3600
 def run_export(job_id: int) -> bool:
     """Build a bulk export; a redelivered task continues where a killed worker stopped."""
     return bulk_export.export_job_run(job_id)
+
+
+@shared_task(acks_late=True)
+def pull_prometheus_kpis() -> list[str]:
+    """Run by Celery beat (hourly by default): KPI values from Prometheus; the weeks changed."""
+    return kpi_pull.pull_prometheus_kpis().changed
 
 
 @shared_task(acks_late=True)

@@ -31,6 +31,7 @@ def test_the_tasks_are_the_ones_described():
     assert sorted(REPORT_TASKS) == [
         "reports.tasks.deliver",
         "reports.tasks.notify_published",
+        "reports.tasks.pull_prometheus_kpis",
         "reports.tasks.run_export",
         "reports.tasks.send_due_reminders",
     ]

@@ -253,6 +253,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # The queue tasks go to and workers read; tests use their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 
+# KPIs defined with a Prometheus query are pulled from this Prometheus (its base URL,
+# e.g. http://prometheus:9090); empty turns the pull off.
+PROMETHEUS_URL = env_str("PROMETHEUS_URL", "")
+
 # Wiki publishing: where the worker keeps its git checkouts, and who commits.
 WIKI_CHECKOUT_DIR = env_str("WIKI_CHECKOUT_DIR", str(BASE_DIR / "var" / "wiki"))
 WIKI_AUTHOR_NAME = env_str("WIKI_AUTHOR_NAME", "Weekly")

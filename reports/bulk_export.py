@@ -1,42 +1,30 @@
 """Bulk exports: many weeks as one zip, built by a worker that may be killed and restarted.
 
-The job writes each week as ``<team>/<date>.md`` into a staging folder (each file written
-whole, then renamed into place), counts its progress in the job row, and zips the folder
-when every week is there. A worker owns a job through a lease it renews as it goes; a
-worker killed mid-export leaves its files and a lapsing lease, and the task's redelivery
-(or the command run again) continues from the files already written. The zip is built from
-the folder, so every week is in it exactly once.
+The job exports each week as an ``ExportPart`` row named ``<team>/<date>.md`` and counts
+its progress in the job row. Nothing is written to local disk: the zip is put together
+from the parts while it is downloaded, so any web process can serve it and any worker can
+continue a job. A worker owns a job through a lease it renews as it goes; a worker killed
+mid-export leaves its parts and a lapsing lease, and the task's redelivery (or the
+command run again) continues with the weeks not yet exported. Each week is a part once
+(unique per job and name), so every week is in the zip exactly once.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from reports.exports import export_text
-from reports.models import ExportJob, ExportStatus, Team, WeeklyReport
+from reports.models import ExportJob, ExportPart, ExportStatus, Team, WeeklyReport
 
 Progress = Callable[[int, int], None]
-
-
-def exports_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "exports"
-
-
-def zip_path(job: ExportJob) -> Path:
-    return exports_dir() / f"weekly-export-{job.pk}.zip"
-
-
-def staging_dir(job: ExportJob) -> Path:
-    return exports_dir() / f"weekly-export-{job.pk}.parts"
 
 
 def download_name(job: ExportJob) -> str:
@@ -78,43 +66,66 @@ def part_name(report: WeeklyReport) -> str:
 
 
 def export_job_run(job_id: int, progress: Progress | None = None) -> bool:
-    """Build the job's zip if nobody else is; True when this call finished it."""
+    """Export the job's weeks if nobody else is; True when this call finished it."""
     if not claim(job_id):
         return False
     job = ExportJob.objects.get(pk=job_id)
     reports = list(_reports(job))
-    parts = staging_dir(job)
-    parts.mkdir(parents=True, exist_ok=True)
+    done = set(job.parts.values_list("name", flat=True))  # from an interrupted run
     ExportJob.objects.filter(pk=job_id).update(total=len(reports))
     try:
         for count, report in enumerate(reports, start=1):
-            target = parts / part_name(report)
-            if not target.exists():  # written whole by an earlier, interrupted run
-                target.parent.mkdir(parents=True, exist_ok=True)
-                partial = target.with_suffix(".tmp")
-                partial.write_text(export_text(report), encoding="utf-8")
-                os.replace(partial, target)
+            name = part_name(report)
+            if name not in done:
+                try:
+                    with transaction.atomic():
+                        ExportPart.objects.create(job=job, name=name, text=export_text(report))
+                except IntegrityError:
+                    pass  # written by the worker this one took over from
             ExportJob.objects.filter(pk=job_id).update(
                 done=count, lease_until=timezone.now() + _lease()
             )
             if progress:
                 progress(count, len(reports))
-        _zip(parts, zip_path(job))
     except Exception as exc:
         ExportJob.objects.filter(pk=job_id).update(
             status=ExportStatus.FAILED, error=str(exc)[:2000], lease_until=None
         )
         raise
-    shutil.rmtree(parts, ignore_errors=True)
     ExportJob.objects.filter(pk=job_id).update(
         status=ExportStatus.DONE, finished_at=timezone.now(), lease_until=None
     )
     return True
 
 
-def _zip(parts: Path, target: Path) -> None:
-    partial = target.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in parts.rglob("*.md") if p.is_file()):
-            archive.write(path, path.relative_to(parts).as_posix())
-    os.replace(partial, target)
+class _Chunks:
+    """A write-only stream that hands over what was written since the last call."""
+
+    def __init__(self):
+        self._pending: list[bytes] = []
+
+    def write(self, data) -> int:
+        self._pending.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self._pending = b"".join(self._pending), []
+        return data
+
+
+def zip_chunks(job: ExportJob) -> Iterator[bytes]:
+    """The job's zip, piece by piece as it is compressed (for a streaming download)."""
+    stream = _Chunks()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in job.parts.order_by("name").values_list("name", "text").iterator():
+            archive.writestr(name, text)
+            yield stream.take()
+    yield stream.take()
+
+
+def write_zip(job: ExportJob, target: BinaryIO) -> None:
+    for chunk in zip_chunks(job):
+        target.write(chunk)

@@ -11,7 +11,7 @@ from functools import partial
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -95,9 +95,8 @@ def export_download(request, pk: int):
     job = _job_for(request.user, pk)
     if refused := _not_a_read(request):
         return refused
-    path = bulk_export.zip_path(job)
-    if job.status != ExportStatus.DONE or not path.exists():
+    if job.status != ExportStatus.DONE:
         raise Http404("The export is not ready")
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=bulk_export.download_name(job)
-    )
+    response = StreamingHttpResponse(bulk_export.zip_chunks(job), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{bulk_export.download_name(job)}"'
+    return response

@@ -669,7 +669,9 @@ class ExportStatus(models.TextChoices):
 
 class ExportJob(models.Model):
     """A zip of many weeks (a team's history, or every team a reader may see), built by a
-    worker with its progress here. The teams are fixed when the job is asked for."""
+    worker with its progress here. The teams are fixed when the job is asked for. The
+    weeks are kept as ``ExportPart`` rows, not files, so any web process can hand out the
+    zip and any worker can continue the job."""
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -710,3 +712,18 @@ class ExportJob(models.Model):
             if self.status == ExportStatus.DONE
             else (self.done * 100 // self.total if self.total else 0)
         )
+
+
+class ExportPart(models.Model):
+    """One week's Markdown in an export, under its name in the zip."""
+
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="parts")
+    name = models.CharField(max_length=200)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["job", "name"]
+        constraints = [models.UniqueConstraint(fields=["job", "name"], name="one_part_per_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -23,8 +23,28 @@ def test_compose_file_matches_the_compose_spec():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_compose_file_has_the_five_services():
-    assert set(load_services()) == {"web", "worker", "beat", "db", "redis"}
+def test_compose_file_has_the_services_of_the_production_shape():
+    assert set(load_services()) == {"migrate", "web", "proxy", "worker", "beat", "db", "redis"}
+
+
+def test_web_runs_replicas_behind_the_proxy_and_is_health_checked():
+    services = load_services()
+    web, proxy = services["web"], services["proxy"]
+    assert "ports" not in web  # only through the proxy
+    assert web["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
+    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    assert proxy["ports"] == ["8000:80"]
+    assert "server web:8000" in (COMPOSE_FILE.parent / "deploy" / "nginx.conf").read_text()
+
+
+def test_migrations_run_once_before_the_apps_start():
+    services = load_services()
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    for name in ("web", "worker", "beat"):
+        condition = services[name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully"
+        assert "migrate" not in " ".join(services[name]["command"])
 
 
 def test_db_and_redis_have_healthchecks_that_the_apps_wait_for():

@@ -55,3 +55,18 @@ def test_a_real_redis_is_ok(client, settings):
     settings.REDIS_URL = os.environ["REDIS_URL"]
 
     assert client.get("/healthz").json()["redis"] == "ok"
+
+
+def test_load_balancers_may_call_it_by_address_over_http(client, settings):
+    settings.REDIS_URL = ""
+    settings.ALLOWED_HOSTS = ["weekly.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+
+    assert response.status_code == 200
+    assert client.get("/", HTTP_HOST="10.0.0.5:8000").status_code == 400  # pages still check
+
+
+def test_only_get_and_head(client):
+    assert client.post("/healthz").status_code == 405

@@ -10,9 +10,27 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 
 from reports.permissions import NotYourTeam
 from weekly import audit
+from weekly.views import healthz
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz before anything else: before the host is checked against
+    ALLOWED_HOSTS and before the HTTPS redirect, because load balancers and container
+    health checks call it by address over plain HTTP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info != "/healthz":
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return healthz(request)
 
 
 class IgnoreBrowserLanguageMiddleware:

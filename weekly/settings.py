@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "weekly.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "weekly.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -240,9 +241,6 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 
-# Files the portal writes: bulk exports (media/exports). Not served as static files; the
-# portal hands each export to the reader who asked for it.
-MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 # A worker building an export renews its claim this often at least; a killed worker's
 # export is picked up again once the claim has lapsed.
 EXPORT_LEASE_SECONDS = env_int("EXPORT_LEASE_SECONDS", 60)
@@ -290,8 +288,6 @@ CSRF_FAILURE_VIEW = "weekly.views.csrf_failure"
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    # Health checks come over plain HTTP from inside the cluster.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)

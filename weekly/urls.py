@@ -2,12 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from weekly import views
-
 # The API's documentation page (ReDoc) is served from this server's static files
 # (drf-spectacular-sidecar): intranets have no CDN.
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

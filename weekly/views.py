@@ -28,7 +28,8 @@ def locked_out(request, original_response=None, credentials=None):
 @never_cache
 def healthz(request):
     """For load balancers and orchestrators: 200 when the database and Redis answer,
-    503 naming what does not. No sign-in, and nothing about the data."""
+    503 naming what does not. No sign-in, and nothing about the data. Served by
+    weekly.middleware.HealthCheckMiddleware, ahead of the host check and HTTPS redirect."""
     checks = {"database": _database_ok(), "redis": _redis_ok()}
     healthy = all(state in ("ok", "not configured") for state in checks.values())
     return JsonResponse(

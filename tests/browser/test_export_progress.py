@@ -13,11 +13,6 @@ from tests.browser.conftest import login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 def test_the_page_shows_progress_then_the_download(page, live_server, artifacts):
     call_command("load_demo", "--history", "3", stdout=StringIO())
     manager = get_user_model().objects.get(username="manager")

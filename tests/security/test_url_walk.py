@@ -311,13 +311,11 @@ def _finished_export(team: Team, user) -> ExportJob:
 
 
 @pytest.fixture(scope="module")
-def _saved_world(django_db_setup, django_db_blocker, tmp_path_factory):
+def _saved_world(django_db_setup, django_db_blocker):
     """The world, saved once for the module: importing the sample week is most of the cost
     of each of the several hundred tests here. It lives in a transaction that is rolled
-    back after the module; each test runs in a savepoint inside it, rolled back as usual.
-    The export's zip is written under a temporary MEDIA_ROOT."""
-    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
-    with django_db_blocker.unblock(), media, transaction.atomic():
+    back after the module; each test runs in a savepoint inside it, rolled back as usual."""
+    with django_db_blocker.unblock(), transaction.atomic():
         with override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
             world = _build_world()
         yield world

@@ -1,4 +1,3 @@
-import shutil
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,7 +33,8 @@ class Command(BaseCommand):
         bulk_export.export_job_run(job.pk, progress=self._bar)
         self.stderr.write("")
         out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(bulk_export.zip_path(job), out)
+        with out.open("wb") as target:
+            bulk_export.write_zip(job, target)
         job.refresh_from_db()
         written = ngettext(
             "%(n)d week written to %(out)s", "%(n)d weeks written to %(out)s", job.total

@@ -54,6 +54,10 @@ def _error_text(exc: urllib.error.HTTPError) -> str:
         return ""
 
 
+# The values a KPI column holds: ten digits before the point, four after.
+LIMIT = Decimal("1e10")
+
+
 def _decimal(text: str) -> Decimal | None:
     try:
         value = Decimal(text)
@@ -61,6 +65,8 @@ def _decimal(text: str) -> Decimal | None:
         raise PrometheusError(f"not a number: {text!r}") from exc
     if not value.is_finite():
         return None  # NaN or Inf: no usable value this week
+    if abs(value) >= LIMIT:
+        raise PrometheusError(f"{text} is too large for a KPI value")
     # At most four decimals, as stored, without trailing zeros: 99.9500 is 99.95.
     value = value.quantize(Decimal("0.0001")).normalize()
     return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value

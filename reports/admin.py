@@ -8,6 +8,7 @@ from reports.models import (
     DailyNote,
     Delivery,
     ExportJob,
+    ExportPart,
     ItemUpdate,
     Membership,
     NotificationChannel,
@@ -211,4 +212,18 @@ class ExportJobAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ExportJob._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ExportPart)
+class ExportPartAdmin(admin.ModelAdmin):
+    list_display = ["job", "name"]
+    list_select_related = ["job"]
+    search_fields = ["name"]
+    readonly_fields = ["job", "name", "text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,7 +19,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
@@ -28,6 +29,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from reports import json_reader, selectors, services
 from reports.json_reader import JsonFormatError, document_from_json
 from reports.permissions import (
+    NotYourTeam,
     get_report_for_lead,
     get_report_for_user,
     get_team_for_lead,
@@ -35,6 +37,7 @@ from reports.permissions import (
     teams_for_user,
 )
 from reports.renderer import render_json
+from weekly import audit
 
 
 def _day(text: str) -> date:
@@ -123,7 +126,16 @@ class KpiValuesSerializer(serializers.Serializer):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, with every 400 in one shape: the first problem, and where it is."""
+    """DRF's handler, with every 400 in one shape (the first problem, and where it is),
+    refusals in the security log as on the pages, and input nested too deep for the JSON
+    parser a 400 rather than a server error."""
+    request = context.get("request")
+    if isinstance(exc, RecursionError):
+        exc = ParseError("The JSON is nested too deeply.")
+    if request is not None and isinstance(exc, (PermissionDenied, exceptions.PermissionDenied)):
+        audit.denied(request, "forbidden")
+    elif request is not None and isinstance(exc, NotYourTeam):
+        audit.denied(request, "another team's page")
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         path, message = _first_error(exc.detail)
@@ -173,11 +185,34 @@ def _document_response(request, report, code=status.HTTP_200_OK) -> Response:
     return response
 
 
+# A week in the JSON layout is tens of kilobytes; three times the sample is about 150 KB.
+MAX_BODY_BYTES = 2_000_000
+
+
 def _read_document(request, team):
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+        raise _TooLarge
     try:
         return document_from_json(request.data, team=team.slug)
     except JsonFormatError as exc:
         raise _Invalid(exc) from exc
+
+
+class _TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = f"The document is larger than {MAX_BODY_BYTES} bytes."
+
+
+def _expected_version(request) -> int | None:
+    """The version an If-Match names; None without one. Any other If-Match (a weak or
+    wildcard tag, a stale version) can only fail, as HTTP says, so it is -1."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tag = header.strip()
+    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+        return int(tag[1:-1])
+    return -1
 
 
 class _Invalid(ParseError):
@@ -281,13 +316,12 @@ def report_detail(request, slug: str, report_date: str):
         doc = _read_document(request, report.team)
         if doc.report_date != report.report_date:
             raise _Invalid(JsonFormatError("report_date", "must be the date in the URL"))
-        expected = request.headers.get("If-Match", "").strip('" ')
         try:
             report = services.report_update(
                 report=report,
                 document=doc,
                 author=request.user,
-                expected_version=int(expected) if expected.isdigit() else None,
+                expected_version=_expected_version(request),
             )
         except services.ReportLocked:
             return Response(
@@ -325,7 +359,7 @@ def kpi_values(request, slug: str, report_date: str):
     values = {v["name"]: v["value"] for v in body.validated_data["values"]}
     existed = selectors.report_for_team(team, day) is not None
     try:
-        report, changed = services.kpi_values_ingest(
+        report, changed = services.kpi_values_ingest_retrying(
             team=team, report_date=day, values=values, author=request.user
         )
     except services.UnknownKpi as exc:
@@ -336,6 +370,11 @@ def kpi_values(request, slug: str, report_date: str):
     except services.ReportLocked:
         return Response(
             {"detail": "The week is published; reopen it to change it."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    except services.StaleReport:
+        return Response(
+            {"detail": "The week kept changing while these values were saved; send them again."},
             status=status.HTTP_409_CONFLICT,
         )
     code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED

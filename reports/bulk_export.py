@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import BinaryIO
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -87,6 +88,10 @@ def export_job_run(job_id: int, progress: Progress | None = None) -> bool:
             )
             if progress:
                 progress(count, len(reports))
+    except SoftTimeLimitExceeded:
+        # Out of time, not broken: let the lease go so the task's next run continues.
+        ExportJob.objects.filter(pk=job_id).update(lease_until=timezone.now())
+        raise
     except Exception as exc:
         ExportJob.objects.filter(pk=job_id).update(
             status=ExportStatus.FAILED, error=str(exc)[:2000], lease_until=None
@@ -96,6 +101,20 @@ def export_job_run(job_id: int, progress: Progress | None = None) -> bool:
         status=ExportStatus.DONE, finished_at=timezone.now(), lease_until=None
     )
     return True
+
+
+def lease_remaining(job_id: int) -> int | None:
+    """Seconds until a running job's lease lapses (at least one); None when the job is
+    not running (done, failed, or gone)."""
+    job = ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING).first()
+    if job is None:
+        return None
+    if job.lease_until is None:
+        return 1
+    return max(1, int((job.lease_until - timezone.now()).total_seconds()) + 1)
+
+
+PAGE = 100
 
 
 class _Chunks:
@@ -120,9 +139,17 @@ def zip_chunks(job: ExportJob) -> Iterator[bytes]:
     """The job's zip, piece by piece as it is compressed (for a streaming download)."""
     stream = _Chunks()
     with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in job.parts.order_by("name").values_list("name", "text").iterator():
-            archive.writestr(name, text)
-            yield stream.take()
+        last = ""
+        while True:  # a short query per page, so a slow download holds no cursor open
+            page = list(
+                job.parts.filter(name__gt=last).order_by("name").values_list("name", "text")[:PAGE]
+            )
+            if not page:
+                break
+            for name, text in page:
+                archive.writestr(name, text)
+                yield stream.take()
+            last = page[-1][0]
     yield stream.take()
 
 

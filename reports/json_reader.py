@@ -19,6 +19,10 @@ from zoneinfo import ZoneInfo
 from reports import document as d
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+# What the database columns hold: a whole number of 32 bits; items nested as the page
+# allows them.
+MAX_INTEGER = 2**31 - 1
+MAX_ITEM_DEPTH = 6
 
 
 class JsonFormatError(ValueError):
@@ -97,8 +101,18 @@ class _Reader:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
             raise JsonFormatError(self._at(key), "must be a whole number")
-        if value < minimum:
-            raise JsonFormatError(self._at(key), f"must be at least {minimum}")
+        if not minimum <= value <= MAX_INTEGER:
+            raise JsonFormatError(self._at(key), f"must be between {minimum} and {MAX_INTEGER}")
+        return value
+
+    def strings(self, key: str, limit: int) -> list[str]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise JsonFormatError(self._at(key), "must be a list of strings")
+        if any(len(v) > limit for v in value):
+            raise JsonFormatError(self._at(key), f"holds a text longer than {limit} characters")
         return value
 
     def decimal(self, key: str, low=None, high=None) -> Decimal | None:
@@ -175,8 +189,10 @@ def document_from_json(data: Any, *, team: str, tz: ZoneInfo = DEFAULT_TZ) -> d.
     doc.kpis = [_kpi(k) for k in top.items("kpis")]
     incidents = top.obj("incidents")
     counts = incidents.obj("counts")
+    if any(len(grade) > 5 for grade in counts.data):
+        raise JsonFormatError(counts.path, "grades are at most five characters")
     doc.incidents = d.Incidents(
-        counts={g: counts.integer(g) for g in counts.data}, note=incidents.text("note")
+        counts={g: counts.integer(g) for g in counts.data}, note=incidents.text("note", limit=500)
     )
     doc.objectives = [_objective(o) for o in top.items("objectives")]
     _attach_migrations(doc, top.items("migrations"))
@@ -203,7 +219,7 @@ def _kpi(k: _Reader) -> d.Kpi:
     return d.Kpi(
         name=k.text("name", required=True, limit=100),
         value=k.decimal("value"),
-        unit=k.text("unit", "%", limit=20),
+        unit=k.text("unit", "%", limit=10),
         kind=k.choice("kind", d.KpiKind.ALL, d.KpiKind.SUCCESS_RATE),
         note=k.text("note", limit=500),
         target=k.decimal("target"),
@@ -222,19 +238,21 @@ def _objective(o: _Reader) -> d.Objective:
     )
 
 
-def _item(i: _Reader) -> d.Item:
+def _item(i: _Reader, depth: int = 0) -> d.Item:
+    if depth >= MAX_ITEM_DEPTH:
+        raise JsonFormatError(i.path, f"items nest at most {MAX_ITEM_DEPTH} deep")
     item = d.Item(
         title=i.text("title", required=True, limit=300),
-        label=i.text("label", limit=10),
+        label=i.text("label", limit=5),
         marker=i.choice("marker", d.Marker.ALL, d.Marker.BULLET),
         body=i.text("body"),
         detail=i.text("detail"),
         percent=i.decimal("percent", low=0, high=100),
         status=i.choice("status", d.ItemStatus.ALL, d.ItemStatus.NONE),
         eta=i.day("eta"),
-        children=[_item(c) for c in i.items("children")],
+        children=[_item(c, depth + 1) for c in i.items("children")],
     )
-    name = i.text("migration")
+    name = i.text("migration", limit=200)
     if name:
         item.migration = d.Migration(name=name)
     return item
@@ -269,7 +287,7 @@ def _category(c: _Reader) -> d.MigrationCategory:
         offline=c.integer("offline"),
         paused=c.integer("paused"),
         done=c.integer("done"),
-        done_names=[str(n) for n in (c.raw("done_names") or [])],
+        done_names=c.strings("done_names", limit=200),
         not_started=c.integer("not_started"),
         in_progress=[
             d.ProgressBucket(

@@ -85,9 +85,14 @@ def pull_prometheus_kpis(now: datetime | None = None, base_url: str | None = Non
         values = {name: value for name, value in values.items() if value is not None}
         if not values:
             continue
-        _report, changed = services.kpi_values_ingest(
-            team=team, report_date=report_date, values=values, source=d.KpiSource.PROMETHEUS
-        )
+        try:
+            _report, changed = services.kpi_values_ingest_retrying(
+                team=team, report_date=report_date, values=values, source=d.KpiSource.PROMETHEUS
+            )
+        except (services.ReportLocked, services.StaleReport) as exc:
+            # Published or saved meanwhile: the next hourly pull looks again.
+            result.errors.append(f"{team.slug} {report_date}: {type(exc).__name__}")
+            continue
         if changed:
             result.changed.append(f"{team.slug} {report_date.isoformat()}")
     return result

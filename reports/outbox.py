@@ -46,31 +46,50 @@ def claim(delivery_id: int, now: datetime) -> bool:
     )
 
 
-def attempt(delivery_id: int) -> bool:
-    """Send one delivery if nobody else is; True when this call sent it.
+SENT, BUSY, CLOSED = "sent", "busy", "closed"
 
-    Raises ``notify.DeliveryError`` (or ``wiki.WikiError``) when the channel refused;
-    the delivery is then pending again, or failed after its last attempt.
+
+def attempt(delivery_id: int) -> str:
+    """Send one delivery if nobody else is: SENT when this call sent it, BUSY while
+    another worker's claim on it holds, CLOSED when it is sent or has failed for good.
+
+    Raises ``notify.DeliveryError`` when the channel refused or anything else went wrong
+    while sending; the delivery is then pending again, or failed after its last attempt.
     """
-    if not claim(delivery_id, timezone.now()):
-        return False
+    now = timezone.now()
+    if not claim(delivery_id, now):
+        open_claim = Delivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.SENDING, claimed_until__gte=now
+        )
+        return BUSY if open_claim.exists() else CLOSED
     delivery = Delivery.objects.select_related("channel__team", "revision__report__team").get(
         pk=delivery_id
     )
+    report = delivery.revision.report
+    if not report.is_published or report.version != delivery.revision.version:
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=DeliveryStatus.FAILED,
+            claimed_until=None,
+            last_error="The report changed after this publication; publishing it again "
+            "sends a new message.",
+        )
+        return CLOSED
     try:
         _send(delivery)
-    except (notify.DeliveryError, wiki.WikiError) as exc:
+    except Exception as exc:  # noqa: BLE001 - recorded on the delivery, then retried
         failed = delivery.attempts >= Delivery.MAX_ATTEMPTS
         Delivery.objects.filter(pk=delivery_id).update(
             status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
-            last_error=str(exc)[:2000],
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
             claimed_until=None,
         )
-        raise
+        if isinstance(exc, notify.DeliveryError):
+            raise
+        raise notify.DeliveryError(str(exc)) from exc
     Delivery.objects.filter(pk=delivery_id).update(
         status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
     )
-    return True
+    return SENT
 
 
 def _send(delivery: Delivery) -> None:
@@ -85,11 +104,21 @@ def _send(delivery: Delivery) -> None:
     notify.send(channel, summary)
 
 
+def claim_remaining(delivery_id: int) -> int:
+    """Seconds until another worker's claim on the delivery lapses (at least one)."""
+    until = Delivery.objects.filter(pk=delivery_id).values_list("claimed_until", flat=True).first()
+    if until is None:
+        return 1
+    return max(1, int((until - timezone.now()).total_seconds()) + 1)
+
+
 def resend(delivery_ids) -> list[int]:
     """Put failed deliveries back in the queue (the admin's action); their ids."""
+    being_sent = Q(status=DeliveryStatus.SENDING, claimed_until__gte=timezone.now())
     ids = list(
         Delivery.objects.filter(pk__in=list(delivery_ids))
         .exclude(status=DeliveryStatus.SENT)
+        .exclude(being_sent)
         .values_list("pk", flat=True)
     )
     Delivery.objects.filter(pk__in=ids).update(

@@ -10,6 +10,7 @@ workers at once, sends it once.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from reports.notify import absolute_url
 from reports.permissions import MANAGERS_GROUP
 
 ESCALATION_TIME = time(9, 0)
+log = logging.getLogger(__name__)
 
 
 def _zone() -> ZoneInfo:
@@ -80,7 +82,8 @@ def due_reminders(now: datetime) -> list[Due]:
     escalated on Monday); each reminder only within its ``REMINDER_WINDOW``.
     """
     today = now.astimezone(_zone()).date()
-    weeks = {week_start(today), week_start(today - timedelta(days=1))}
+    # A Sunday due day escalates on Monday, and may still go out on Tuesday morning.
+    weeks = {week_start(today - timedelta(days=back)) for back in range(3)}
     sent = {
         (r.team_id, r.week_start, r.kind)
         for r in Reminder.objects.filter(week_start__in=weeks, sent_at__isnull=False)
@@ -176,10 +179,12 @@ def send_due_reminders(now: datetime | None = None) -> list[Reminder]:
             subject, body = message(due)
             try:
                 send_mail(subject, body, None, to)
-            except Exception:
-                # Let the next run try again rather than losing the reminder.
+            except Exception:  # noqa: BLE001 - logged; the next run tries again
+                # Let the next run try again rather than losing the reminder, and go on
+                # with the other teams.
                 Reminder.objects.filter(pk=reminder.pk).update(claimed_at=None)
-                raise
+                log.exception("reminder for %s not sent", due.team.slug)
+                continue
         Reminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now(), recipients=to)
         sent.append(reminder)
     return sent

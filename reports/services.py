@@ -8,6 +8,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -524,9 +525,22 @@ def kpi_values_ingest(
     return report, True
 
 
+def kpi_values_ingest_retrying(attempts: int = 3, **kwargs) -> tuple[WeeklyReport, bool]:
+    """``kpi_values_ingest``, read again and retried when someone saved the week in
+    between (two monitoring jobs at once, a lead saving); StaleReport after ``attempts``."""
+    for attempt in range(attempts):
+        try:
+            return kpi_values_ingest(**kwargs)
+        except StaleReport:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 @transaction.atomic
 def api_token_renew(*, user) -> str:
     """A new API token for the user, replacing any earlier one; its key."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # one at a time
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user).key
 

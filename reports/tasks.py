@@ -10,6 +10,7 @@ the admin's "send again" action.
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 
 from reports import bulk_export, kpi_pull, outbox, reminders
@@ -28,10 +29,25 @@ def send_due_reminders() -> int:
 EXPORT_TIME_LIMIT = 3600
 
 
-@shared_task(acks_late=True, time_limit=EXPORT_TIME_LIMIT, soft_time_limit=EXPORT_TIME_LIMIT - 60)
-def run_export(job_id: int) -> bool:
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=None,
+    time_limit=EXPORT_TIME_LIMIT,
+    soft_time_limit=EXPORT_TIME_LIMIT - 60,
+)
+def run_export(self, job_id: int) -> bool:
     """Build a bulk export; a redelivered task continues where a killed worker stopped."""
-    return bulk_export.export_job_run(job_id)
+    try:
+        finished = bulk_export.export_job_run(job_id)
+    except SoftTimeLimitExceeded as exc:
+        # The job's lease was let go: the next run continues with the weeks not yet done.
+        raise self.retry(countdown=5) from exc
+    if not finished and not self.request.is_eager:
+        wait = bulk_export.lease_remaining(job_id)
+        if wait is not None:  # another worker's lease holds, or its worker died
+            raise self.retry(countdown=wait)
+    return finished
 
 
 @shared_task(acks_late=True)
@@ -54,13 +70,18 @@ BACKOFF_MAX_SECONDS = 3600
 
 
 @shared_task(bind=True, acks_late=True, max_retries=Delivery.MAX_ATTEMPTS - 1)
-def deliver(self, delivery_id: int) -> bool:
+def deliver(self, delivery_id: int) -> str:
     try:
-        return outbox.attempt(delivery_id)
+        outcome = outbox.attempt(delivery_id)
     except (DeliveryError, WikiError) as exc:
         if self.request.is_eager or self.request.retries >= self.max_retries:
-            return False
+            return outbox.CLOSED
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    if outcome == outbox.BUSY and not self.request.is_eager:
+        # Another worker holds it, or held it and died (this is the task coming back):
+        # look again once that claim has lapsed.
+        raise self.retry(countdown=outbox.claim_remaining(delivery_id))
+    return outcome
 
 
 def _backoff(retries: int) -> int:

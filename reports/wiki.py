@@ -85,9 +85,38 @@ def _sync(path: Path, url: str, branch: str) -> None:
         _git(["checkout", "-q", "-B", branch, f"origin/{branch}"], cwd=path)
         _git(["reset", "-q", "--hard", f"origin/{branch}"], cwd=path)
     else:
-        _git(["checkout", "-q", "--orphan", branch], cwd=path)
-        _git(["rm", "-rq", "--cached", "--ignore-unmatch", "."], cwd=path)
+        # An empty wiki: start the branch afresh, also after an earlier attempt whose
+        # first commit was made here but never pushed.
+        _git(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], cwd=path)
+        if _git_ok(["show-ref", "--verify", "--quiet", f"refs/heads/{branch}"], cwd=path):
+            _git(["update-ref", "-d", f"refs/heads/{branch}"], cwd=path)
+        _git(["read-tree", "--empty"], cwd=path)
     _git(["clean", "-qfdx"], cwd=path)
+
+
+def _git_ok(args: list[str], cwd: Path) -> bool:
+    try:
+        _git(args, cwd=cwd)
+    except WikiError:
+        return False
+    return True
+
+
+def checked_place(folder: str, branch: str) -> tuple[str, str]:
+    """The channel's folder and branch, refused when they could leave the checkout or
+    be read by git as an option."""
+    folder = folder.strip().strip("/")
+    parts = folder.split("/") if folder else []
+    if any(p in ("", ".", "..") or p.startswith("-") or p == ".git" for p in parts):
+        raise WikiError(f"the folder {folder!r} is not a plain path inside the wiki")
+    if (
+        not branch
+        or branch.startswith("-")
+        or ".." in branch
+        or any(c in branch for c in " ~^:?*[\\")
+    ):
+        raise WikiError(f"the branch {branch!r} is not a valid branch name")
+    return folder, branch
 
 
 def index_page(team_name: str, reports: list[WeeklyReport]) -> str:
@@ -102,8 +131,7 @@ def publish(channel: NotificationChannel, report: WeeklyReport) -> str | None:
     """Commit the week and the index into the channel's wiki; the new commit, or None
     when the wiki already said exactly this."""
     team = report.team
-    folder = (channel.folder or team.slug).strip("/")
-    branch = channel.branch or "main"
+    folder, branch = checked_place(channel.folder or team.slug, channel.branch or "main")
     published = list(
         WeeklyReport.objects.filter(team=team, status=ReportStatus.PUBLISHED).order_by(
             "-report_date"

@@ -82,7 +82,12 @@ def test_one_number_from_a_query(prometheus):
 
 @pytest.mark.parametrize(
     ("query", "error"),
-    [("up{", "parse error"), ('up{job="self"} or vector(1)', "2 series"), ("up[1m]", "matrix")],
+    [
+        ("up{", "parse error"),
+        ('up{job="self"} or vector(1)', "2 series"),
+        ("up[1m]", "matrix"),
+        ("1e30", "too large"),
+    ],
 )
 def test_a_query_that_is_not_one_number_says_why(prometheus, query, error):
     with pytest.raises(PrometheusError, match=error):

@@ -322,3 +322,72 @@ def test_a_value_changed_on_the_page_becomes_typed(lead_api, lead_client, sample
     kpis = {k.name: (str(k.value), k.source) for k in report_document(week).kpis}
     assert kpis["入金有效成功率"] == ("99.5", "")
     assert kpis["出金有效成功率"] == ("99.9", "api")  # untouched: still the machine's
+
+
+def test_a_kpi_post_racing_another_save_is_retried(lead_api, sample_report, monkeypatch):
+    real = services.report_update
+    calls = []
+
+    def stale_once(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            real(report=kwargs["report"], document=report_document(kwargs["report"]), author=None)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "report_update", stale_once)
+
+    response = lead_api.post(REPORT + "kpis/", VALUES, format="json")
+
+    assert response.status_code == 200
+    assert len(calls) == 2  # the first write found the week changed and read it again
+
+
+def test_a_kpi_post_that_keeps_losing_the_race_is_409(lead_api, sample_report, monkeypatch):
+    def always_stale(**kwargs):
+        raise services.StaleReport(kwargs["report"].pk)
+
+    monkeypatch.setattr(services, "report_update", always_stale)
+
+    assert lead_api.post(REPORT + "kpis/", VALUES, format="json").status_code == 409
+
+
+@pytest.mark.parametrize("tag", ['W/"1"', "*", '"x"', "1"])
+def test_an_if_match_that_is_not_the_version_is_412(lead_api, sample_report, tag):
+    data = _doc_json(sample_report)
+    data["other"] = "不该保存"
+
+    assert lead_api.put(REPORT, data, format="json", HTTP_IF_MATCH=tag).status_code == 412
+    assert report_document(WeeklyReport.objects.get()).other != "不该保存"
+
+
+def test_a_body_over_the_limit_is_413(lead_api, sample_team):
+    from reports.api import MAX_BODY_BYTES
+
+    data = {"report_date": "2023-05-27", "week_number": 22, "other": "x" * MAX_BODY_BYTES}
+
+    response = lead_api.post("/api/v1/teams/payments/reports/", data, format="json")
+
+    assert response.status_code == 413
+
+
+def test_json_nested_beyond_reason_is_400(lead_api, sample_team):
+    body = "[" * 50_000 + "]" * 50_000
+
+    response = lead_api.post(
+        "/api/v1/teams/payments/reports/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+
+
+def test_api_refusals_are_in_the_security_log(member, outsider, sample_report, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="weekly.security")
+
+    _client(member).put(REPORT, {}, format="json")
+    _client(outsider).get(REPORT)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "weekly.security"]
+    assert any("user='member'" in line and "forbidden" in line for line in lines)
+    assert any("user='outsider'" in line and "another team" in line for line in lines)

@@ -189,3 +189,31 @@ def test_nothing_is_written_to_local_disk(weeks, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     assert job.parts.count() == 6
     assert zipfile.ZipFile(io.BytesIO(_zip_of(job))).testzip() is None
+
+
+def test_the_zip_is_read_in_pages(weeks, monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr(bulk_export, "PAGE", 4)
+    job = bulk_export.export_job_create(teams=[weeks[0].team], label="t")
+    bulk_export.export_job_run(job.pk)
+
+    with django_assert_max_num_queries(3):  # 6 parts in pages of 4: two pages and an end
+        names = _zip_names(_zip_of(job))
+
+    assert len(names) == 6
+
+
+def test_out_of_time_lets_the_lease_go_for_the_next_run(weeks, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    job = bulk_export.export_job_create(teams=[weeks[0].team], label="t")
+
+    def out_of_time(done, total):
+        if done == 2:
+            raise SoftTimeLimitExceeded
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        bulk_export.export_job_run(job.pk, progress=out_of_time)
+
+    job.refresh_from_db()
+    assert job.status == ExportStatus.RUNNING
+    assert bulk_export.export_job_run(job.pk) is True  # no waiting for a lease

@@ -72,6 +72,30 @@ def test_decimals_keep_their_digits_when_sent_as_text():
             {"report_date": "2023-05-27", "week_number": 1, "migrations": [{"name": "nope"}]},
             "migrations[0].name",
         ),
+        ({"report_date": "2023-05-27", "week_number": 2**70}, "week_number"),
+        (
+            {
+                "report_date": "2023-05-27",
+                "week_number": 1,
+                "kpis": [{"name": "a", "unit": "x" * 11}],
+            },
+            "kpis[0].unit",
+        ),
+        (
+            {
+                "report_date": "2023-05-27",
+                "week_number": 1,
+                "objectives": [
+                    {"code": "O1", "items": [{"title": "a", "migration": "m"}]},
+                ],
+                "migrations": [{"name": "m", "categories": [{"name": "c", "done_names": 5}]}],
+            },
+            "migrations[0].categories[0].done_names",
+        ),
+        (
+            {"report_date": "2023-05-27", "week_number": 1, "incidents": {"counts": {"ABCDEF": 1}}},
+            "incidents.counts",
+        ),
         (
             {"report_date": "2023-05-27", "week_number": 1, "events": [{"date": "2023-05-24"}]},
             "events[0].summary",
@@ -87,7 +111,22 @@ def test_decimals_keep_their_digits_when_sent_as_text():
     ],
 )
 def test_bad_input_names_the_field(data, path):
+    """Each mistake is a 400 naming the field, never a server error."""
     with pytest.raises(JsonFormatError) as error:
         document_from_json(data, team="t")
 
     assert error.value.path == path
+
+
+def test_items_nest_only_as_deep_as_the_page_allows():
+    item = {"title": "leaf"}
+    for _ in range(10):
+        item = {"title": "t", "children": [item]}
+    data = {
+        "report_date": "2023-05-27",
+        "week_number": 1,
+        "objectives": [{"code": "O1", "items": [item]}],
+    }
+
+    with pytest.raises(JsonFormatError, match="nest"):
+        document_from_json(data, team="t")

@@ -206,7 +206,7 @@ def test_after_the_last_attempt_a_delivery_has_failed(hooks, sample_team, sample
 
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, Delivery.MAX_ATTEMPTS)
-    assert outbox.attempt(delivery_id) is False  # failed stays failed until sent again
+    assert outbox.attempt(delivery_id) == outbox.CLOSED  # failed stays failed until resent
 
 
 def test_the_admin_sends_failed_deliveries_again(hooks, sample_team, sample_report):
@@ -238,7 +238,7 @@ def test_a_delivery_being_sent_is_not_sent_twice(sample_team, sample_report):
 
     assert outbox.claim(delivery_id, timezone.now()) is True  # another worker has it
 
-    assert outbox.attempt(delivery_id) is False
+    assert outbox.attempt(delivery_id) == outbox.BUSY
     assert mail.outbox == []
 
 
@@ -248,3 +248,43 @@ def test_a_disabled_channel_gets_nothing(sample_team, sample_report):
     services.report_publish(report=sample_report)
 
     assert outbox.deliveries_for(sample_report.revisions.first().pk) == []
+
+
+def test_a_publication_reopened_before_it_went_out_is_not_announced(sample_team, sample_report):
+    _channel(sample_team, "email", "ops@example.com")
+    services.report_publish(report=sample_report)
+    (delivery_id,) = outbox.deliveries_for(sample_report.revisions.first().pk)
+    services.report_reopen(report=sample_report)
+
+    assert outbox.attempt(delivery_id) == outbox.CLOSED
+
+    assert mail.outbox == []
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "changed after this publication" in delivery.last_error
+
+
+def test_a_misconfigured_channel_is_an_error_on_the_delivery_not_a_stuck_one(
+    sample_team, sample_report
+):
+    _channel(sample_team, "slack", "hooks.slack.invalid/no-scheme")
+    services.report_publish(report=sample_report)
+    (delivery_id,) = outbox.deliveries_for(sample_report.revisions.first().pk)
+
+    with pytest.raises(notify.DeliveryError):
+        outbox.attempt(delivery_id)
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_error.startswith("ValueError")
+
+
+def test_send_again_leaves_a_delivery_another_worker_is_sending(sample_team, sample_report):
+    from django.utils import timezone
+
+    _channel(sample_team, "email", "ops@example.com")
+    services.report_publish(report=sample_report)
+    (delivery_id,) = outbox.deliveries_for(sample_report.revisions.first().pk)
+    outbox.claim(delivery_id, timezone.now())
+
+    assert outbox.resend([delivery_id]) == []

@@ -115,8 +115,7 @@ def test_a_failed_send_is_tried_again_by_the_next_run(team, monkeypatch):
         raise ConnectionRefusedError("SMTP server down")
 
     monkeypatch.setattr(reminders, "send_mail", down)
-    with pytest.raises(ConnectionRefusedError):
-        reminders.send_due_reminders(AFTER_DUE)
+    assert reminders.send_due_reminders(AFTER_DUE) == []  # logged, not raised
     monkeypatch.undo()
 
     assert len(reminders.send_due_reminders(AFTER_DUE + timedelta(minutes=15))) == 1

@@ -177,5 +177,45 @@ def test_a_delivery_repeated_after_a_lost_worker_commits_nothing_new(
     (delivery,) = Delivery.objects.all()
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING)
 
-    assert outbox.attempt(delivery.pk) is True
+    assert outbox.attempt(delivery.pk) == outbox.SENT
     assert len(_log(bare)) == 1
+
+
+def test_an_empty_wiki_whose_first_push_failed_is_published_by_the_retry(
+    publish, channel, bare, sample_report
+):
+    hook = bare / "hooks" / "pre-receive"
+    marker = bare / "refused-once"
+    hook.write_text(f"#!/bin/sh\n[ -e {marker} ] && exit 0\ntouch {marker}\nexit 1\n")
+    hook.chmod(0o755)
+
+    publish(sample_report)  # the push is refused: the delivery stays pending
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+
+    assert outbox.attempt(delivery.pk) == outbox.SENT
+    assert _log(bare) == ["支付平台组: 第21周 2023-05-20"]
+
+
+@pytest.mark.parametrize(
+    ("folder", "branch"),
+    [
+        ("../outside", "main"),
+        ("a/../../b", "main"),
+        ("-x", "main"),
+        ("ok", "--force"),
+        ("ok", "a..b"),
+    ],
+)
+def test_a_folder_or_branch_that_could_escape_is_refused(
+    sample_team, sample_report, bare, tmp_path, folder, branch
+):
+    channel = NotificationChannel.objects.create(
+        team=sample_team, kind="wiki", target=str(bare), folder=folder, branch=branch
+    )
+
+    with pytest.raises(wiki.WikiError):
+        wiki.publish(channel, sample_report)
+
+    assert not (tmp_path / "outside").exists()
+    assert not (tmp_path / "b").exists()

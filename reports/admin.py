@@ -24,6 +24,16 @@ from reports.models import (
 )
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """A record the portal writes itself: read in the admin, never added or edited there."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -92,7 +102,7 @@ class WeeklyReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReportRevision)
-class ReportRevisionAdmin(admin.ModelAdmin):
+class ReportRevisionAdmin(RecordAdmin):
     """Revisions are a record: readable here, never changed, and those of a report that
     was ever published never deleted (which also stops deleting the report or its team
     through the admin, since that would delete them)."""
@@ -100,10 +110,6 @@ class ReportRevisionAdmin(admin.ModelAdmin):
     list_display = ["report", "number", "action", "status", "author", "created_at"]
     list_filter = ["action", "report__team"]
     list_select_related = ["report__team", "author"]
-    readonly_fields = [f.name for f in ReportRevision._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -147,16 +153,13 @@ class DailyNoteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SearchEntry)
-class SearchEntryAdmin(admin.ModelAdmin):
+class SearchEntryAdmin(RecordAdmin):
     """Derived from the reports on every save: readable here, never edited."""
 
     list_display = ["day", "team", "kind", "title"]
     list_filter = ["kind", "team"]
     search_fields = ["title", "text"]
     list_select_related = ["team"]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -170,17 +173,13 @@ class NotificationChannelAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(RecordAdmin):
     """What was sent where, what failed and why; failed deliveries can be sent again."""
 
     list_display = ["channel", "revision", "status", "attempts", "last_error", "sent_at"]
     list_filter = ["status", "channel__kind", "channel__team"]
     list_select_related = ["channel__team", "revision__report__team"]
-    readonly_fields = [f.name for f in Delivery._meta.fields]
     actions = ["send_again"]
-
-    def has_add_permission(self, request):
-        return False
 
     @admin.action(description=_("Send again"))
     def send_again(self, request, queryset):
@@ -194,36 +193,24 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(RecordAdmin):
     list_display = ["team", "week_start", "kind", "sent_at", "recipients"]
     list_filter = ["kind", "team"]
     list_select_related = ["team"]
-    readonly_fields = [f.name for f in Reminder._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(RecordAdmin):
     list_display = ["label", "requested_by", "status", "done", "total", "created_at"]
     list_filter = ["status"]
     list_select_related = ["requested_by"]
-    readonly_fields = [f.name for f in ExportJob._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ExportPart)
-class ExportPartAdmin(admin.ModelAdmin):
+class ExportPartAdmin(RecordAdmin):
     list_display = ["job", "name"]
     list_select_related = ["job"]
     search_fields = ["name"]
-    readonly_fields = ["job", "name", "text"]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -29,7 +28,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from reports import json_reader, selectors, services
 from reports.json_reader import JsonFormatError, document_from_json
 from reports.permissions import (
-    NotYourTeam,
     get_report_for_lead,
     get_report_for_user,
     get_team_for_lead,
@@ -132,10 +130,8 @@ def exception_handler(exc, context):
     request = context.get("request")
     if isinstance(exc, RecursionError):
         exc = ParseError("The JSON is nested too deeply.")
-    if request is not None and isinstance(exc, (PermissionDenied, exceptions.PermissionDenied)):
-        audit.denied(request, "forbidden")
-    elif request is not None and isinstance(exc, NotYourTeam):
-        audit.denied(request, "another team's page")
+    if request is not None:
+        audit.refused(request, exc)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         path, message = _first_error(exc.detail)

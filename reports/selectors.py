@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from metrics import models as mm
 from reports import document as d
+from reports.carryover import next_document
 from reports.models import (
     DailyNote,
     ItemUpdate,
@@ -277,6 +278,24 @@ def previous_document(team: Team, before: date) -> d.ReportDocument | None:
     """The document of the team's last report before ``before``, if there is one."""
     report = previous_report(team, before)
     return report_document(report) if report else None
+
+
+def new_week_document(
+    team: Team, report_date: date, week_number: int | None = None
+) -> tuple[d.ReportDocument, d.ReportDocument | None]:
+    """What the team's week of ``report_date`` starts from (last week carried over, or the
+    team's template for its first week), and last week's document. The week is numbered
+    by the team's scheme unless ``week_number`` is given."""
+    last = previous_report(team, report_date)
+    previous = report_document(last) if last else None
+    if week_number is None:
+        week_number = team.week_number_for(report_date, last)
+    start = next_document(
+        previous or team_template_document(team),
+        report_date=report_date,
+        week_number=week_number,
+    )
+    return start, previous
 
 
 def team_template_document(team: Team) -> d.ReportDocument:

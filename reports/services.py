@@ -17,7 +17,6 @@ from simple_history.utils import bulk_create_with_history
 from metrics import models as mm
 from reports import document as d
 from reports import search, selectors, tasks
-from reports.carryover import next_document
 from reports.changes import line_counts
 from reports.models import (
     DailyNote,
@@ -492,14 +491,7 @@ def kpi_values_ingest(
         raise UnknownKpi(", ".join(unknown))
     report = selectors.report_for_team(team, report_date)
     if report is None:
-        previous = selectors.previous_document(team, report_date)
-        start = next_document(
-            previous or selectors.team_template_document(team),
-            report_date=report_date,
-            week_number=team.week_number_for(
-                report_date, selectors.previous_report(team, report_date)
-            ),
-        )
+        start, _previous = selectors.new_week_document(team, report_date)
         try:
             report = report_create(team=team, document=start, author=author)
         except WeekTaken:

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from metrics import trends
 from metrics.charts import cached_svg
 from reports import exports, incidents, rollup, search, selectors, services
-from reports.carryover import next_document
 from reports.changes import line_diff, text_diff, week_changes
 from reports.consistency import report_warnings
 from reports.forms import (
@@ -171,12 +170,7 @@ def team_export_zip(request, slug: str):
 def report_new(request, slug: str):
     team = get_team_for_lead(request.user, slug)
     report_date, number = selectors.next_week(team)
-    previous = selectors.previous_document(team, report_date)
-    start = next_document(
-        previous or selectors.team_template_document(team),
-        report_date=report_date,
-        week_number=number,
-    )
+    start, previous = selectors.new_week_document(team, report_date, number)
     start.daily_notes = selectors.week_notes(team, report_date)
     editor = ReportEditor(start, grades=team.grades, previous=previous, data=request.POST or None)
     if request.method == "POST" and editor.is_valid():

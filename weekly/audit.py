@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+
+from reports.permissions import NotYourTeam
+
 log = logging.getLogger("weekly.security")
 
 
@@ -51,6 +56,15 @@ def denied(request, reason: str) -> None:
         request.path,
         reason,
     )
+
+
+def refused(request, exc: BaseException) -> None:
+    """Log ``exc`` when it refuses the request: a 403 (Django's or DRF's), or a 404 for a
+    team that exists but is not the reader's. Anything else is not a refusal."""
+    if isinstance(exc, (PermissionDenied, ApiPermissionDenied)):
+        denied(request, "forbidden")
+    elif isinstance(exc, NotYourTeam):
+        denied(request, "another team's page")
 
 
 def connect() -> None:

@@ -9,10 +9,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 
-from reports.permissions import NotYourTeam
 from weekly import audit
 from weekly.views import healthz
 
@@ -125,8 +123,5 @@ class RefusalLogMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, PermissionDenied):
-            audit.denied(request, "forbidden")
-        elif isinstance(exception, NotYourTeam):
-            audit.denied(request, "another team's page")
+        audit.refused(request, exception)
         return None

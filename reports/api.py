@@ -21,11 +21,12 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from reports import json_reader, selectors, services
+from reports import json_reader, page_cache, selectors, services
 from reports.json_reader import JsonFormatError, document_from_json
 from reports.permissions import (
     get_report_for_lead,
@@ -86,6 +87,22 @@ class ReportSummarySerializer(serializers.Serializer):
     status = serializers.CharField()
     version = serializers.IntegerField()
     url = serializers.URLField()
+
+
+class ReportPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="All the team's reports")
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page")
+    previous = serializers.URLField(allow_null=True, help_text="The previous (newer) page")
+    results = ReportSummarySerializer(many=True)
+
+
+class ReportPagination(PageNumberPagination):
+    """A year of weeks per page (``?page=2`` for the year before); ``?page_size=`` up to
+    ten years."""
+
+    page_size = 52
+    page_size_query_param = "page_size"
+    max_page_size = 520
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -173,7 +190,14 @@ def _report_url(request, report) -> str:
 
 
 def _document_response(request, report, code=status.HTTP_200_OK) -> Response:
-    data = render_json(selectors.report_document(report))
+    data = dict(
+        page_cache.cached(
+            "api-report",
+            report.team_id,
+            (report.pk, report.version),
+            lambda: render_json(selectors.report_document(report)),
+        )
+    )
     data["version"] = report.version
     response = Response(data, status=code)
     response["ETag"] = f'"{report.version}"'
@@ -232,8 +256,12 @@ def team_detail(request, slug: str):
 
 @extend_schema(
     methods=["GET"],
-    responses={200: ReportSummarySerializer(many=True), 404: ErrorSerializer},
-    summary="The team's reports, newest first",
+    responses={200: ReportPageSerializer, 404: ErrorSerializer},
+    parameters=[
+        OpenApiParameter("page", int, description="Page number, from 1 (newest)"),
+        OpenApiParameter("page_size", int, description="Reports per page (52; at most 520)"),
+    ],
+    summary="The team's reports, newest first, a page at a time",
 )
 @extend_schema(
     methods=["POST"],
@@ -262,7 +290,9 @@ def report_list(request, slug: str):
             )
         return _document_response(request, report, status.HTTP_201_CREATED)
     team = get_team_for_user(request.user, slug)
-    return Response(
+    paginator = ReportPagination()
+    page = paginator.paginate_queryset(selectors.team_reports(team), request)
+    return paginator.get_paginated_response(
         [
             {
                 "report_date": r.report_date,
@@ -271,7 +301,7 @@ def report_list(request, slug: str):
                 "version": r.version,
                 "url": _report_url(request, r),
             }
-            for r in selectors.team_reports(team)
+            for r in page
         ]
     )
 

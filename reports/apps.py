@@ -10,8 +10,10 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from reports import page_cache
         from weekly import audit
         from weekly.middleware import start_session_clock
 
         user_logged_in.connect(start_session_clock, dispatch_uid="weekly-session-clock")
         audit.connect()
+        page_cache.connect()

@@ -21,7 +21,17 @@ def export_filename(report: WeeklyReport, fmt: str = "markdown") -> str:
 
 
 def export_text(report: WeeklyReport, fmt: str = "markdown") -> str:
-    doc = report_document(report)
+    return document_text(report_document(report), fmt)
+
+
+def export_texts(reports: list[WeeklyReport], fmt: str = "markdown"):
+    """(report, text) of each report, the documents read in batches."""
+    docs = selectors.report_documents(reports)
+    for report in reports:
+        yield report, document_text(docs[report.pk], fmt)
+
+
+def document_text(doc, fmt: str = "markdown") -> str:
     if fmt == "json":
         return json.dumps(render_json(doc), ensure_ascii=False, indent=2) + "\n"
     return render_markdown(doc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from reports.models import Membership, Team, WeeklyReport
@@ -35,24 +35,40 @@ class NotYourTeam(Http404):
     """The team exists but the reader may not see it: a 404 to them, a refusal in the log."""
 
 
+def _role_subquery(user, team_ref: str) -> Subquery:
+    return Subquery(
+        Membership.objects.filter(team=OuterRef(team_ref), user=user.pk).values("role")[:1]
+    )
+
+
+def _remember_role(team: Team, user, role: str | None) -> None:
+    # Read with the team in the same query; role_in() uses it for this reader only.
+    team._reader_role = (user.pk, role)
+
+
 def get_team_for_user(user, slug: str) -> Team:
-    team = teams_for_user(user).filter(slug=slug).first()
+    team = Team.objects.annotate(role=_role_subquery(user, "pk")).filter(slug=slug).first()
     if team is None:
-        if Team.objects.filter(slug=slug).exists():
-            raise NotYourTeam("No such team")
         raise Http404("No such team")
+    if team.role is None and not is_manager(user):
+        raise NotYourTeam("No such team")
+    _remember_role(team, user, team.role)
     return team
 
 
 def get_report_for_user(user, slug: str, report_date: date) -> WeeklyReport:
-    team = get_team_for_user(user, slug)
+    """The report, its team and author, and the reader's role, in one query (two for a
+    manager who is no member)."""
     report = (
         WeeklyReport.objects.select_related("team", "author")
-        .filter(team=team, report_date=report_date)
+        .annotate(role=_role_subquery(user, "team_id"))
+        .filter(team__slug=slug, report_date=report_date)
         .first()
     )
-    if report is None:
+    if report is None or (report.role is None and not is_manager(user)):
+        get_team_for_user(user, slug)  # another team's: NotYourTeam; no such team: 404
         raise Http404("No such report")
+    _remember_role(report.team, user, report.role)
     return report
 
 
@@ -60,6 +76,9 @@ def role_in(user, team: Team) -> str | None:
     """The user's role in the team ("lead", "member"), "lead" for superusers, else None."""
     if user.is_superuser:
         return Membership.Role.LEAD
+    remembered = getattr(team, "_reader_role", None)
+    if remembered is not None and remembered[0] == user.pk:
+        return remembered[1]
     return Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
 
 

@@ -62,61 +62,126 @@ def kpi_of(definition: mm.KpiDefinition, value: mm.KpiValue | None) -> d.Kpi:
 
 def report_document(report: WeeklyReport) -> d.ReportDocument:
     """Load a report and all its parts into a document, in a fixed number of queries."""
-    team = report.team
-    doc = d.ReportDocument(
-        team=team.slug,
-        week_number=report.week_number,
-        report_date=report.report_date,
-        status=report.status,
-        language=team.heading_language,
-        kpi_notes=report.kpi_notes,
-        other=report.other,
-        reflections=report.reflections,
-        next_week=report.next_week,
-        daily=report.daily,
-        import_notes=list(report.import_notes or []),
-        plan_review=[
-            d.PlanLine(text=line.get("text", ""), outcome=line.get("outcome", ""))
-            for line in report.plan_review or []
-        ],
-        html={name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)},
-    )
-    doc.kpis = [
-        kpi_of(value.definition, value)
-        for value in mm.KpiValue.objects.filter(report=report).select_related("definition")
-    ]
-    doc.incidents = d.Incidents(grades=team.grades, groups=team.groups)
-    summary = mm.IncidentSummary.objects.filter(report=report).first()
-    if summary is not None:
-        doc.incidents.note = summary.note
-        doc.incidents.counts = {
-            c.grade: c.count for c in mm.IncidentCount.objects.filter(summary=summary)
-        }
-    doc.objectives = _objectives(report)
-    doc.daily_notes = week_notes(team, report.report_date)
+    return report_documents([report])[report.pk]
+
+
+# Reports whose parts are read together: large enough that ten years of a team take a
+# few dozen queries, small enough for the database's parameter limits.
+DOCUMENT_BATCH = 200
+
+
+def report_documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
+    """Documents of many reports (each with its team loaded), by report id, in a fixed
+    number of queries per batch of DOCUMENT_BATCH reports."""
+    docs: dict[int, d.ReportDocument] = {}
+    for start in range(0, len(reports), DOCUMENT_BATCH):
+        docs.update(_documents(reports[start : start + DOCUMENT_BATCH]))
+    return docs
+
+
+def _documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
+    ids = [r.pk for r in reports]
+    kpis = _grouped(mm.KpiValue.objects.filter(report__in=ids).select_related("definition"))
+    summaries = {s.report_id: s for s in mm.IncidentSummary.objects.filter(report__in=ids)}
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for c in mm.IncidentCount.objects.filter(summary__in=[s.pk for s in summaries.values()]):
+        counts[c.summary_id][c.grade] = c.count
+    objectives = _objectives(ids)
+    notes = _notes(reports)
+    events = _grouped(StabilityEvent.objects.filter(report__in=ids))
     tz = _tz()
-    doc.events = [
-        d.StabilityEvent(
-            date=e.occurred_on,
-            summary=e.summary,
-            detected_at=e.detected_at.astimezone(tz) if e.detected_at else None,
-            time_text=e.time_text,
-            detection=e.detection,
-            cause=e.cause,
-            handling=e.handling,
-            recovered_at=e.recovered_at.astimezone(tz) if e.recovered_at else None,
-            kind=e.kind,
-            grade=e.grade,
+    docs = {}
+    for report in reports:
+        team = report.team
+        doc = d.ReportDocument(
+            team=team.slug,
+            week_number=report.week_number,
+            report_date=report.report_date,
+            status=report.status,
+            language=team.heading_language,
+            kpi_notes=report.kpi_notes,
+            other=report.other,
+            reflections=report.reflections,
+            next_week=report.next_week,
+            daily=report.daily,
+            import_notes=list(report.import_notes or []),
+            plan_review=[
+                d.PlanLine(text=line.get("text", ""), outcome=line.get("outcome", ""))
+                for line in report.plan_review or []
+            ],
+            html={
+                name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)
+            },
         )
-        for e in StabilityEvent.objects.filter(report=report)
-    ]
-    return doc
+        doc.kpis = [kpi_of(value.definition, value) for value in kpis[report.pk]]
+        doc.incidents = d.Incidents(grades=team.grades, groups=team.groups)
+        summary = summaries.get(report.pk)
+        if summary is not None:
+            doc.incidents.note = summary.note
+            doc.incidents.counts = counts[summary.pk]
+        doc.objectives = objectives[report.pk]
+        doc.daily_notes = notes[report.pk]
+        doc.events = [
+            d.StabilityEvent(
+                date=e.occurred_on,
+                summary=e.summary,
+                detected_at=e.detected_at.astimezone(tz) if e.detected_at else None,
+                time_text=e.time_text,
+                detection=e.detection,
+                cause=e.cause,
+                handling=e.handling,
+                recovered_at=e.recovered_at.astimezone(tz) if e.recovered_at else None,
+                kind=e.kind,
+                grade=e.grade,
+            )
+            for e in events[report.pk]
+        ]
+        docs[report.pk] = doc
+    return docs
 
 
-def _objectives(report: WeeklyReport) -> list[d.Objective]:
-    entries = list(ObjectiveEntry.objects.filter(report=report).select_related("objective"))
-    updates = list(ItemUpdate.objects.filter(report=report).select_related("item"))
-    migrations = _migrations(report)
+def _grouped(rows, by: str = "report_id") -> dict[int, list]:
+    """Rows by the id they belong to, in the query's order."""
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, by)].append(row)
+    return grouped
+
+
+def _notes(reports: list[WeeklyReport]) -> dict[int, list[d.DailyNote]]:
+    """Each report's week of its team's daily notes (one query per team in the batch)."""
+    found: dict[int, list[d.DailyNote]] = defaultdict(list)
+    by_team: dict[int, list[WeeklyReport]] = defaultdict(list)
+    for report in reports:
+        by_team[report.team_id].append(report)
+    for team_id, team_reports in by_team.items():
+        weeks = {r.pk: d.week_bounds(r.report_date) for r in team_reports}
+        first = min(start for start, _ in weeks.values())
+        last = max(end for _, end in weeks.values())
+        notes = list(DailyNote.objects.filter(team_id=team_id, day__range=(first, last)))
+        for report in team_reports:
+            start, end = weeks[report.pk]
+            found[report.pk] = [
+                d.DailyNote(day=n.day, author=n.author_name, text=n.text)
+                for n in notes
+                if start <= n.day <= end
+            ]
+    return found
+
+
+def _objectives(ids: list[int]) -> dict[int, list[d.Objective]]:
+    entries = _grouped(ObjectiveEntry.objects.filter(report__in=ids).select_related("objective"))
+    updates = _grouped(ItemUpdate.objects.filter(report__in=ids).select_related("item"))
+    migrations = _migrations(ids)
+    return {
+        report_id: _report_objectives(entries[report_id], updates[report_id], migrations)
+        for report_id in ids
+    }
+
+
+def _report_objectives(
+    entries: list[ObjectiveEntry], updates: list[ItemUpdate], migrations: dict[int, d.Migration]
+) -> list[d.Objective]:
     by_update: dict[int, d.Item] = {}
     children: dict[int | None, list[ItemUpdate]] = defaultdict(list)
     for update in updates:
@@ -155,10 +220,11 @@ def _objectives(report: WeeklyReport) -> list[d.Objective]:
     ]
 
 
-def _migrations(report: WeeklyReport) -> dict[int, d.Migration]:
-    snapshots = mm.MigrationSnapshot.objects.filter(report=report).select_related("tracker")
+def _migrations(ids: list[int]) -> dict[int, d.Migration]:
+    """The migration trackers' snapshots of the reports, by the item update they hang on."""
+    snapshots = mm.MigrationSnapshot.objects.filter(report__in=ids).select_related("tracker")
     categories = (
-        mm.CategorySnapshot.objects.filter(snapshot__report=report)
+        mm.CategorySnapshot.objects.filter(snapshot__report__in=ids)
         .select_related("category")
         .prefetch_related(Prefetch("progress_buckets"))
     )

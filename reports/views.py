@@ -8,13 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from metrics import trends
 from metrics.charts import cached_svg
-from reports import exports, incidents, rollup, search, selectors, services
+from reports import exports, incidents, page_cache, rollup, search, selectors, services
 from reports.changes import line_diff, text_diff, week_changes
 from reports.consistency import report_warnings
 from reports.forms import (
@@ -51,29 +52,59 @@ def team_list(request):
 
 
 @login_required
+@page_cache.per_reader(query=("page",))
 def team_detail(request, slug: str):
     team = get_team_for_user(request.user, slug)
-    page = Paginator(selectors.team_reports(team), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    definitions = selectors.team_kpi_definitions(team)
     role = role_in(request.user, team)
+    number = request.GET.get("page", "")[:12]
     ctx = {
         "team": team,
         "can_write": role == Membership.Role.LEAD,
         "can_note": role is not None,
-        "page": page,
-        "kpi_names": [d.name for d in definitions],
-        "rows": selectors.history_rows(definitions, list(page.object_list)),
+        "part": page_cache.cached(
+            "history", team.pk, (number,), lambda: _history_part(team, number)
+        ),
     }
     return render(request, "reports/team_detail.html", ctx)
 
 
+def _history_part(team, number: str) -> str:
+    """A page of the team's history table, the same for every reader."""
+    page = Paginator(selectors.team_reports(team), HISTORY_PAGE_SIZE).get_page(number)
+    definitions = selectors.team_kpi_definitions(team)
+    ctx = {
+        "team": team,
+        "page": page,
+        "kpi_names": [d.name for d in definitions],
+        "rows": selectors.history_rows(definitions, list(page.object_list)),
+    }
+    return render_to_string("reports/_team_history_part.html", ctx)
+
+
 @login_required
+@page_cache.per_reader()
 def report_detail(request, slug: str, report_date: date):
+    """The report as a page; what the report itself shows is rendered once per change of
+    the team's data, whoever reads it (reports.page_cache)."""
     report = get_report_for_user(request.user, slug, report_date)
-    ctx = {**_report_context(report), "can_write": is_lead(request.user, report.team)}
+    ctx = {
+        "report": report,
+        "team": report.team,
+        "can_write": is_lead(request.user, report.team),
+        "part": page_cache.cached(
+            "report", report.team_id, (report.pk, report.version), lambda: _report_part(report)
+        ),
+    }
     return render(request, "reports/report_detail.html", ctx)
+
+
+def _report_part(report) -> dict[str, str]:
+    """The part of the report page that is the same for every reader."""
+    ctx = _report_context(report)
+    return {
+        "title": render_to_string("reports/_report_title.txt", ctx).strip(),
+        "body": render_to_string("reports/_report_detail_part.html", ctx),
+    }
 
 
 def _report_context(report) -> dict:

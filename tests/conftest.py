@@ -12,6 +12,14 @@ from tests.factories import MembershipFactory, TeamFactory, UserFactory, import_
 
 
 @pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Each test starts with no rendered page parts from an earlier test."""
+    from reports import page_cache
+
+    page_cache.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """PBKDF2 costs half a second per user; tests log in with force_login anyway."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -75,7 +75,7 @@ def celery_settings(redis_url: str | None) -> CelerySettings:
 def cache_settings(redis_url: str | None) -> dict[str, dict[str, object]]:
     if redis_url:
         backend = {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "weekly.cache.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": "weekly",
         }

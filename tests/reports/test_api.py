@@ -1,6 +1,7 @@
 """The REST API: the pages' data and permissions, reports in the JSON export's layout."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,7 @@ from reports import services
 from reports.models import WeeklyReport
 from reports.renderer import render_json
 from reports.selectors import report_document
+from tests.factories import SAMPLE_DATE, save_week
 
 pytestmark = pytest.mark.django_db
 
@@ -82,10 +84,31 @@ def test_a_date_that_is_not_a_date_is_404(lead_api, sample_team):
 
 
 def test_the_reports_list_newest_first(lead_api, sample_report):
-    (row,) = lead_api.get("/api/v1/teams/payments/reports/").json()
+    page = lead_api.get("/api/v1/teams/payments/reports/").json()
+    (row,) = page["results"]
 
+    assert (page["count"], page["next"], page["previous"]) == (1, None, None)
     assert row["report_date"] == "2023-05-20"
     assert row["url"] == f"http://testserver{REPORT}"
+
+
+def test_the_reports_list_comes_a_year_at_a_time(lead_api, sample_team):
+    for n in range(60):
+        save_week(sample_team, SAMPLE_DATE - timedelta(weeks=n), 52)
+
+    first = lead_api.get("/api/v1/teams/payments/reports/").json()
+    second = lead_api.get(first["next"]).json()
+    small = lead_api.get("/api/v1/teams/payments/reports/?page_size=5&page=2").json()
+
+    assert first["count"] == 60
+    assert len(first["results"]) == 52 and len(second["results"]) == 8
+    assert first["results"][0]["report_date"] == SAMPLE_DATE.isoformat()
+    assert second["results"][-1]["report_date"] == (SAMPLE_DATE - timedelta(weeks=59)).isoformat()
+    assert second["next"] is None and second["previous"] is not None
+    assert [r["report_date"] for r in small["results"]] == [
+        (SAMPLE_DATE - timedelta(weeks=n)).isoformat() for n in range(5, 10)
+    ]
+    assert lead_api.get("/api/v1/teams/payments/reports/?page=9").status_code == 404
 
 
 def test_a_lead_starts_a_draft_from_a_document(lead, lead_api, sample_report):

@@ -9,20 +9,28 @@ The history is made for measuring: it bypasses simple-history and the report ser
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from http.cookies import SimpleCookie
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, reset_queries, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
+from rest_framework.authtoken.models import Token
 
 from metrics import models as mm
 from reports import search
@@ -37,8 +45,14 @@ from reports.models import (
     WeeklyReport,
 )
 from reports.permissions import MANAGERS_GROUP
+from weekly.bench import load
+from weekly.bench.load import Target
 
 PREFIX = "bench-"
+IMPORTED = "imported-bench"  # outside PREFIX: the import measurement's own team
+BASE_DIR = Path(__file__).resolve().parents[3]
+# The goals of issue 7.
+FLOOR_SHARE, P95_MS, IMPORT_S, EXPORT_S = 0.5, 100.0, 30.0, 5.0
 FIRST_WEEK = date(2014, 1, 4)  # a Saturday; 520 weeks end in December 2023
 BATCH = 5000
 KPIS = [("入金有效成功率", "99.95"), ("出金有效成功率", "99.90"), ("支付系统年度可用性", "99.99")]
@@ -70,8 +84,30 @@ class Command(BaseCommand):
         parser.add_argument("--weeks", type=int, default=520)
         parser.add_argument("--requests", type=int, default=30, help="requests per page")
         parser.add_argument("--rebuild", action="store_true", help="drop the bench teams first")
+        parser.add_argument(
+            "--parts",
+            default="pages,load,commands",
+            help="which measurements, of pages (test client), load (gunicorn + wrk), commands",
+        )
+        parser.add_argument("--seconds", type=int, default=10, help="load time per target")
+        parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
+        parser.add_argument(
+            "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers"
+        )
 
-    def handle(self, *args, teams, weeks, requests, rebuild, **options):
+    def handle(
+        self,
+        *args,
+        teams,
+        weeks,
+        requests,
+        rebuild,
+        parts,
+        seconds,
+        connections,
+        workers,
+        **options,
+    ):
         _create_database_if_missing()
         call_command("migrate", verbosity=0)
         if rebuild:
@@ -87,7 +123,13 @@ class Command(BaseCommand):
                 f"Built {teams} teams × {weeks} weeks in {time.perf_counter() - started:.0f} s"
             )
         self._report_sizes()
-        self._measure(requests, weeks, teams)
+        parts = set(parts.split(","))
+        if "pages" in parts:
+            self._measure(requests, weeks, teams)
+        if "load" in parts:
+            self._load(teams, weeks, seconds=seconds, connections=connections, workers=workers)
+        if "commands" in parts:
+            self._commands(teams)
 
     # -- the history ---------------------------------------------------------------------
 
@@ -310,6 +352,112 @@ class Command(BaseCommand):
             "\ncold: first request, charts not yet cached. median and p95 over "
             f"{requests} requests each, server time through Django's test client."
         )
+
+    # -- the load run ------------------------------------------------------------------------
+
+    def _load(self, teams: int, weeks: int, *, seconds: int, connections: int, workers: int):
+        team = f"{PREFIX}{teams // 2}"
+        last = (FIRST_WEEK + timedelta(weeks=weeks - 1)).isoformat()
+        manager = get_user_model().objects.get(username="bench-manager")
+        token, _ = Token.objects.get_or_create(user=manager)
+        report_path = f"/teams/{team}/{last}/"
+        self.stdout.write(
+            f"\nLoad: gunicorn with {workers} workers on loopback, production settings; "
+            f"wrk with {connections} connections, {seconds} s per target."
+        )
+        with load.gunicorn(workers=workers, env={"CONN_MAX_AGE": "60"}) as server:
+            with override_settings(SECRET_KEY=server.secret_key):
+                client = Client()
+                client.force_login(manager)
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            # As a browser: the session, and the CSRF cookie the first page sets.
+            cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
+            _, _, first = load.fetch(server.url + report_path, cookie)
+            csrf = SimpleCookie(first.get("Set-Cookie", ""))[settings.CSRF_COOKIE_NAME].value
+            cookie["Cookie"] += f"; {settings.CSRF_COOKIE_NAME}={csrf}"
+            api = {"Authorization": f"Token {token.key}"}
+            status, body, headers = load.fetch(server.url + report_path, cookie)
+            if status != 200:
+                raise CommandError(f"{report_path} answered {status} to the signed-in manager")
+            server.floor_file.write_bytes(body)
+            targets = [
+                Target("floor: same bytes, memory", "/_bench/floor/", cookie),
+                Target("report page", report_path, cookie),
+            ]
+            if etag := headers.get("ETag"):
+                revalidate = {**cookie, "If-None-Match": etag}
+                targets.append(Target("report page, revalidated", report_path, revalidate, 304))
+            targets += [
+                Target("team history", f"/teams/{team}/", cookie),
+                Target("API: report", f"/api/v1/teams/{team}/reports/{last}/", api),
+                Target("API: team's reports", f"/api/v1/teams/{team}/reports/", api),
+            ]
+            results = [
+                load.measure(server, t, connections=connections, seconds=seconds) for t in targets
+            ]
+        self.stdout.write(
+            f"\n{'target':28} {'status':>6} {'req/s':>8} {'p50':>8} {'p95':>8} {'p99':>8} "
+            f"{'errors':>7} {'bytes':>7}"
+        )
+        for r in results:
+            self.stdout.write(
+                f"{r.target.label:28} {r.target.status:6d} {r.rps:8.0f} {r.p50_ms:6.1f}ms "
+                f"{r.p95_ms:6.1f}ms {r.p99_ms:6.1f}ms {r.errors:7d} {r.checked_bytes:7d}"
+            )
+        floor, page = results[0], results[1]
+        share = page.rps / floor.rps if floor.rps else 0.0
+        self.stdout.write(f"\nreport page / floor throughput: {share:.2f} (goal ≥ {FLOOR_SHARE})")
+        slowest = max(results, key=lambda r: r.p95_ms)
+        self._goal(share >= FLOOR_SHARE, f"report page at {share:.0%} of the floor")
+        self._goal(
+            slowest.p95_ms < P95_MS,
+            f"p95 under {P95_MS:.0f} ms with {connections} clients "
+            f"(slowest: {slowest.target.label}, {slowest.p95_ms:.1f} ms)",
+        )
+        errors = sum(r.errors for r in results)
+        self._goal(errors == 0, f"{errors} errors in {sum(r.requests for r in results)} requests")
+
+    # -- the commands ------------------------------------------------------------------------
+
+    def _commands(self, teams: int) -> None:
+        """``export_report --all`` and ``import_report`` of one team's weeks, timed as a user
+        runs them (a process each), and the imported weeks exported again and compared."""
+        team = f"{PREFIX}{teams // 2}"
+        Team.objects.filter(slug=IMPORTED).delete()
+        with tempfile.TemporaryDirectory(prefix="weekly-bench-") as tmp:
+            first, again = Path(tmp) / "export", Path(tmp) / "again"
+            export_s = self._timed("export_report", "--team", team, "--all", "--out", str(first))
+            files = sorted(first.iterdir())
+            import_s = self._timed(
+                "import_report", "--team", IMPORTED, "--publish", *map(str, files)
+            )
+            self._timed("export_report", "--team", IMPORTED, "--all", "--out", str(again))
+            same = sum(
+                (again / f.name).exists() and (again / f.name).read_bytes() == f.read_bytes()
+                for f in files
+            )
+        Team.objects.filter(slug=IMPORTED).delete()
+        self.stdout.write(
+            f"\nexport_report --all: {len(files)} weeks in {export_s:.1f} s; "
+            f"import_report: {len(files)} weeks in {import_s:.1f} s; "
+            f"exported again: {same} of {len(files)} files identical."
+        )
+        self._goal(export_s < EXPORT_S, f"export_report --all under {EXPORT_S:.0f} s")
+        self._goal(import_s < IMPORT_S, f"import_report under {IMPORT_S:.0f} s")
+        self._goal(same == len(files), "the imported weeks export as they were")
+
+    def _timed(self, *command: str) -> float:
+        started = time.perf_counter()
+        run = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=BASE_DIR, capture_output=True, text=True
+        )
+        seconds = time.perf_counter() - started
+        if run.returncode:
+            raise CommandError(f"{command[0]} failed:\n{run.stderr[-3000:]}")
+        return seconds
+
+    def _goal(self, met: bool, text: str) -> None:
+        self.stdout.write(f"  {'met   ' if met else 'MISSED'}  {text}")
 
 
 def _aware(day: date, hour: int):

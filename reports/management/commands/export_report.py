@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.exports import export_filename, export_text, export_with_charts
+from reports.exports import export_filename, export_texts, export_with_charts
 from reports.models import Team, WeeklyReport
 
 
@@ -55,13 +55,11 @@ class Command(BaseCommand):
             return
         if all and out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            for report in reports:
-                (out / export_filename(report, format)).write_text(
-                    export_text(report, format), encoding="utf-8"
-                )
+            for report, text in export_texts(reports, format):
+                (out / export_filename(report, format)).write_text(text, encoding="utf-8")
             self.stdout.write(f"Wrote {len(reports)} file(s) to {out}")
             return
-        text = "\n".join(export_text(report, format) for report in reports)
+        text = "\n".join(text for _, text in export_texts(reports, format))
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding="utf-8")

@@ -1,0 +1,332 @@
+"""Rendered parts of pages, kept in the shared cache until something they show changes.
+
+A part is stored under a key that names the team's *generation*: a random token that is
+replaced, once the transaction commits, whenever any row of the team's is saved or
+deleted (a report and its parts, KPI definitions, objectives, notes, memberships, the
+team itself). A change that cannot be traced to one team (a user renamed, say) replaces
+the site-wide generation, which every key names too. Old entries are never read again
+and age out of the cache. Keys also name the language and the release (a fingerprint of
+the code and templates), so a deployment never serves parts rendered by the one before.
+
+The same generation gives the pages their ETag, so a browser that has the page is told
+"304 Not Modified" without anything being rendered.
+
+Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) must call
+:func:`team_changed` themselves; the report services save the report row with every
+change, which is enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
+from functools import lru_cache, wraps
+from pathlib import Path
+from typing import TypeVar
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+CACHE_ERRORS: tuple[type[BaseException], ...] = (OSError,)
+try:
+    from redis.exceptions import RedisError
+
+    CACHE_ERRORS += (RedisError,)
+except ImportError:  # pragma: no cover (redis is a requirement)
+    pass
+
+TIMEOUT = 7 * 24 * 3600
+SITE = "pages:gen:site"
+# Rows the portal writes for its own bookkeeping; no page part shows them.
+BOOKKEEPING = {
+    "reports.delivery",
+    "reports.reminder",
+    "reports.exportjob",
+    "reports.exportpart",
+    "reports.searchentry",
+    "reports.reportrevision",
+}
+WATCHED_APPS = {"reports", "metrics", "auth"}
+# How far to follow foreign keys from a changed row to its team (KPI value → report → team).
+MAX_HOPS = 4
+
+
+def _release() -> str:
+    """A fingerprint of the code and templates this process serves."""
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    for folder in ("templates", "reports", "metrics", "weekly"):
+        for path in sorted((base / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt"}:
+                stat = path.stat()
+                digest.update(
+                    f"{path.relative_to(base)}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+                )
+    return digest.hexdigest()[:12]
+
+
+RELEASE = _release()
+
+
+def _team_key(team_id: int) -> str:
+    return f"pages:gen:team:{team_id}"
+
+
+def _current(keys: list[str], also: list[str] = ()) -> dict:
+    """The generations under ``keys`` (started if missing), and whatever the cache has
+    under the keys ``also``, in one round trip when all are there."""
+    found = cache.get_many([*keys, *also])
+    missing = [k for k in keys if k not in found]
+    for k in missing:
+        # First use, or evicted: start a new generation (never an old one again).
+        cache.add(k, uuid.uuid4().hex, None)
+    if missing:
+        found.update(cache.get_many(missing))
+    return found
+
+
+def generation(team_id: int) -> str:
+    """The current generation of the team's pages (site-wide and the team's own)."""
+    keys = [SITE, _team_key(team_id)]
+    found = _current(keys)
+    return ".".join(found.get(k, "-") for k in keys)
+
+
+def key(kind: str, team_id: int, *parts: object) -> str:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    names = ":".join(str(p) for p in parts)
+    return f"pages:{kind}:{RELEASE}:{language}:{generation(team_id)}:{names}"
+
+
+def etag(cache_key: str) -> str:
+    return 'W/"' + hashlib.sha256(cache_key.encode()).hexdigest()[:32] + '"'
+
+
+def per_reader(*, query: tuple[str, ...] = ()):
+    """Keep a team's page whole for each reader, until the team's data changes.
+
+    For a view ``view(request, slug, ...)`` that renders the same page for the same reader
+    while the team's generation holds. The page is stored under the reader, their CSRF
+    secret (the page's forms carry a token made from it), the path and the ``query``
+    parameters named; a request with other parameters, without a CSRF cookie or with
+    one-time messages to show is rendered as usual and not kept. The permission check is
+    not repeated for a kept page: a change of membership, group or user starts a new
+    generation. The page carries an ETag, so a browser asking again is told "304 Not
+    Modified". A kept page costs two round trips to the cache.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, slug, *args, **kwargs):
+            try:
+                kept = _kept_page(request, slug, query)
+            except CACHE_ERRORS:
+                logger.warning("page cache unavailable", exc_info=True)
+                kept = None
+            if kept is None:
+                return view(request, slug, *args, **kwargs)
+            team_generation, page_key, stored = kept
+            tag = etag(f"{page_key}:{team_generation}")
+            response = get_conditional_response(request, etag=tag)
+            if response is None and stored is not None:
+                response = HttpResponse(stored, content_type="text/html; charset=utf-8")
+            if response is None:
+                response = view(request, slug, *args, **kwargs)
+                secret = request.META.get("CSRF_COOKIE")
+                if response.status_code != 200 or secret != request.COOKIES.get(
+                    settings.CSRF_COOKIE_NAME
+                ):
+                    return response  # an error, or forms made for a new CSRF secret
+                with suppress(*CACHE_ERRORS):
+                    cache.set(page_key, (team_generation, response.content), TIMEOUT)
+            response["ETag"] = tag
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _kept_page(request, slug: str, query: tuple[str, ...]):
+    """(the team's generation, the page's key, the kept page or None), or None if this
+    request's page is not to be kept."""
+    csrf_secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if (
+        request.method != "GET"
+        or not request.user.is_authenticated
+        or not csrf_secret
+        or any(name not in query for name in request.GET)
+        or len(messages.get_messages(request))
+    ):
+        return None
+    # The team's id by its slug, remembered with the site-wide generation it was read
+    # in (a team saved or deleted starts a new one, so a slug given to another team is
+    # read afresh).
+    slug_key = f"pages:slug:{slug}"
+    found = _current([SITE], also=[slug_key])
+    site = found[SITE]
+    remembered = found.get(slug_key)
+    if remembered is not None and remembered[0] == site:
+        team_id = remembered[1]
+    else:
+        team_model = apps.get_model("reports", "Team")
+        team_id = team_model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        if team_id is None:
+            return None
+        cache.set(slug_key, (site, team_id), TIMEOUT)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    params = "&".join(f"{n}={request.GET.get(n, '')[:20]}" for n in query)
+    csrf = hashlib.sha256(csrf_secret.encode()).hexdigest()[:16]
+    page_key = (
+        f"pages:page:{RELEASE}:{language}:{site}:{request.user.pk}:{csrf}:{request.path}?{params}"
+    )
+    team_key = _team_key(team_id)
+    found = _current([team_key], also=[page_key])
+    stored = found.get(page_key)
+    if stored is not None and stored[0] != found[team_key]:
+        stored = None  # kept in an earlier generation of the team's
+    return found[team_key], page_key, stored and stored[1]
+
+
+def cached(kind: str, team_id: int, parts: tuple, build: Callable[[], T]) -> T:
+    """What ``build`` returns, kept under the team's generation; built afresh (and not
+    kept) while the cache cannot be reached."""
+    try:
+        cache_key = key(kind, team_id, *parts)
+        value = cache.get(cache_key)
+    except CACHE_ERRORS:
+        logger.warning("page cache unavailable", exc_info=True)
+        return build()
+    if value is None:
+        value = build()
+        with suppress(*CACHE_ERRORS):
+            cache.set(cache_key, value, TIMEOUT)
+    return value
+
+
+def team_changed(team_id: int | None) -> None:
+    """Start a new generation of the team's pages (all teams' if ``None``): now, for
+    this transaction's own reads, and again once it commits, since a reader elsewhere may
+    have cached the rows as they were before the commit under the first new one."""
+    target = SITE if team_id is None else _team_key(team_id)
+
+    def bump() -> None:
+        try:
+            cache.set(target, uuid.uuid4().hex, None)
+        except CACHE_ERRORS:
+            # Saving goes on: nothing is served from the cache while it is unreachable
+            # either. Pages kept from before may be shown again if it comes back with
+            # its data (a restarted Redis here keeps none), until the team's next change.
+            logger.error("page cache unavailable: generation %s not replaced", target)
+
+    bump.page_cache_target = target
+    bump()
+    connection = transaction.get_connection()
+    if not (
+        connection.in_atomic_block
+        and any(
+            getattr(func, "page_cache_target", None) == target
+            for _, func, _ in connection.run_on_commit
+        )
+    ):  # once per transaction is enough after it commits (a save touches many rows)
+        transaction.on_commit(bump, robust=True)
+
+
+def team_of(instance: models.Model, hops: int = MAX_HOPS) -> int | None:
+    """The id of the team a row belongs to, following foreign keys; None if none."""
+    team_model = apps.get_model("reports", "Team")
+    if isinstance(instance, team_model):
+        return instance.pk
+    parents = []
+    for field in instance._meta.concrete_fields:
+        if not (field.many_to_one and field.related_model is not None):
+            continue
+        value = getattr(instance, field.attname)
+        if value is None:
+            continue
+        if field.related_model is team_model:
+            return value
+        if field.related_model._meta.app_label in {"reports", "metrics"}:
+            parents.append((field.related_model._meta.label, value))
+    if hops > 0:
+        for label, pk in parents:
+            found = _team_of_row(label, pk, hops - 1)
+            if found is not None:
+                return found
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _team_of_row(label: str, pk: int, hops: int) -> int | None:
+    # A row's team never changes (reports, trackers and definitions are not moved between
+    # teams) and ids are never reused (PostgreSQL sequences, SQLite AUTOINCREMENT), so
+    # the answer can be remembered; only rows that exist are remembered.
+    row = apps.get_model(label)._default_manager.filter(pk=pk).first()
+    if row is None:
+        raise LookupError(label)
+    return team_of(row, hops)
+
+
+def _watched(sender) -> bool:
+    meta = sender._meta
+    return (
+        meta.app_label in WATCHED_APPS
+        and meta.label_lower not in BOOKKEEPING
+        and not meta.model_name.startswith("historical")
+    )
+
+
+def _on_save(sender, instance, update_fields=None, raw=False, **kwargs):
+    if not _watched(sender):
+        return
+    if raw:  # loaddata: rows arrive in any order, so parents may not be there yet
+        team_changed(None)
+        return
+    if sender._meta.label_lower == "auth.user" and update_fields == frozenset({"last_login"}):
+        return  # a sign-in changes nothing any page shows
+    team_changed(_team_or_none(instance))
+
+
+def _on_delete(sender, instance, **kwargs):
+    if _watched(sender):
+        team_changed(_team_or_none(instance))
+
+
+def _on_m2m(sender, instance, action, **kwargs):
+    if action.startswith("post_") and _watched(type(instance)):
+        team_changed(_team_or_none(instance))
+
+
+def _team_or_none(instance) -> int | None:
+    if instance._meta.label_lower == "reports.team":
+        return None  # a team renamed, re-slugged or deleted: every page may name it
+    try:
+        return team_of(instance)
+    except LookupError:  # a parent already deleted: tell every team
+        return None
+
+
+def connect() -> None:
+    post_save.connect(_on_save, dispatch_uid="weekly-page-cache-save")
+    post_delete.connect(_on_delete, dispatch_uid="weekly-page-cache-delete")
+    m2m_changed.connect(_on_m2m, dispatch_uid="weekly-page-cache-m2m")
+
+
+def forget() -> None:
+    """Start every page afresh (tests: ids are reused when a test's transaction is
+    rolled back)."""
+    _team_of_row.cache_clear()
+    cache.set(SITE, uuid.uuid4().hex, None)

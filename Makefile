@@ -63,13 +63,26 @@ clean:
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.mo' -path '*/locale/*' -delete
 
-# Server times of the trends, roll-up, incident and search pages on 50 teams x 520 weeks.
-# On PostgreSQL when one answers at BENCH_DATABASE_URL (the database is created if
-# missing), otherwise on a SQLite file. The history is built once and kept.
+# The benchmark (docs/performance.md): 50 teams x 520 weeks, built once and kept, in
+# PostgreSQL when one answers at BENCH_DATABASE_URL (the database is created if missing),
+# otherwise in a SQLite file. Server times of the big pages; then the site served by
+# gunicorn on loopback and loaded by wrk (installed with apt-get if missing), with the
+# shared cache in Redis at BENCH_REDIS_URL when one answers; then export_report --all
+# and import_report of 520 weeks. Prints each goal as met or MISSED.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/weekly_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
 
 bench: venv messages
-	@if $(BIN)/python -c "import dj_database_url, psycopg2; c = dj_database_url.parse('$(BENCH_DATABASE_URL)'); psycopg2.connect(dbname='postgres', user=c['USER'] or None, password=c['PASSWORD'] or None, host=c['HOST'] or None, port=c['PORT'] or None, connect_timeout=3).close()" 2>/dev/null; then \
+	@command -v wrk >/dev/null || { \
+		echo "Installing wrk, the load generator (apt-get install wrk)"; \
+		{ apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }; } >/dev/null; \
+	} || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	@if $(BIN)/python -c "import redis; redis.Redis.from_url('$(BENCH_REDIS_URL)', socket_connect_timeout=3).ping()" 2>/dev/null; then \
+		export WEEKLY_BENCH_REDIS_URL="$(BENCH_REDIS_URL)"; \
+	else \
+		echo "No Redis at $(BENCH_REDIS_URL): each gunicorn worker keeps its own cache."; \
+	fi; \
+	if $(BIN)/python -c "import dj_database_url, psycopg2; c = dj_database_url.parse('$(BENCH_DATABASE_URL)'); psycopg2.connect(dbname='postgres', user=c['USER'] or None, password=c['PASSWORD'] or None, host=c['HOST'] or None, port=c['PORT'] or None, connect_timeout=3).close()" 2>/dev/null; then \
 		DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) bench; \
 	else \
 		echo "No PostgreSQL at $(BENCH_DATABASE_URL): measuring on SQLite (bench.sqlite3); search figures are for SQLite."; \

@@ -262,6 +262,7 @@ def team_detail(request, slug: str):
         OpenApiParameter("page_size", int, description="Reports per page (52; at most 520)"),
     ],
     summary="The team's reports, newest first, a page at a time",
+    operation_id="teams_reports_list",
 )
 @extend_schema(
     methods=["POST"],
@@ -272,6 +273,8 @@ def team_detail(request, slug: str):
         403: ErrorSerializer,
         404: ErrorSerializer,
         409: ErrorSerializer,
+        413: ErrorSerializer,
+        415: ErrorSerializer,
     },
     summary="Start a draft from a document in the JSON export's layout (leads)",
 )
@@ -330,6 +333,8 @@ def report_list(request, slug: str):
         404: ErrorSerializer,
         409: ErrorSerializer,
         412: ErrorSerializer,
+        413: ErrorSerializer,
+        415: ErrorSerializer,
     },
     summary="Replace a draft with a document in the JSON export's layout (leads)",
 )
@@ -372,6 +377,8 @@ def report_detail(request, slug: str, report_date: str):
         403: ErrorSerializer,
         404: ErrorSerializer,
         409: ErrorSerializer,
+        413: ErrorSerializer,
+        415: ErrorSerializer,
     },
     summary="Set a week's KPI values, e.g. from a monitoring job (leads); idempotent",
 )

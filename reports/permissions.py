@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from reports.models import Membership, Team, WeeklyReport
@@ -57,15 +58,22 @@ def get_team_for_user(user, slug: str) -> Team:
 
 
 def get_report_for_user(user, slug: str, report_date: date) -> WeeklyReport:
-    """The report, its team and author, and the reader's role, in one query (two for a
-    manager who is no member)."""
+    """The report, its team and author, the reader's role and whether they manage, in
+    one query."""
     report = (
         WeeklyReport.objects.select_related("team", "author")
-        .annotate(role=_role_subquery(user, "team_id"))
+        .annotate(
+            role=_role_subquery(user, "team_id"),
+            reader_manages=Exists(
+                get_user_model().groups.through.objects.filter(
+                    user=user.pk, group__name=MANAGERS_GROUP
+                )
+            ),
+        )
         .filter(team__slug=slug, report_date=report_date)
         .first()
     )
-    if report is None or (report.role is None and not is_manager(user)):
+    if report is None or (report.role is None and not (user.is_superuser or report.reader_manages)):
         get_team_for_user(user, slug)  # another team's: NotYourTeam; no such team: 404
         raise Http404("No such report")
     _remember_role(report.team, user, report.role)

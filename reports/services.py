@@ -255,12 +255,15 @@ def _save_incidents(report: WeeklyReport, incidents: d.Incidents) -> None:
 
 
 def _save_objectives(team: Team, report: WeeklyReport, document: d.ReportDocument) -> None:
+    """The week's objectives and item updates (in pre-order: ``position`` is the order of
+    the items on the page), created a nesting level at a time."""
     objectives = {o.code: o for o in Objective.objects.filter(team=team)}
     items = {
         (i.objective_id, i.parent_id, i.title, i.ordinal): i
         for i in ProjectItem.objects.filter(team=team)
     }
-    position = 0
+    entries = []
+    levels: list[list[tuple[ItemUpdate, ItemUpdate | None, d.Item]]] = []
     used: dict = {}  # how often a title was seen under one parent this week
     for order, entry in enumerate(document.objectives):
         objective = objectives.get(entry.code)
@@ -272,18 +275,32 @@ def _save_objectives(team: Team, report: WeeklyReport, document: d.ReportDocumen
         elif objective.title != entry.title:
             objective.title = entry.title
             objective.save(update_fields=["title"])
-        ObjectiveEntry.objects.create(
-            report=report,
-            objective=objective,
-            position=order,
-            notes=entry.notes,
-            holds_events=entry.holds_events,
+        entries.append(
+            ObjectiveEntry(
+                report=report,
+                objective=objective,
+                position=order,
+                notes=entry.notes,
+                holds_events=entry.holds_events,
+            )
         )
         for item in entry.items:
-            position = _save_item(team, report, objective, item, None, None, items, position, used)
+            _plan_item(team, report, objective, item, None, None, items, used, levels)
+    for entry in entries:
+        entry.render_html()
+    bulk_create_with_history(entries, ObjectiveEntry)
+    for level in levels:
+        for update, parent, _ in level:
+            update.parent = parent
+            update.render_html()
+        bulk_create_with_history([update for update, _, _ in level], ItemUpdate)
+    for level in levels:
+        for update, _, item in level:
+            if item.migration is not None:
+                _save_migration(team, report, update, item.migration)
 
 
-def _save_item(
+def _plan_item(
     team: Team,
     report: WeeklyReport,
     objective: Objective,
@@ -291,9 +308,13 @@ def _save_item(
     parent_item: ProjectItem | None,
     parent_update: ItemUpdate | None,
     items: dict,
-    position: int,
     used: dict,
-) -> int:
+    levels: list,
+    depth: int = 0,
+) -> None:
+    """The item's update (not yet saved) and its children's, by nesting level; the
+    team's project item is found by objective, parent, title and how many items of that
+    title came before under the same parent, or created."""
     parent_key = (objective.pk, parent_item.pk if parent_item else None, item.title)
     ordinal = used.get(parent_key, 0)
     used[parent_key] = ordinal + 1
@@ -308,11 +329,10 @@ def _save_item(
             ordinal=ordinal,
         )
         items[(*parent_key, ordinal)] = project_item
-    update = ItemUpdate.objects.create(
+    update = ItemUpdate(
         report=report,
         item=project_item,
-        parent=parent_update,
-        position=position,
+        position=sum(len(level) for level in levels),  # the order of planning: pre-order
         marker=item.marker,
         heading_level=item.heading_level,
         sep=item.sep,
@@ -322,14 +342,13 @@ def _save_item(
         status=item.status,
         eta=item.eta,
     )
-    position += 1
-    if item.migration is not None:
-        _save_migration(team, report, update, item.migration)
+    while len(levels) <= depth:
+        levels.append([])
+    levels[depth].append((update, parent_update, item))
     for child in item.children:
-        position = _save_item(
-            team, report, objective, child, project_item, update, items, position, used
+        _plan_item(
+            team, report, objective, child, project_item, update, items, used, levels, depth + 1
         )
-    return position
 
 
 def _save_migration(
@@ -351,6 +370,7 @@ def _save_migration(
         headline_text=migration.headline_text,
         summary_text=migration.summary_text,
     )
+    snaps = []
     for position, cat in enumerate(migration.categories):
         category = categories.get(cat.name)
         if category is None:
@@ -358,29 +378,33 @@ def _save_migration(
                 tracker=tracker, name=cat.name, order=len(categories)
             )
             categories[cat.name] = category
-        snap = mm.CategorySnapshot.objects.create(
-            snapshot=snapshot,
-            category=category,
-            position=position,
-            stage=cat.stage,
-            total=cat.total,
-            offline=cat.offline,
-            paused=cat.paused,
-            done=cat.done,
-            done_names=list(cat.done_names),
-            not_started=cat.not_started,
-            heading_text=cat.heading_text,
-            counts_text=cat.counts_text,
+        snaps.append(
+            mm.CategorySnapshot(
+                snapshot=snapshot,
+                category=category,
+                position=position,
+                stage=cat.stage,
+                total=cat.total,
+                offline=cat.offline,
+                paused=cat.paused,
+                done=cat.done,
+                done_names=list(cat.done_names),
+                not_started=cat.not_started,
+                heading_text=cat.heading_text,
+                counts_text=cat.counts_text,
+            )
         )
-        bulk_create_with_history(
-            [
-                mm.ProgressBucket(
-                    category=snap, position=i, label=b.label, percent=b.percent, count=b.count
-                )
-                for i, b in enumerate(cat.in_progress)
-            ],
-            mm.ProgressBucket,
-        )
+    snaps = bulk_create_with_history(snaps, mm.CategorySnapshot)
+    bulk_create_with_history(
+        [
+            mm.ProgressBucket(
+                category=snap, position=i, label=b.label, percent=b.percent, count=b.count
+            )
+            for snap, cat in zip(snaps, migration.categories, strict=True)
+            for i, b in enumerate(cat.in_progress)
+        ],
+        mm.ProgressBucket,
+    )
 
 
 def _save_events(report: WeeklyReport, events: list[d.StabilityEvent]) -> None:

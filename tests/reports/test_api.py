@@ -415,3 +415,12 @@ def test_api_refusals_are_in_the_security_log(member, outsider, sample_report, c
     lines = [r.getMessage() for r in caplog.records if r.name == "weekly.security"]
     assert any("user='member'" in line and "forbidden" in line for line in lines)
     assert any("user='outsider'" in line and "another team" in line for line in lines)
+
+
+def test_a_body_that_is_not_json_is_415(lead_api, sample_team):
+    response = lead_api.post(
+        "/api/v1/teams/payments/reports/", "a=1", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["detail"]

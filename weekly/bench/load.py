@@ -186,7 +186,7 @@ def measure(
     requests = figures["requests"]
     mean_bytes = figures["bytes"] / requests if requests else 0.0
     errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
-    if status_after != target.status:
+    if status_after != target.status or requests == 0:
         errors = max(errors, 1)
     # Each response carries headers besides the checked body: allow for them, but a page
     # that turned into a redirect or an error page would be far off.

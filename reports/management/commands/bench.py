@@ -365,7 +365,11 @@ class Command(BaseCommand):
             f"\nLoad: gunicorn with {workers} workers on loopback, production settings; "
             f"wrk with {connections} connections, {seconds} s per target."
         )
-        with load.gunicorn(workers=workers, env={"CONN_MAX_AGE": "60"}) as server:
+        env = {"CONN_MAX_AGE": "60"}
+        if redis_url := os.environ.get("WEEKLY_BENCH_REDIS_URL"):
+            env["REDIS_URL"] = redis_url  # the server's cache only: this process queues nothing
+        self.stdout.write(f"Cache: {'Redis at ' + redis_url if redis_url else 'one per worker'}.")
+        with load.gunicorn(workers=workers, env=env) as server:
             with override_settings(SECRET_KEY=server.secret_key):
                 client = Client()
                 client.force_login(manager)
@@ -432,8 +436,10 @@ class Command(BaseCommand):
                 "import_report", "--team", IMPORTED, "--publish", *map(str, files)
             )
             self._timed("export_report", "--team", IMPORTED, "--all", "--out", str(again))
+            imported = {f.name.removeprefix(f"{IMPORTED}-"): f for f in again.iterdir()}
             same = sum(
-                (again / f.name).exists() and (again / f.name).read_bytes() == f.read_bytes()
+                (twin := imported.get(f.name.removeprefix(f"{team}-"))) is not None
+                and twin.read_bytes() == f.read_bytes()
                 for f in files
             )
         Team.objects.filter(slug=IMPORTED).delete()

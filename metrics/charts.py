@@ -16,12 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402 - after choosing the backend
+from functools import cache
 
 # Bump when the drawing changes, so cached SVGs of the old look are not served.
 CHART_STYLE_VERSION = 1
@@ -97,6 +92,18 @@ def _clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+@cache
+def _matplotlib():
+    """matplotlib (with the Agg backend) and its Figure, imported on the first chart: it
+    takes a second to import, which commands and web workers that draw none need not pay."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return matplotlib, Figure
+
+
 def render_svg(chart: Chart) -> str:
     """The chart as an SVG document (a string), with hover titles on every point."""
     chart = replace(
@@ -108,8 +115,9 @@ def render_svg(chart: Chart) -> str:
         unit=_clean(chart.unit),
     )
     tips: dict[str, str | list[str]] = {}
+    matplotlib, figure = _matplotlib()
     with matplotlib.rc_context(RC), _quiet_fonts():
-        fig = Figure(figsize=(7.6, 2.9), dpi=100, layout="constrained")
+        fig = figure(figsize=(7.6, 2.9), dpi=100, layout="constrained")
         ax = fig.subplots()
         xs = list(range(len(chart.x_labels)))
         if chart.kind == "stacked":

@@ -11,9 +11,10 @@ class ReportsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from reports import page_cache
-        from weekly import audit
+        from weekly import audit, history
         from weekly.middleware import start_session_clock
 
         user_logged_in.connect(start_session_clock, dispatch_uid="weekly-session-clock")
         audit.connect()
         page_cache.connect()
+        history.install()

@@ -7,6 +7,8 @@ https and mailto addresses.
 
 from __future__ import annotations
 
+import threading
+
 import markdown
 import nh3
 
@@ -19,10 +21,23 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "ol": {"start"}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    # Building a converter loads its extensions, which costs more than most conversions:
+    # one per thread (a converter holds state while it converts), reset between uses.
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+        _local.converter = converter
+    return converter.reset()
+
+
 def markdown_to_html(text: str) -> str:
     if not text:
         return ""
-    html = markdown.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
+    html = _converter().convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -291,8 +291,6 @@ def _watched(sender) -> bool:
 
 
 def _on_save(sender, instance, update_fields=None, raw=False, **kwargs):
-    if not _watched(sender):
-        return
     if raw:  # loaddata: rows arrive in any order, so parents may not be there yet
         team_changed(None)
         return
@@ -302,8 +300,7 @@ def _on_save(sender, instance, update_fields=None, raw=False, **kwargs):
 
 
 def _on_delete(sender, instance, **kwargs):
-    if _watched(sender):
-        team_changed(_team_or_none(instance))
+    team_changed(_team_or_none(instance))
 
 
 def _on_m2m(sender, instance, action, **kwargs):
@@ -321,8 +318,13 @@ def _team_or_none(instance) -> int | None:
 
 
 def connect() -> None:
-    post_save.connect(_on_save, dispatch_uid="weekly-page-cache-save")
-    post_delete.connect(_on_delete, dispatch_uid="weekly-page-cache-delete")
+    """Listen to the watched models only: a model with a delete listener is deleted row by
+    row, so the bookkeeping rows (search entries, deliveries) keep their fast deletes."""
+    for model in apps.get_models():
+        if _watched(model):
+            uid = model._meta.label_lower
+            post_save.connect(_on_save, sender=model, dispatch_uid=f"page-cache-save-{uid}")
+            post_delete.connect(_on_delete, sender=model, dispatch_uid=f"page-cache-del-{uid}")
     m2m_changed.connect(_on_m2m, dispatch_uid="weekly-page-cache-m2m")
 
 

@@ -18,7 +18,7 @@ from metrics.models import KpiValue
 from reports import document as d
 from reports.models import StabilityEvent, Team, WeeklyReport
 from reports.renderer import render_markdown
-from reports.selectors import kpi_of, report_document
+from reports.selectors import kpi_of, report_documents
 
 
 def calendar_week(day: date) -> tuple[date, date]:
@@ -108,10 +108,11 @@ def rollup_markdown(rollup: WeekRollup) -> str:
         parts.append(_("No report yet: %(teams)s") % {"teams": "、".join(missing)})
     if drafts:
         parts.append(_("Not yet published: %(teams)s") % {"teams": "、".join(drafts)})
+    docs = report_documents([row.report for row in rollup.rows if row.report is not None])
     for row in rollup.rows:
         if row.report is None:
             continue
-        text = render_markdown(report_document(row.report))
+        text = render_markdown(docs[row.report.pk])
         parts.append(f"## {row.team.name}")
         parts.append(_demoted(text))
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"

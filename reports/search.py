@@ -88,8 +88,10 @@ def report_entries(report: WeeklyReport, doc: d.ReportDocument) -> list[SearchEn
     return found
 
 
-def index_report(report: WeeklyReport, doc: d.ReportDocument) -> None:
-    SearchEntry.objects.filter(report=report).delete()
+def index_report(report: WeeklyReport, doc: d.ReportDocument, *, new: bool = False) -> None:
+    """The report's search entries, replaced (``new``: it has none yet)."""
+    if not new:
+        SearchEntry.objects.filter(report=report).delete()
     SearchEntry.objects.bulk_create(report_entries(report, doc))
 
 

@@ -311,7 +311,11 @@ def history_rows(
 
 
 def team_reports(team: Team) -> QuerySet[WeeklyReport]:
-    return WeeklyReport.objects.filter(team=team).select_related("author").order_by("-report_date")
+    return (
+        WeeklyReport.objects.filter(team=team)
+        .select_related("team", "author")
+        .order_by("-report_date")
+    )
 
 
 def report_for_team(team: Team, report_date: date) -> WeeklyReport | None:

@@ -66,12 +66,12 @@ def report_save_document(
     trackers are team-level and are reused by name, so history follows them across weeks.
     Each save is recorded as a revision (``action``: created or saved unless told).
     """
-    report, created = WeeklyReport.objects.select_for_update().get_or_create(
-        team=team,
-        report_date=document.report_date,
-        defaults={"week_number": document.week_number, "author": author},
-    )
-    if not created and not fresh:  # ``fresh``: created empty by report_create just now
+    week = WeeklyReport.objects.select_for_update()
+    report = week.filter(team=team, report_date=document.report_date).first()
+    created = report is None
+    if created:
+        report = WeeklyReport(team=team, report_date=document.report_date, author=author)
+    elif not fresh:  # ``fresh``: created empty by report_create just now
         _clear_parts(report)
         report.version += 1
     report.week_number = document.week_number
@@ -84,17 +84,28 @@ def report_save_document(
         setattr(report, name, getattr(document, name))
     report.import_notes = list(document.import_notes)
     report.plan_review = [{"text": p.text, "outcome": p.outcome} for p in document.plan_review]
-    report.save()
+    if created:
+        try:
+            with transaction.atomic():
+                report.save(force_insert=True)
+        except IntegrityError:
+            # Someone created the week since we looked: save over theirs, as if it had
+            # been there (their version stays in the revisions).
+            return report_save_document(
+                team=team, document=document, author=author, fresh=fresh, action=action
+            )
+    else:
+        report.save()
 
     _save_kpis(team, report, document.kpis)
     _save_incidents(report, document.incidents)
     _save_objectives(team, report, document)
     _save_events(report, document.events)
     _add_daily_notes(team, document.daily_notes)
-    search.index_report(report, document)
+    search.index_report(report, document, new=created)
     if action is None:
         action = RevisionAction.CREATED if created or fresh else RevisionAction.SAVED
-    _record_revision(report, render_markdown(document), action=action, author=author)
+    _record_revision(report, render_markdown(document), action=action, author=author, first=created)
     return report
 
 
@@ -174,9 +185,12 @@ def report_record_revision(*, report: WeeklyReport) -> ReportRevision | None:
     return _record_revision(report, markdown, action=RevisionAction.RECORDED, author=None)
 
 
-def _record_revision(report: WeeklyReport, markdown: str, *, action: str, author):
-    """Append a revision; the caller holds the report's row lock, so numbers never clash."""
-    last = report.revisions.only("number", "markdown").first()
+def _record_revision(
+    report: WeeklyReport, markdown: str, *, action: str, author, first: bool = False
+):
+    """Append a revision; the caller holds the report's row lock, so numbers never clash.
+    ``first``: the report was created in this transaction, so it has none yet."""
+    last = None if first else report.revisions.only("number", "markdown").first()
     added, removed = line_counts(last.markdown if last else "", markdown)
     return ReportRevision.objects.create(
         report=report,
@@ -212,6 +226,7 @@ def _decimals(value: Decimal | None) -> int:
 def _save_kpis(team: Team, report: WeeklyReport, kpis: list[d.Kpi]) -> None:
     definitions = {k.name: k for k in mm.KpiDefinition.objects.filter(team=team)}
     next_order = max((k.order for k in definitions.values()), default=0)
+    values = []
     for position, kpi in enumerate(kpis):
         definition = definitions.get(kpi.name)
         if definition is None:
@@ -230,21 +245,26 @@ def _save_kpis(team: Team, report: WeeklyReport, kpis: list[d.Kpi]) -> None:
         elif (definition.kind, definition.unit) != (kpi.kind, kpi.unit):
             definition.kind, definition.unit = kpi.kind, kpi.unit
             definition.save(update_fields=["kind", "unit"])
-        mm.KpiValue.objects.create(
-            definition=definition,
-            report=report,
-            value=kpi.value,
-            decimals=_decimals(kpi.value),
-            note=kpi.note,
-            position=position,
-            source=kpi.source,
+        values.append(
+            mm.KpiValue(
+                definition=definition,
+                report=report,
+                value=kpi.value,
+                decimals=_decimals(kpi.value),
+                note=kpi.note,
+                position=position,
+                source=kpi.source,
+            )
         )
+    bulk_create_with_history(values, mm.KpiValue)
 
 
 def _save_incidents(report: WeeklyReport, incidents: d.Incidents) -> None:
     if not incidents.counts and not incidents.note:
         return
-    summary = mm.IncidentSummary.objects.create(report=report, note=incidents.note)
+    (summary,) = bulk_create_with_history(
+        [mm.IncidentSummary(report=report, note=incidents.note)], mm.IncidentSummary
+    )
     bulk_create_with_history(
         [
             mm.IncidentCount(summary=summary, grade=grade, count=count)
@@ -357,18 +377,23 @@ def _save_migration(
     tracker, _ = mm.MigrationTracker.objects.get_or_create(team=team, name=migration.name)
     categories = {c.name: c for c in tracker.categories.all()}
     stated = migration.stated
-    snapshot = mm.MigrationSnapshot.objects.create(
-        tracker=tracker,
-        report=report,
-        item_update=update,
-        stated_overall_percent=stated.overall_percent,
-        stated_progress=stated.progress,
-        stated_total=stated.total,
-        stated_developed=stated.developed,
-        stated_not_started=stated.not_started,
-        stated_in_production=stated.in_production,
-        headline_text=migration.headline_text,
-        summary_text=migration.summary_text,
+    (snapshot,) = bulk_create_with_history(
+        [
+            mm.MigrationSnapshot(
+                tracker=tracker,
+                report=report,
+                item_update=update,
+                stated_overall_percent=stated.overall_percent,
+                stated_progress=stated.progress,
+                stated_total=stated.total,
+                stated_developed=stated.developed,
+                stated_not_started=stated.not_started,
+                stated_in_production=stated.in_production,
+                headline_text=migration.headline_text,
+                summary_text=migration.summary_text,
+            )
+        ],
+        mm.MigrationSnapshot,
     )
     snaps = []
     for position, cat in enumerate(migration.categories):

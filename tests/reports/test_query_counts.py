@@ -35,6 +35,7 @@ TEAM_LIST_QUERIES = 4
 # cache; read again by the same reader (with the CSRF cookie the first page set), the
 # whole page does: the session and the user are all that is asked.
 TEAM_HISTORY_QUERIES = 7
+API_REPORT_LIST_QUERIES = 3
 REPORT_DETAIL_QUERIES = 24
 OTHER_READER_QUERIES = 3
 AGAIN_QUERIES = 2
@@ -133,6 +134,24 @@ def test_team_history_queries(reader, reader_client, django_assert_num_queries, 
     assert response.status_code == 200
     assert response.content.decode().count("99.98%") == min(reports, 20)
     assert again.content.decode().count("99.98%") == min(reports, 20)
+
+
+@pytest.mark.parametrize("reports", [3, 25])
+def test_api_report_list_queries(reader, django_assert_num_queries, reports):
+    from rest_framework.test import APIClient
+
+    team = TeamFactory(slug="listed")
+    MembershipFactory(user=reader, team=team)
+    for n in range(reports):
+        save_week(team, SAMPLE_DATE - timedelta(weeks=n), 52 - n)
+    api = APIClient()
+    api.force_authenticate(reader)
+
+    # The team with the reader's role, the count and the page.
+    with django_assert_num_queries(API_REPORT_LIST_QUERIES):
+        response = api.get("/api/v1/teams/listed/reports/")
+
+    assert len(response.json()["results"]) == reports
 
 
 # -- one week -----------------------------------------------------------------------------

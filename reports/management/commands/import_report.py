@@ -1,11 +1,17 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from reports.importer import ReportFormatError, parse
-from reports.models import RevisionAction
+from reports.models import RevisionAction, Team
 from reports.services import report_save_document, team_get_or_create
+
+# Files saved per transaction: a commit waits for the disk, which costs more than saving
+# a week; a group is small enough that an interruption loses little (run it again: a week
+# imported twice is the same week).
+FILES_PER_COMMIT = 20
 
 
 class Command(BaseCommand):
@@ -22,30 +28,43 @@ class Command(BaseCommand):
         if created:
             self.stdout.write(_("Created team %(slug)s") % {"slug": team_obj.slug})
         failed = 0
-        for path in files:
-            try:
-                data = path.read_bytes()
-                doc = parse(data, team=team_obj.slug, grades=team_obj.grades)
-                if publish:
-                    doc.status = "published"
-                report = report_save_document(
-                    team=team_obj, document=doc, action=RevisionAction.IMPORTED
-                )
-            except ReportFormatError as exc:
-                failed += 1
-                self.stderr.write(f"{path}: {exc} " + _("(nothing of this file was saved)"))
-                continue
-            except OSError as exc:
-                failed += 1
-                self.stderr.write(f"{path}: {exc.strerror or exc}")
-                continue
-            self.stdout.write(
-                f"{path}: "
-                + _("week %(week)d (%(date)s) imported")
-                % {"week": report.week_number, "date": report.report_date.isoformat()}
-            )
+        for start in range(0, len(files), FILES_PER_COMMIT):
+            failed += self._import(team_obj, files[start : start + FILES_PER_COMMIT], publish)
         if failed:
             raise CommandError(
                 _("%(failed)d of %(total)d file(s) could not be imported")
                 % {"failed": failed, "total": len(files)}
             )
+
+    def _import(self, team: Team, files: list[Path], publish: bool) -> int:
+        """Import a group of files in one transaction, each file in a savepoint of its own
+        (a file that fails leaves nothing behind); report them once it has committed."""
+        lines: list[tuple[bool, str]] = []
+        with transaction.atomic():
+            for path in files:
+                try:
+                    data = path.read_bytes()
+                    doc = parse(data, team=team.slug, grades=team.grades)
+                    if publish:
+                        doc.status = "published"
+                    with transaction.atomic():
+                        report = report_save_document(
+                            team=team, document=doc, action=RevisionAction.IMPORTED
+                        )
+                except ReportFormatError as exc:
+                    lines.append((False, f"{path}: {exc} " + _("(nothing of this file was saved)")))
+                    continue
+                except OSError as exc:
+                    lines.append((False, f"{path}: {exc.strerror or exc}"))
+                    continue
+                lines.append(
+                    (
+                        True,
+                        f"{path}: "
+                        + _("week %(week)d (%(date)s) imported")
+                        % {"week": report.week_number, "date": report.report_date.isoformat()},
+                    )
+                )
+        for ok, line in lines:
+            (self.stdout if ok else self.stderr).write(line)
+        return sum(not ok for ok, _line in lines)

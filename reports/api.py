@@ -292,6 +292,12 @@ def report_list(request, slug: str):
                 status=status.HTTP_409_CONFLICT,
             )
         return _document_response(request, report, status.HTTP_201_CREATED)
+    return page_cache.kept_api_response(
+        request, slug, lambda: _report_page(request, slug), query=("page", "page_size")
+    )
+
+
+def _report_page(request, slug: str) -> Response:
     team = get_team_for_user(request.user, slug)
     paginator = ReportPagination()
     page = paginator.paginate_queryset(selectors.team_reports(team), request)
@@ -365,7 +371,11 @@ def report_detail(request, slug: str, report_date: str):
                 status=status.HTTP_412_PRECONDITION_FAILED,
             )
         return _document_response(request, report)
-    return _document_response(request, get_report_for_user(request.user, slug, day))
+    return page_cache.kept_api_response(
+        request,
+        slug,
+        lambda: _document_response(request, get_report_for_user(request.user, slug, day)),
+    )
 
 
 @extend_schema(

@@ -130,6 +130,8 @@ def per_reader(*, query: tuple[str, ...] = ()):
     def decorate(view):
         @wraps(view)
         def wrapper(request, slug, *args, **kwargs):
+            if not settings.WEEKLY_PAGE_CACHE:
+                return view(request, slug, *args, **kwargs)
             try:
                 kept = _kept_page(request, slug, query)
             except CACHE_ERRORS:
@@ -172,10 +174,21 @@ def _kept_page(request, slug: str, query: tuple[str, ...]):
         or len(messages.get_messages(request))
     ):
         return None
+    csrf = hashlib.sha256(csrf_secret.encode()).hexdigest()[:16]
+    return _kept(request, slug, query, f"page:{request.user.pk}:{csrf}")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _kept(request, slug: str, query: tuple[str, ...], reader: str):
+    """(the team's generation, the key, what is kept or None) for ``reader`` reading
+    the path with the ``query`` parameters named; None if there is no such team."""
     # The team's id by its slug, remembered with the site-wide generation it was read
     # in (a team saved or deleted starts a new one, so a slug given to another team is
     # read afresh).
-    slug_key = f"pages:slug:{slug}"
+    slug_key = f"pages:slug:{_digest(slug)}"
     found = _current([SITE], also=[slug_key])
     site = found[SITE]
     remembered = found.get(slug_key)
@@ -189,21 +202,61 @@ def _kept_page(request, slug: str, query: tuple[str, ...]):
         cache.set(slug_key, (site, team_id), TIMEOUT)
     language = translation.get_language() or settings.LANGUAGE_CODE
     params = "&".join(f"{n}={request.GET.get(n, '')[:20]}" for n in query)
-    csrf = hashlib.sha256(csrf_secret.encode()).hexdigest()[:16]
-    page_key = (
-        f"pages:page:{RELEASE}:{language}:{site}:{request.user.pk}:{csrf}:{request.path}?{params}"
-    )
+    where = _digest(f"{reader}:{request.path}?{params}")  # any text: not a key as it is
+    key = f"pages:kept:{RELEASE}:{language}:{site}:{where}"
     team_key = _team_key(team_id)
-    found = _current([team_key], also=[page_key])
-    stored = found.get(page_key)
+    found = _current([team_key], also=[key])
+    stored = found.get(key)
     if stored is not None and stored[0] != found[team_key]:
         stored = None  # kept in an earlier generation of the team's
-    return found[team_key], page_key, stored and stored[1]
+    return found[team_key], key, stored and stored[1]
+
+
+KEPT_HEADERS = ("Content-Type", "ETag", "Location")
+
+
+def kept_api_response(request, slug: str, respond, *, query: tuple[str, ...] = ()):
+    """An API GET answered with what this reader was answered before, while the team's
+    data holds; else ``respond()``, kept once rendered if it is a 200 in JSON. As for
+    pages, the permission check is not repeated for a kept answer."""
+    if (
+        not settings.WEEKLY_PAGE_CACHE
+        or request.method != "GET"
+        or getattr(request.accepted_renderer, "format", None) != "json"
+        or any(name not in query for name in request.GET)
+    ):
+        return respond()
+    try:
+        kept = _kept(request, slug, query, f"api:{request.user.pk}")
+    except CACHE_ERRORS:
+        logger.warning("page cache unavailable", exc_info=True)
+        kept = None
+    if kept is None:
+        return respond()
+    team_generation, key, stored = kept
+    if stored is not None:
+        content, headers = stored
+        response = HttpResponse(content)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    response = respond()
+    if response.status_code == 200:
+
+        def keep(rendered):
+            headers = {h: rendered[h] for h in KEPT_HEADERS if rendered.has_header(h)}
+            with suppress(*CACHE_ERRORS):
+                cache.set(key, (team_generation, (rendered.content, headers)), TIMEOUT)
+
+        response.add_post_render_callback(keep)
+    return response
 
 
 def cached(kind: str, team_id: int, parts: tuple, build: Callable[[], T]) -> T:
     """What ``build`` returns, kept under the team's generation; built afresh (and not
-    kept) while the cache cannot be reached."""
+    kept) while the cache cannot be reached, or when pages are not kept."""
+    if not settings.WEEKLY_PAGE_CACHE:
+        return build()
     try:
         cache_key = key(kind, team_id, *parts)
         value = cache.get(cache_key)

@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
 # the cache lives in the process.
 REDIS_URL = env_str("REDIS_URL", "")
 CACHES = cache_settings(REDIS_URL)
+# Rendered pages kept until the team's data changes (reports.page_cache). The cache must
+# be one that every process shares: Redis, or the in-process cache of a single process
+# (the development server, the tests). Several gunicorn workers without Redis would each
+# keep pages another worker's change made stale, so production without Redis keeps none.
+WEEKLY_PAGE_CACHE = env_bool("WEEKLY_PAGE_CACHE", default=bool(REDIS_URL) or DEBUG or TESTING)
 
 _celery = celery_settings(REDIS_URL)
 CELERY_BROKER_URL = _celery.broker_url

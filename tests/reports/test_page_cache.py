@@ -228,3 +228,28 @@ def test_a_change_to_one_team_keeps_the_others_pages(sample_team, other_team):
 
     assert page_cache.generation(sample_team.pk) != mine
     assert page_cache.generation(other_team.pk) == theirs
+
+
+def test_no_page_is_kept_when_the_cache_is_not_shared(member_client, lead, sample_report, settings):
+    settings.WEEKLY_PAGE_CACHE = False
+    member_client.get(PAGE)
+    first = member_client.get(PAGE)
+    doc = report_document(sample_report)
+    doc.other = "不共享缓存时照常渲染"
+    with mock.patch.object(page_cache, "team_changed"):  # as if another worker had saved
+        services.report_update(report=sample_report, document=doc, author=lead)
+
+    assert not first.has_header("ETag")
+    assert "不共享缓存时照常渲染" in member_client.get(PAGE).content.decode()
+
+
+def test_the_api_refuses_a_member_removed_at_once(member, sample_team):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(member)
+    first = api.get(API)
+    assert api.get(API).json() == first.json()  # kept
+    Membership.objects.filter(user=member).delete()
+
+    assert api.get(API).status_code == 404

@@ -35,7 +35,7 @@ TEAM_LIST_QUERIES = 4
 # cache; read again by the same reader (with the CSRF cookie the first page set), the
 # whole page does: the session and the user are all that is asked.
 TEAM_HISTORY_QUERIES = 7
-API_REPORT_LIST_QUERIES = 3
+API_REPORT_LIST_QUERIES = 4
 REPORT_DETAIL_QUERIES = 24
 OTHER_READER_QUERIES = 3
 AGAIN_QUERIES = 2
@@ -147,11 +147,15 @@ def test_api_report_list_queries(reader, django_assert_num_queries, reports):
     api = APIClient()
     api.force_authenticate(reader)
 
-    # The team with the reader's role, the count and the page.
+    # The team's id (for the kept answers), the team with the reader's role, the count and
+    # the page; asked again, the kept answer (the client is signed in without a token).
     with django_assert_num_queries(API_REPORT_LIST_QUERIES):
         response = api.get("/api/v1/teams/listed/reports/")
+    with django_assert_num_queries(0):
+        again = api.get("/api/v1/teams/listed/reports/")
 
     assert len(response.json()["results"]) == reports
+    assert again.json() == response.json()
 
 
 # -- one week -----------------------------------------------------------------------------

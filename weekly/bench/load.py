@@ -165,7 +165,7 @@ def wrk_path() -> str:
 
 
 def measure(
-    server: Server, target: Target, *, connections: int, seconds: int, threads: int = 2
+    server: Server, target: Target, *, connections: int, seconds: int, threads: int = 1
 ) -> Result:
     """Check the target, warm it up, load it for ``seconds`` and check it again."""
     url = server.url + target.path

@@ -49,6 +49,18 @@ def _markdown(rows: int = 4) -> forms.Textarea:
     return _textarea(rows, **{"data-markdown": "1"})
 
 
+class FiniteDecimalField(forms.DecimalField):
+    """A number, never NaN or Infinity. Django's own field refuses those only when it
+    validates, and compares them before that to tell whether a row changed, where a
+    signalling NaN ("sNaN") raises instead of being refused."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and not value.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
 class RowForm(forms.Form):
     """A row the page can add, remove and move: its own key and its place in the list."""
 
@@ -149,7 +161,7 @@ class KpiForm(RowForm):
     kind = forms.ChoiceField(
         label=_("Group"), choices=KpiKind.choices, initial=KpiKind.SUCCESS_RATE
     )
-    value = forms.DecimalField(label=_("Value"), required=False, max_digits=12, decimal_places=4)
+    value = FiniteDecimalField(label=_("Value"), required=False, max_digits=12, decimal_places=4)
     unit = forms.CharField(label=_("Unit"), max_length=10, required=False, initial="%")
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
     # Where the value came from; a value changed on the page is typed by a person.
@@ -189,7 +201,7 @@ class ItemForm(RowForm):
         min_value=1, max_value=6, required=False, widget=forms.HiddenInput
     )
     sep = forms.CharField(max_length=3, required=False, strip=False, widget=forms.HiddenInput)
-    percent = forms.DecimalField(
+    percent = FiniteDecimalField(
         label=_("Percent done"), required=False, decimal_places=2, **PERCENT
     )
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices, required=False)
@@ -203,10 +215,10 @@ class ItemForm(RowForm):
 class TrackerForm(RowForm):
     item = forms.CharField(max_length=40, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Tracker"), max_length=200)
-    overall_percent = forms.DecimalField(
+    overall_percent = FiniteDecimalField(
         label=_("Overall progress %"), required=False, decimal_places=2, **PERCENT
     )
-    progress = forms.DecimalField(
+    progress = FiniteDecimalField(
         label=_("Stated migration progress %"), required=False, decimal_places=2, **PERCENT
     )
     total = forms.IntegerField(label=_("Stated total"), required=False, **COUNT)
@@ -251,7 +263,7 @@ class CategoryForm(RowForm):
 class BucketForm(RowForm):
     category = forms.CharField(max_length=40, widget=forms.HiddenInput)
     label = forms.CharField(label=_("Report"), max_length=100, required=False)
-    percent = forms.DecimalField(label=_("Progress %"), decimal_places=2, **PERCENT)
+    percent = FiniteDecimalField(label=_("Progress %"), decimal_places=2, **PERCENT)
     count = forms.IntegerField(label=_("How many"), min_value=1, max_value=100_000, initial=1)
 
 

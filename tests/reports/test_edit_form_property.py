@@ -84,3 +84,14 @@ def test_the_edit_view_saves_or_shows_errors(lead_client, changes):
     else:
         page = lead_client.get(reverse("reports:report_detail", args=["payments", "2023-05-20"]))
         assert page.status_code == 200
+
+
+def test_a_signalling_nan_is_an_error_not_a_crash():
+    kpi_value = next(f for f in FIELDS if f.startswith("kpi-") and f.endswith("-value"))
+    with translation.override("zh-hans"):
+        editor = ReportEditor(
+            SAMPLE, grades=SAMPLE.incidents.grades, data=_posted({kpi_value: "sNaN"})
+        )
+
+        assert not editor.is_valid()
+        assert editor.error_count > 0

@@ -37,15 +37,10 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 
+from weekly.cache import CACHE_ERRORS
+
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-CACHE_ERRORS: tuple[type[BaseException], ...] = (OSError,)
-try:
-    from redis.exceptions import RedisError
-
-    CACHE_ERRORS += (RedisError,)
-except ImportError:  # pragma: no cover (redis is a requirement)
-    pass
 
 TIMEOUT = 7 * 24 * 3600
 SITE = "pages:gen:site"

@@ -29,3 +29,13 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _SharedClient
+
+
+# What a cache call raises when Redis does not answer.
+CACHE_ERRORS: tuple[type[BaseException], ...] = (OSError,)
+try:
+    from redis.exceptions import RedisError
+
+    CACHE_ERRORS += (RedisError,)
+except ImportError:  # pragma: no cover (redis is a requirement)
+    pass

@@ -284,14 +284,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Weekly <weekly@localhost>")
 # For django.core.mail.backends.filebased.EmailBackend: one file per mail, in this folder.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 
-# Sessions are kept in the database; with Redis, read through the cache (one round trip to
-# Redis instead of a query on every request), and still written to the database, so a
-# lost Redis signs nobody out.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+# Sessions are kept in the database; with Redis, read through it (a round trip to Redis
+# instead of a query on every request) and still written to the database, so an outage
+# of Redis signs nobody out (weekly/sessions.py).
+SESSION_ENGINE = "weekly.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # A sign-in lasts a working day at most, and ends after half an hour without a request

@@ -185,13 +185,7 @@ def measure(
     status_after, _, _ = fetch(url, target.headers)
     requests = figures["requests"]
     mean_bytes = figures["bytes"] / requests if requests else 0.0
-    errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
-    if status_after != target.status or requests == 0:
-        errors = max(errors, 1)
-    # Each response carries headers besides the checked body: allow for them, but a page
-    # that turned into a redirect or an error page would be far off.
-    if requests and not (len(body) <= mean_bytes <= len(body) + 2048):
-        errors = requests
+    errors = count_errors(figures, checked_bytes=len(body), still_ok=status_after == target.status)
     return Result(
         target=target,
         requests=requests,
@@ -203,6 +197,21 @@ def measure(
         mean_bytes=mean_bytes,
         checked_bytes=len(body),
     )
+
+
+def count_errors(figures: dict[str, int], *, checked_bytes: int, still_ok: bool) -> int:
+    """wrk's errors (sockets, timeouts, answers other than 2xx and 3xx); at least one if
+    nothing was answered or the target failed its check afterwards; every request if
+    the answers were not the checked page (each carries headers besides the body, but a
+    page turned into a redirect to the sign-in page or an error page is far off)."""
+    requests = figures["requests"]
+    errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+    if not still_ok or requests == 0:
+        errors = max(errors, 1)
+    mean_bytes = figures["bytes"] / requests if requests else 0.0
+    if requests and not (checked_bytes <= mean_bytes <= checked_bytes + 2048):
+        errors = requests
+    return errors
 
 
 def _wrk_figures(output: str) -> dict[str, int]:

@@ -101,7 +101,7 @@ def generation(team_id: int) -> str:
 
 def key(kind: str, team_id: int, *parts: object) -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
-    names = ":".join(str(p) for p in parts)
+    names = _digest(":".join(str(p) for p in parts))  # may hold what a reader typed
     return f"pages:{kind}:{RELEASE}:{language}:{generation(team_id)}:{names}"
 
 

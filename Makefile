@@ -47,8 +47,12 @@ run: venv messages migrate demo
 	@echo
 	$(MANAGE) runserver 127.0.0.1:8000
 
+# One test process per core (pytest-xdist); each has its own test database and keeps
+# its own keys in Redis. PYTEST_ARGS adds options, e.g. PYTEST_ARGS="-n 0 tests/reports".
+PYTEST_ARGS ?=
+
 test: venv messages
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -84,6 +84,25 @@ def test_cache_follows_redis_url():
     redis = cache_settings("redis://127.0.0.1:6379/1")["default"]
     assert redis["BACKEND"] == "weekly.cache.RedisCache"
     assert redis["LOCATION"] == "redis://127.0.0.1:6379/1"
+    assert redis["KEY_PREFIX"] == "weekly"
+
+
+@pytest.mark.parametrize(("worker", "prefix"), [("", "weekly"), ("gw1", "weekly-gw1")])
+def test_parallel_test_processes_keep_their_cache_keys_apart(worker, prefix):
+    """pytest-xdist runs tests in several processes, each with its own database, so
+    the same ids mean different rows: each keeps its own keys in the one Redis."""
+    environment = {
+        **os.environ,
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "PYTEST_XDIST_WORKER": worker,
+    }
+    code = "from django.conf import settings; print(settings.CACHES['default']['KEY_PREFIX'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**environment, "DJANGO_SETTINGS_MODULE": "weekly.settings"},
+        capture_output=True, text=True, check=True, cwd=BASE_DIR,
+    )  # fmt: skip
+    assert result.stdout.strip() == prefix
 
 
 def test_active_settings_are_consistent_with_redis_url():

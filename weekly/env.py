@@ -72,12 +72,14 @@ def celery_settings(redis_url: str | None) -> CelerySettings:
     return CelerySettings(broker_url="memory://", result_backend=None, always_eager=True)
 
 
-def cache_settings(redis_url: str | None) -> dict[str, dict[str, object]]:
+def cache_settings(
+    redis_url: str | None, key_prefix: str = "weekly"
+) -> dict[str, dict[str, object]]:
     if redis_url:
         backend = {
             "BACKEND": "weekly.cache.RedisCache",
             "LOCATION": redis_url,
-            "KEY_PREFIX": "weekly",
+            "KEY_PREFIX": key_prefix,
         }
     else:
         backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

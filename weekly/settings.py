@@ -224,7 +224,11 @@ SPECTACULAR_SETTINGS = {
 # Redis backs both Celery and the cache. Without REDIS_URL tasks run inline and
 # the cache lives in the process.
 REDIS_URL = env_str("REDIS_URL", "")
-CACHES = cache_settings(REDIS_URL)
+# Tests run in parallel processes (pytest-xdist), each with its own test database; the
+# ids in one database mean other rows in the next, so each process keeps its own keys in
+# the one Redis. The Celery worker a test starts inherits the variable, and the prefix.
+_test_process = os.environ.get("PYTEST_XDIST_WORKER", "")
+CACHES = cache_settings(REDIS_URL, key_prefix="-".join(filter(None, ["weekly", _test_process])))
 # Rendered pages kept until the team's data changes (reports.page_cache). The cache must
 # be one that every process shares: Redis, or the in-process cache of a single process
 # (the development server, the tests). Several gunicorn workers without Redis would each

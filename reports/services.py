@@ -46,6 +46,54 @@ class StaleReport(Exception):
     """The report was saved by someone else after the page was opened."""
 
 
+class TeamRows:
+    """The team-level rows that a save finds by name (KPI definitions, objectives, project
+    items, migration trackers and their categories), read once and kept for the saves of
+    one transaction: an import of many weeks reads them once, not once a week.
+
+    Rows a save creates are added, so keep one only while a failed save cannot roll its
+    rows back without the whole transaction (``import_report`` starts a new one after a
+    file fails).
+    """
+
+    def __init__(self, team: Team):
+        self.team = team
+        self._definitions: dict[str, mm.KpiDefinition] | None = None
+        self._objectives: dict[str, Objective] | None = None
+        self._items: dict[tuple, ProjectItem] | None = None
+        self._trackers: dict[str, tuple[mm.MigrationTracker, dict]] = {}
+
+    @property
+    def definitions(self) -> dict[str, mm.KpiDefinition]:
+        if self._definitions is None:
+            self._definitions = {k.name: k for k in mm.KpiDefinition.objects.filter(team=self.team)}
+        return self._definitions
+
+    @property
+    def objectives(self) -> dict[str, Objective]:
+        if self._objectives is None:
+            self._objectives = {o.code: o for o in Objective.objects.filter(team=self.team)}
+        return self._objectives
+
+    @property
+    def items(self) -> dict[tuple, ProjectItem]:
+        """By objective, parent, title and ordinal (how many items of that title came
+        before it under the same parent)."""
+        if self._items is None:
+            self._items = {
+                (i.objective_id, i.parent_id, i.title, i.ordinal): i
+                for i in ProjectItem.objects.filter(team=self.team)
+            }
+        return self._items
+
+    def tracker(self, name: str) -> tuple[mm.MigrationTracker, dict[str, mm.MigrationCategory]]:
+        """The tracker of that name (created if missing) and its categories by name."""
+        if name not in self._trackers:
+            tracker, _ = mm.MigrationTracker.objects.get_or_create(team=self.team, name=name)
+            self._trackers[name] = (tracker, {c.name: c for c in tracker.categories.all()})
+        return self._trackers[name]
+
+
 def team_get_or_create(*, slug: str, name: str | None = None) -> tuple[Team, bool]:
     return Team.objects.get_or_create(slug=slug, defaults={"name": name or slug})
 
@@ -58,6 +106,7 @@ def report_save_document(
     author=None,
     fresh: bool = False,
     action: str | None = None,
+    rows: TeamRows | None = None,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
@@ -65,7 +114,9 @@ def report_save_document(
     and its parts are replaced by the document's. Objectives, items, KPI definitions and
     trackers are team-level and are reused by name, so history follows them across weeks.
     Each save is recorded as a revision (``action``: created or saved unless told).
+    ``rows``: the team's rows, when the caller keeps them across saves (TeamRows).
     """
+    rows = rows if rows is not None else TeamRows(team)
     week = WeeklyReport.objects.select_for_update()
     report = week.filter(team=team, report_date=document.report_date).first()
     created = report is None
@@ -92,14 +143,14 @@ def report_save_document(
             # Someone created the week since we looked: save over theirs, as if it had
             # been there (their version stays in the revisions).
             return report_save_document(
-                team=team, document=document, author=author, fresh=fresh, action=action
+                team=team, document=document, author=author, fresh=fresh, action=action, rows=rows
             )
     else:
         report.save()
 
-    _save_kpis(team, report, document.kpis)
+    _save_kpis(rows, report, document.kpis)
     _save_incidents(report, document.incidents)
-    _save_objectives(team, report, document)
+    _save_objectives(rows, report, document)
     _save_events(report, document.events)
     _add_daily_notes(team, document.daily_notes)
     search.index_report(report, document, new=created)
@@ -223,8 +274,8 @@ def _decimals(value: Decimal | None) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def _save_kpis(team: Team, report: WeeklyReport, kpis: list[d.Kpi]) -> None:
-    definitions = {k.name: k for k in mm.KpiDefinition.objects.filter(team=team)}
+def _save_kpis(rows: TeamRows, report: WeeklyReport, kpis: list[d.Kpi]) -> None:
+    team, definitions = rows.team, rows.definitions
     next_order = max((k.order for k in definitions.values()), default=0)
     values = []
     for position, kpi in enumerate(kpis):
@@ -274,14 +325,10 @@ def _save_incidents(report: WeeklyReport, incidents: d.Incidents) -> None:
     )
 
 
-def _save_objectives(team: Team, report: WeeklyReport, document: d.ReportDocument) -> None:
+def _save_objectives(rows: TeamRows, report: WeeklyReport, document: d.ReportDocument) -> None:
     """The week's objectives and item updates (in pre-order: ``position`` is the order of
     the items on the page), created a nesting level at a time."""
-    objectives = {o.code: o for o in Objective.objects.filter(team=team)}
-    items = {
-        (i.objective_id, i.parent_id, i.title, i.ordinal): i
-        for i in ProjectItem.objects.filter(team=team)
-    }
+    team, objectives, items = rows.team, rows.objectives, rows.items
     entries = []
     levels: list[list[tuple[ItemUpdate, ItemUpdate | None, d.Item]]] = []
     used: dict = {}  # how often a title was seen under one parent this week
@@ -317,7 +364,7 @@ def _save_objectives(team: Team, report: WeeklyReport, document: d.ReportDocumen
     for level in levels:
         for update, _, item in level:
             if item.migration is not None:
-                _save_migration(team, report, update, item.migration)
+                _save_migration(rows, report, update, item.migration)
 
 
 def _plan_item(
@@ -372,10 +419,9 @@ def _plan_item(
 
 
 def _save_migration(
-    team: Team, report: WeeklyReport, update: ItemUpdate, migration: d.Migration
+    rows: TeamRows, report: WeeklyReport, update: ItemUpdate, migration: d.Migration
 ) -> None:
-    tracker, _ = mm.MigrationTracker.objects.get_or_create(team=team, name=migration.name)
-    categories = {c.name: c for c in tracker.categories.all()}
+    tracker, categories = rows.tracker(migration.name)
     stated = migration.stated
     (snapshot,) = bulk_create_with_history(
         [

@@ -4,9 +4,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from metrics.models import KpiValue
-from reports.models import ItemUpdate, StabilityEvent, Team, WeeklyReport
+from reports import services
+from reports.importer import ReportFormatError
+from reports.models import ItemUpdate, Objective, StabilityEvent, Team, WeeklyReport
 from tests.factories import SAMPLE
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +138,50 @@ def test_publish_marks_week_published():
     report = WeeklyReport.objects.get()
     assert report.status == "published"
     assert report.published_at is not None
+
+
+def test_team_rows_are_read_once_for_a_group_of_files(tmp_path, later_week):
+    """Objectives, items and KPI definitions are looked up once per transaction of files,
+    not once a week (an import of ten years reads them a few dozen times, not 520)."""
+    third = tmp_path / "2023-06-03.md"
+    third.write_text(
+        later_week.read_text(encoding="utf-8")
+        .replace("第22周 2023-05-27", "第23周 2023-06-03")
+        .replace("第22周 2023/05/27", "第23周 2023/06/03"),
+        encoding="utf-8",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        _import(SAMPLE, later_week, third)
+
+    def reads_of(table: str) -> int:
+        return sum(q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"] for q in queries)
+
+    assert WeeklyReport.objects.count() == 3
+    assert reads_of("reports_objective") == 1
+    assert reads_of("reports_projectitem") == 1
+    assert reads_of("metrics_kpidefinition") == 1
+    assert reads_of("metrics_migrationcategory") == 1
+
+
+def test_a_file_whose_save_fails_leaves_no_rows_behind_for_the_next(monkeypatch, later_week):
+    """The first file creates the team's objectives and items, then fails while saving:
+    its savepoint rolls them back, and the next file creates them again rather than
+    pointing at rows that are gone."""
+    real = services._save_events
+
+    def failing_for_week_22(report, events):
+        real(report, events)
+        if report.week_number == 22:
+            raise ReportFormatError(1, "a save that fails late")
+
+    monkeypatch.setattr(services, "_save_events", failing_for_week_22)
+
+    error, err = _import_failing(later_week, SAMPLE)
+
+    assert "2 个文件中有 1 个" in str(error)
+    assert "a save that fails late" in err
+    report = WeeklyReport.objects.get()
+    assert report.week_number == 21
+    assert _row_counts(report) == (3, 28, 3)
+    assert Objective.objects.filter(team=report.team).count() == 3
+    assert not ItemUpdate.objects.exclude(item__team=report.team).exists()

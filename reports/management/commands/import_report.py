@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from reports.importer import ReportFormatError, parse
 from reports.models import RevisionAction, Team
-from reports.services import report_save_document, team_get_or_create
+from reports.services import TeamRows, report_save_document, team_get_or_create
 
 # Files saved per transaction: a commit waits for the disk, which costs more than saving
 # a week; a group is small enough that an interruption loses little (run it again: a week
@@ -38,8 +38,10 @@ class Command(BaseCommand):
 
     def _import(self, team: Team, files: list[Path], publish: bool) -> int:
         """Import a group of files in one transaction, each file in a savepoint of its own
-        (a file that fails leaves nothing behind); report them once it has committed."""
+        (a file that fails leaves nothing behind); report them once it has committed.
+        The team's objectives, items and KPI definitions are read once for the group."""
         lines: list[tuple[bool, str]] = []
+        rows = TeamRows(team)
         with transaction.atomic():
             for path in files:
                 try:
@@ -47,10 +49,14 @@ class Command(BaseCommand):
                     doc = parse(data, team=team.slug, grades=team.grades)
                     if publish:
                         doc.status = "published"
-                    with transaction.atomic():
-                        report = report_save_document(
-                            team=team, document=doc, action=RevisionAction.IMPORTED
-                        )
+                    try:
+                        with transaction.atomic():
+                            report = report_save_document(
+                                team=team, document=doc, action=RevisionAction.IMPORTED, rows=rows
+                            )
+                    except Exception:
+                        rows = TeamRows(team)  # what the failed save added is rolled back
+                        raise
                 except ReportFormatError as exc:
                     lines.append((False, f"{path}: {exc} " + _("(nothing of this file was saved)")))
                     continue

@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
-from simple_history.utils import bulk_create_with_history
 
 from metrics import models as mm
 from reports import document as d
@@ -32,6 +31,7 @@ from reports.models import (
     WeeklyReport,
 )
 from reports.renderer import render_markdown
+from weekly.history import bulk_create_with_history
 
 
 class ReportLocked(Exception):

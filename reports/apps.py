@@ -11,10 +11,11 @@ class ReportsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from reports import page_cache
-        from weekly import audit, history
+        from weekly import audit, auth, history
         from weekly.middleware import start_session_clock
 
         user_logged_in.connect(start_session_clock, dispatch_uid="weekly-session-clock")
         audit.connect()
+        auth.connect()
         page_cache.connect()
         history.install()

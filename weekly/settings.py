@@ -140,7 +140,8 @@ AUTHENTICATION_BACKENDS = [
     # Refuses a sign-in while its username and address are locked out, before the
     # password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user of each request through the cache.
+    "weekly.auth.CachedModelBackend",
 ]
 # Five wrong passwords for one username from one address lock that pair out for 15
 # minutes; a correct password before that clears the count. Counting by username and
@@ -198,7 +199,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 20_000)
 REST_FRAMEWORK = {
     # A token first, so a request without credentials is told so (401), not refused (403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "weekly.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # The API reads JSON documents; a body of any other type is a 415.

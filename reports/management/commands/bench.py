@@ -317,10 +317,16 @@ class Command(BaseCommand):
 
     # -- the measurements ------------------------------------------------------------------
 
-    def _measure(self, requests: int, weeks: int, teams: int) -> None:
+    @staticmethod
+    def _manager():
+        """The manager every measurement reads as (each part can run on its own)."""
         manager, _ = get_user_model().objects.get_or_create(username="bench-manager")
         group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
         manager.groups.add(group)
+        return manager
+
+    def _measure(self, requests: int, weeks: int, teams: int) -> None:
+        manager = self._manager()
         # As in a server with persistent connections (and as Django's own test runner does):
         # the connection is not closed and reopened around every request.
         request_started.disconnect(close_old_connections)
@@ -373,7 +379,7 @@ class Command(BaseCommand):
     def _load(self, teams: int, weeks: int, *, seconds: int, connections: int, workers: int):
         team = f"{PREFIX}{teams // 2}"
         last = (FIRST_WEEK + timedelta(weeks=weeks - 1)).isoformat()
-        manager = get_user_model().objects.get(username="bench-manager")
+        manager = self._manager()
         token, _ = Token.objects.get_or_create(user=manager)
         report_path = f"/teams/{team}/{last}/"
         self.stdout.write(

@@ -82,6 +82,11 @@ def test_team_history_marks_kpi_below_target(lead_client, sample_team):
     assert "kpi-miss" in _history_cell(html, "99.98%")
     assert "kpi-miss" not in _history_cell(html, "99.92%")
     assert html.count("kpi-miss") == 1
+    # One mark: the style sheet draws it (.kpi-miss::after); the page adds words for
+    # screen readers only, not a second arrow.
+    (cell,) = re.findall(r"<td class=\"[^\"]*kpi-miss[^\"]*\".*?</td>", html, re.S)
+    assert "▼" not in cell
+    assert '<span class="visually-hidden">未达标</span>' in cell
 
 
 def test_team_history_has_no_mark_when_target_met(lead_client, sample_team):

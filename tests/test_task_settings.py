@@ -9,7 +9,7 @@ from reports import services, tasks
 from reports.models import Delivery
 from weekly.celery import app
 
-REPORT_TASKS = [name for name in app.tasks if name.startswith("reports.")]
+REPORT_TASKS = sorted(name for name in app.tasks if name.startswith("reports."))
 
 
 def test_the_worker_settings_favour_running_a_task_again_over_losing_it():

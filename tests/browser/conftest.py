@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,6 +35,12 @@ def browser():
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+        # While Playwright is open its event loop counts as running in this thread, and
+        # Django then keeps this thread's database connections apart from the ones it had
+        # before (asgiref's thread-critical Local switches to context storage). Close the
+        # ones opened meanwhile, here where they are visible; left open, they keep the
+        # test database in use and the session cannot drop it.
+        connections.close_all()
 
 
 @pytest.fixture

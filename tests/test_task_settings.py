@@ -28,7 +28,7 @@ def test_redis_waits_longer_than_any_task_or_retry_before_handing_it_out_again()
 
 
 def test_the_tasks_are_the_ones_described():
-    assert sorted(REPORT_TASKS) == [
+    assert REPORT_TASKS == [
         "reports.tasks.deliver",
         "reports.tasks.notify_published",
         "reports.tasks.pull_prometheus_kpis",

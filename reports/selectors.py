@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -149,23 +149,28 @@ def _grouped(rows, by: str = "report_id") -> dict[int, list]:
 
 
 def _notes(reports: list[WeeklyReport]) -> dict[int, list[d.DailyNote]]:
-    """Each report's week of its team's daily notes (one query per team in the batch)."""
+    """Each report's week of its team's daily notes, in one query: per team in the batch,
+    the days from its first report's week to its last."""
     found: dict[int, list[d.DailyNote]] = defaultdict(list)
+    if not reports:
+        return found
     by_team: dict[int, list[WeeklyReport]] = defaultdict(list)
     for report in reports:
         by_team[report.team_id].append(report)
+    weeks = {r.pk: d.week_bounds(r.report_date) for r in reports}
+    spans = Q()
     for team_id, team_reports in by_team.items():
-        weeks = {r.pk: d.week_bounds(r.report_date) for r in team_reports}
-        first = min(start for start, _ in weeks.values())
-        last = max(end for _, end in weeks.values())
-        notes = list(DailyNote.objects.filter(team_id=team_id, day__range=(first, last)))
-        for report in team_reports:
-            start, end = weeks[report.pk]
-            found[report.pk] = [
-                d.DailyNote(day=n.day, author=n.author_name, text=n.text)
-                for n in notes
-                if start <= n.day <= end
-            ]
+        first = min(weeks[r.pk][0] for r in team_reports)
+        last = max(weeks[r.pk][1] for r in team_reports)
+        spans |= Q(team_id=team_id, day__range=(first, last))
+    notes = _grouped(DailyNote.objects.filter(spans), by="team_id")
+    for report in reports:
+        start, end = weeks[report.pk]
+        found[report.pk] = [
+            d.DailyNote(day=n.day, author=n.author_name, text=n.text)
+            for n in notes[report.team_id]
+            if start <= n.day <= end
+        ]
     return found
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from reports import services
+from reports.models import DailyNote
 from reports.rollup import calendar_week
 from tests.factories import TeamFactory, WeeklyReportFactory, save_week
 
@@ -84,3 +85,33 @@ def test_queries_do_not_grow_with_teams(manager_client, django_assert_num_querie
 
 # Session and user, the user's groups, teams, reports, KPI values, events.
 ROLLUP_QUERIES = 7
+
+
+@pytest.mark.parametrize("teams", [3, 12])
+def test_the_markdown_reads_in_queries_that_do_not_grow_with_teams(
+    manager_client, django_assert_num_queries, teams
+):
+    for n in range(teams):
+        team = TeamFactory(slug=f"team{n}", name=f"团队{n}")
+        save_week(team, date(2023, 5, 19), 20)
+        for day, text in [(date(2023, 5, 12), "上周五旧事"), (date(2023, 5, 16), f"团队{n}的日报")]:
+            DailyNote.objects.create(team=team, day=day, author_name=f"成员{n}", text=text)
+    url = reverse("reports:week_rollup_markdown", args=["2023-05-15"])
+
+    with django_assert_num_queries(ROLLUP_QUERIES + ROLLUP_MARKDOWN_DOCUMENT_QUERIES):
+        text = manager_client.get(url).content.decode()
+
+    # Each team's section holds its own note of the week, and not last week's.
+    sections = {part.split("\n", 1)[0]: part for part in text.split("\n## ")[1:]}
+    assert sorted(sections) == sorted(f"团队{n}" for n in range(teams))
+    for n in range(teams):
+        section = sections[f"团队{n}"]
+        assert f"成员{n}：团队{n}的日报" in section
+        assert section.count("的日报") == 1
+        assert "上周五旧事" not in section
+
+
+# The documents' parts (reports.selectors._documents): KPI values, incident summaries (their
+# counts too, when there are any; here none), objective entries, item updates, migration
+# snapshots and their categories, daily notes (one query for every team), stability events.
+ROLLUP_MARKDOWN_DOCUMENT_QUERIES = 8

@@ -32,7 +32,7 @@ messages: venv
 	@if command -v msgfmt >/dev/null 2>&1; then \
 		$(MANAGE) compilemessages --ignore=$(VENV) -v0; \
 	else \
-		$(BIN)/pybabel compile -q -d locale -D django; \
+		$(BIN)/pybabel -q compile -d locale -D django; \
 	fi
 
 migrate: venv

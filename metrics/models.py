@@ -10,18 +10,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-
-class KpiKind(models.TextChoices):
-    SUCCESS_RATE = "success_rate", _("success rate")
-    AVAILABILITY = "availability", _("availability")
-    OTHER = "other", _("other")
+from metrics.vocabulary import KpiKind, KpiSource
 
 
 class KpiDefinition(models.Model):
     team = models.ForeignKey("reports.Team", on_delete=models.CASCADE, related_name="kpis")
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(
-        _("kind"), max_length=20, choices=KpiKind.choices, default=KpiKind.SUCCESS_RATE
+        _("kind"), max_length=20, choices=KpiKind.choices(), default=KpiKind.SUCCESS_RATE.value
     )
     unit = models.CharField(_("unit"), max_length=10, blank=True, default="%")
     target = models.DecimalField(
@@ -68,7 +64,13 @@ class KpiValue(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     position = models.PositiveIntegerField(default=0)
     # Where the value came from: empty when a person typed it, else "api" or "prometheus".
-    source = models.CharField(_("source"), max_length=20, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        blank=True,
+        choices=KpiSource.choices(),
+        default=KpiSource.TYPED.value,
+    )
 
     history = HistoricalRecords()
 

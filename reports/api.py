@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -26,8 +27,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from reports import json_reader, page_cache, selectors, services
-from reports.json_reader import JsonFormatError, document_from_json
+from reports import page_cache, selectors, services
+from reports.document import jsonformat
+from reports.document.jsonformat import JsonFormatError, document_from_json, render_json
 from reports.permissions import (
     get_report_for_lead,
     get_report_for_user,
@@ -35,7 +37,6 @@ from reports.permissions import (
     get_team_for_user,
     teams_for_user,
 )
-from reports.renderer import render_json
 from weekly import audit
 
 
@@ -122,7 +123,7 @@ class StatedDecimalField(serializers.Field):
         if data is None or data == "":
             return None
         try:
-            value = json_reader.parse_decimal(data)
+            value = jsonformat.parse_decimal(data)
         except ValueError:
             self.fail("invalid")
         return value
@@ -213,7 +214,7 @@ def _read_document(request, team):
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
         raise _TooLarge
     try:
-        return document_from_json(request.data, team=team.slug)
+        return document_from_json(request.data, team=team.slug, tz=timezone.get_default_timezone())
     except JsonFormatError as exc:
         raise _Invalid(exc) from exc
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from metrics import trends
 from metrics.charts import Chart, cached_svg
 from reports import selectors
+from reports.document.jsonformat import render_json
+from reports.document.renderer import render_markdown
 from reports.models import Team, WeeklyReport
-from reports.renderer import render_json, render_markdown
 from reports.selectors import report_document
 
 

@@ -19,12 +19,11 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from metrics.models import KpiKind
 from reports import document as d
-from reports.carryover import with_carried_plan
-from reports.document import WEEK_DAYS, week_bounds
+from reports.document import EventKind, ItemStatus, KpiKind, Marker
+from reports.document.carryover import with_carried_plan
+from reports.document.weeks import WEEK_DAYS, report_week
 from reports.incidents import Filters
-from reports.models import EventKind, ItemMarker, ItemStatus
 from reports.search import Query
 
 PERCENT = {"min_value": Decimal(0), "max_value": Decimal(100), "max_digits": 6}
@@ -146,12 +145,7 @@ class PlanLineForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         required=False,
-        choices=[
-            (d.PlanOutcome.UNMARKED, _("not marked")),
-            (d.PlanOutcome.DONE, _("done")),
-            (d.PlanOutcome.CARRIED, _("carried over")),
-            (d.PlanOutcome.DROPPED, _("dropped")),
-        ],
+        choices=d.PlanOutcome.choices(),
         widget=forms.RadioSelect,
     )
 
@@ -159,14 +153,14 @@ class PlanLineForm(forms.Form):
 class KpiForm(RowForm):
     name = forms.CharField(label=_("KPI"), max_length=100)
     kind = forms.ChoiceField(
-        label=_("Group"), choices=KpiKind.choices, initial=KpiKind.SUCCESS_RATE
+        label=_("Group"), choices=KpiKind.choices(), initial=KpiKind.SUCCESS_RATE
     )
     value = FiniteDecimalField(label=_("Value"), required=False, max_digits=12, decimal_places=4)
     unit = forms.CharField(label=_("Unit"), max_length=10, required=False, initial="%")
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
     # Where the value came from; a value changed on the page is typed by a person.
     source = forms.ChoiceField(
-        choices=[(s, s) for s in d.KpiSource.ALL], required=False, widget=forms.HiddenInput
+        choices=[(s, s) for s in d.KpiSource.values()], required=False, widget=forms.HiddenInput
     )
 
     def value_source(self) -> str:
@@ -195,7 +189,7 @@ class ItemForm(RowForm):
     title = forms.CharField(label=_("Item"), max_length=500)
     body = forms.CharField(label=_("This week"), required=False, widget=_markdown(2))
     detail = forms.CharField(label=_("Details"), required=False, widget=_markdown(2))
-    marker = forms.ChoiceField(label=_("Written as"), choices=ItemMarker.choices)
+    marker = forms.ChoiceField(label=_("Written as"), choices=Marker.choices())
     label = forms.CharField(label=_("Letter"), max_length=5, required=False)
     heading_level = forms.IntegerField(
         min_value=1, max_value=6, required=False, widget=forms.HiddenInput
@@ -204,7 +198,7 @@ class ItemForm(RowForm):
     percent = FiniteDecimalField(
         label=_("Percent done"), required=False, decimal_places=2, **PERCENT
     )
-    status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices(), required=False)
     eta = forms.DateField(label=_("Expected"), required=False, widget=_DATE)
 
     def clean_sep(self):
@@ -268,7 +262,9 @@ class BucketForm(RowForm):
 
 
 class EventForm(RowForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices, initial=EventKind.INCIDENT)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=EventKind.choices(), initial=EventKind.INCIDENT
+    )
     grade = forms.ChoiceField(label=_("Grade"), required=False, choices=[("", "—")])
     occurred_on = forms.DateField(label=_("Date"), widget=_DATE)
     detected_time = forms.TimeField(
@@ -385,7 +381,7 @@ class ReportEditor:
     ):
         self.initial_document = document
         self.grades = grades
-        self.week = week_bounds(document.report_date)
+        self.week = report_week(document.report_date)
         init = _initial(document, previous, grades)
         init["report"]["version"] = version
         if data is not None:
@@ -972,7 +968,7 @@ class SearchForm(TeamAndDatesForm):
 class IncidentFilterForm(TeamAndDatesForm):
     grade = forms.CharField(label=_("Grade"), max_length=3, required=False)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All kinds")), *EventKind.choices]
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *EventKind.choices()]
     )
     field_order = ["team", "grade", "kind", "since", "until"]
 

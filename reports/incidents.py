@@ -15,7 +15,8 @@ from statistics import median
 from django.db.models import QuerySet
 
 from metrics.figures import duration_minutes
-from reports.models import EventKind, StabilityEvent, Team
+from reports.document import EventKind
+from reports.models import StabilityEvent, Team
 
 
 @dataclass(frozen=True)

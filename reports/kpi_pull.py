@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,7 +22,9 @@ from metrics.models import KpiDefinition
 from metrics.prometheus import PrometheusError, instant_value
 from reports import document as d
 from reports import selectors, services
-from reports.models import ReportStatus, Team, WeeklyReport
+from reports.document import ReportStatus
+from reports.document.weeks import report_week
+from reports.models import Team, WeeklyReport
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,12 @@ def current_week(team: Team, today: date) -> date | None:
     if draft is not None:
         return draft.report_date
     day, _number = selectors.next_week(team)
-    start, end = d.week_bounds(day)
+    start, end = report_week(day)
     return day if start <= today <= end else None
 
 
 def _week_end(report_date: date) -> datetime:
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = timezone.get_default_timezone()
     return datetime.combine(report_date + timedelta(days=1), time(0, 0), tzinfo=zone)
 
 
@@ -61,7 +62,7 @@ def pull_prometheus_kpis(now: datetime | None = None, base_url: str | None = Non
     result = PullResult()
     if not base_url:
         return result
-    today = now.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    today = now.astimezone(timezone.get_default_timezone()).date()
     definitions = KpiDefinition.objects.exclude(prometheus_query="").select_related("team")
     by_team: dict[Team, list[KpiDefinition]] = {}
     for definition in definitions:

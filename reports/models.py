@@ -6,7 +6,7 @@ Markdown fields are stored twice, source and sanitised HTML, rendered in ``rende
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, time
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from reports.document.vocabulary import (
+    EventKind,
+    ItemStatus,
+    Language,
+    Marker,
+    ReportStatus,
+    WeekNumbering,
+)
+from reports.document.weeks import week_number
 from reports.markup import markdown_to_html
 
 
@@ -35,17 +44,6 @@ class MarkdownFieldsMixin(models.Model):
             setattr(self, f"{name}_html", markdown_to_html(getattr(self, name)))
 
 
-class WeekNumbering(models.TextChoices):
-    SEQUENCE = "sequence", _("Continue from the previous week (+1)")
-    CALENDAR = "calendar", _("Calendar: the week with 1 January is week 1, weeks start Monday")
-    ISO = "iso", _("ISO 8601 week number")
-
-
-class HeadingLanguage(models.TextChoices):
-    ZH = "zh", "中文"
-    EN = "en", "English"
-
-
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
     TUESDAY = 1, _("Tuesday")
@@ -62,8 +60,8 @@ class Team(models.Model):
     heading_language = models.CharField(
         _("heading language"),
         max_length=2,
-        choices=HeadingLanguage.choices,
-        default=HeadingLanguage.ZH,
+        choices=Language.choices(),
+        default=Language.ZH.value,
     )
     severity_grades = models.CharField(
         _("severity grades"),
@@ -81,8 +79,8 @@ class Team(models.Model):
     week_numbering = models.CharField(
         _("week numbering"),
         max_length=10,
-        choices=WeekNumbering.choices,
-        default=WeekNumbering.SEQUENCE,
+        choices=WeekNumbering.choices(),
+        default=WeekNumbering.SEQUENCE.value,
     )
     # When the week's report is due (Asia/Shanghai): the lead is reminded then if it is not
     # published, and the manager the next morning.
@@ -124,16 +122,12 @@ class Team(models.Model):
 
     def week_number_for(self, day: date, previous: WeeklyReport | None) -> int:
         """The number this team gives the week of ``day``, by its numbering scheme."""
-        if self.week_numbering == WeekNumbering.ISO:
-            return day.isocalendar().week
-        if self.week_numbering == WeekNumbering.CALENDAR:
-            jan1 = date(day.year, 1, 1)
-            first_monday_week = jan1 - timedelta(days=jan1.weekday())
-            return (day - first_monday_week).days // 7 + 1
-        if previous is None:
-            return 1
-        weeks = max(1, (day - previous.report_date).days // 7)
-        return previous.week_number + weeks
+        return week_number(
+            day,
+            self.week_numbering,
+            previous_date=previous.report_date if previous else None,
+            previous_number=previous.week_number if previous else None,
+        )
 
 
 class Membership(models.Model):
@@ -205,17 +199,12 @@ class ProjectItem(models.Model):
         return self.title
 
 
-class ReportStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    PUBLISHED = "published", _("published")
-
-
 class WeeklyReport(MarkdownFieldsMixin):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="reports")
     report_date = models.DateField(_("report date"))
     week_number = models.PositiveIntegerField(_("week number"))
     status = models.CharField(
-        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+        _("status"), max_length=10, choices=ReportStatus.choices(), default=ReportStatus.DRAFT.value
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -289,7 +278,7 @@ class ReportRevision(models.Model):
     number = models.PositiveIntegerField(_("revision"))
     version = models.PositiveIntegerField(_("version"))
     action = models.CharField(_("action"), max_length=10, choices=RevisionAction.choices)
-    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices)
+    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices())
     markdown = models.TextField()
     # Lines added and removed compared with the revision before, counted once when saved.
     lines_added = models.PositiveIntegerField(default=0)
@@ -356,20 +345,6 @@ class ObjectiveEntry(MarkdownFieldsMixin):
         return f"{self.report} · {self.objective}"
 
 
-class ItemStatus(models.TextChoices):
-    NONE = "", _("—")
-    PLANNED = "planned", _("planned")
-    IN_PROGRESS = "in_progress", _("in progress")
-    DONE = "done", _("done")
-    BLOCKED = "blocked", _("blocked")
-
-
-class ItemMarker(models.TextChoices):
-    BULLET = "bullet", _("bullet")
-    NUMBER = "number", _("numbered")
-    HEADING = "heading", _("sub-project heading")
-
-
 class ItemUpdate(MarkdownFieldsMixin):
     """One week's progress on a project item."""
 
@@ -379,7 +354,7 @@ class ItemUpdate(MarkdownFieldsMixin):
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
     position = models.PositiveIntegerField(default=0)
-    marker = models.CharField(max_length=10, choices=ItemMarker.choices, default=ItemMarker.BULLET)
+    marker = models.CharField(max_length=10, choices=Marker.choices(), default=Marker.BULLET.value)
     heading_level = models.PositiveSmallIntegerField(default=3)
     sep = models.CharField(max_length=3, blank=True, default="，")
     body = models.TextField(_("progress"), blank=True)
@@ -390,7 +365,7 @@ class ItemUpdate(MarkdownFieldsMixin):
         _("percent"), max_digits=6, decimal_places=2, null=True, blank=True
     )
     status = models.CharField(
-        _("status"), max_length=12, choices=ItemStatus.choices, default="", blank=True
+        _("status"), max_length=12, choices=ItemStatus.choices(), default="", blank=True
     )
     eta = models.DateField(_("ETA"), null=True, blank=True)
 
@@ -415,11 +390,6 @@ class ItemUpdate(MarkdownFieldsMixin):
         return f"{self.report} · {self.item}"
 
 
-class EventKind(models.TextChoices):
-    INCIDENT = "incident", _("incident")
-    CHANGE = "change", _("planned change")
-
-
 class StabilityEvent(models.Model):
     """A production stability event of the week (生产稳定性事件)."""
 
@@ -434,7 +404,7 @@ class StabilityEvent(models.Model):
     handling = models.TextField(_("handling"), blank=True)
     recovered_at = models.DateTimeField(_("recovered at"), null=True, blank=True)
     kind = models.CharField(
-        _("kind"), max_length=10, choices=EventKind.choices, default=EventKind.INCIDENT
+        _("kind"), max_length=10, choices=EventKind.choices(), default=EventKind.INCIDENT.value
     )
     grade = models.CharField(_("grade"), max_length=3, blank=True)
 

@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from reports import document as d
+from reports.document.renderer import incident_line, kpi_line, title_line
 from reports.models import ChannelKind, NotificationChannel
-from reports.renderer import incident_line, kpi_line, title_line
 
 WEBHOOK_TIMEOUT_SECONDS = 10
 MISS_MARK = "⚠"

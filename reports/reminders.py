@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -24,7 +22,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from reports.models import Membership, Reminder, ReminderKind, ReportStatus, Team, WeeklyReport
+from reports.document import ReportStatus
+from reports.document.weeks import calendar_week
+from reports.models import Membership, Reminder, ReminderKind, Team, WeeklyReport
 from reports.notify import absolute_url
 from reports.permissions import MANAGERS_GROUP
 
@@ -32,12 +32,12 @@ ESCALATION_TIME = time(9, 0)
 log = logging.getLogger(__name__)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+def _zone() -> tzinfo:
+    return timezone.get_default_timezone()
 
 
 def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+    return calendar_week(day)[0]
 
 
 def due_at(team: Team, monday: date) -> datetime:

@@ -16,14 +16,10 @@ from django.utils.translation import gettext as _
 
 from metrics.models import KpiValue
 from reports import document as d
+from reports.document.renderer import render_markdown
+from reports.document.weeks import calendar_week
 from reports.models import StabilityEvent, Team, WeeklyReport
-from reports.renderer import render_markdown
 from reports.selectors import kpi_of, report_documents
-
-
-def calendar_week(day: date) -> tuple[date, date]:
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
 
 
 @dataclass

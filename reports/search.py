@@ -21,6 +21,7 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from reports import document as d
+from reports.document.wording import wording
 from reports.models import DailyNote, SearchEntry, Team, WeeklyReport
 
 _LATIN = r"[0-9a-z_]+"
@@ -68,9 +69,8 @@ def report_entries(report: WeeklyReport, doc: d.ReportDocument) -> list[SearchEn
     found = []
     free = [doc.kpi_notes, doc.other, doc.reflections, doc.next_week, doc.daily]
     free += [o.notes for o in doc.objectives] + [f"{o.code} {o.title}" for o in doc.objectives]
-    found.append(
-        entry(SearchEntry.Kind.REPORT, f"第{doc.week_number}周", "\n".join(x for x in free if x))
-    )
+    week = wording(doc.language).week.format(week=doc.week_number)
+    found.append(entry(SearchEntry.Kind.REPORT, week, "\n".join(x for x in free if x)))
     for objective in doc.objectives:
         for item in objective.walk():
             text = "\n".join(x for x in (item.body, item.detail) if x)

@@ -6,16 +6,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from metrics import models as mm
 from reports import document as d
-from reports.carryover import next_document
+from reports.document.carryover import next_document
+from reports.document.weeks import WEEK_DAYS, report_week
 from reports.models import (
     DailyNote,
     ItemUpdate,
@@ -25,10 +24,6 @@ from reports.models import (
     Team,
     WeeklyReport,
 )
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def _stated_decimal(value: Decimal | None, decimals: int) -> Decimal | None:
@@ -89,7 +84,7 @@ def _documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
     objectives = _objectives(ids)
     notes = _notes(reports)
     events = _grouped(StabilityEvent.objects.filter(report__in=ids))
-    tz = _tz()
+    tz = timezone.get_default_timezone()
     docs = {}
     for report in reports:
         team = report.team
@@ -157,7 +152,7 @@ def _notes(reports: list[WeeklyReport]) -> dict[int, list[d.DailyNote]]:
     by_team: dict[int, list[WeeklyReport]] = defaultdict(list)
     for report in reports:
         by_team[report.team_id].append(report)
-    weeks = {r.pk: d.week_bounds(r.report_date) for r in reports}
+    weeks = {r.pk: report_week(r.report_date) for r in reports}
     spans = Q()
     for team_id, team_reports in by_team.items():
         first = min(weeks[r.pk][0] for r in team_reports)
@@ -434,7 +429,7 @@ def report_revision(
 
 def week_notes(team: Team, report_date: date) -> list[d.DailyNote]:
     """The team's daily notes of the week that ends on ``report_date``."""
-    start, end = d.week_bounds(report_date)
+    start, end = report_week(report_date)
     return [
         d.DailyNote(day=n.day, author=n.author_name, text=n.text)
         for n in DailyNote.objects.filter(team=team, day__range=(start, end))
@@ -454,7 +449,7 @@ def published_report_covering(team: Team, day: date) -> WeeklyReport | None:
             team=team,
             status="published",
             report_date__gte=day,
-            report_date__lte=day + timedelta(days=d.WEEK_DAYS - 1),
+            report_date__lte=day + timedelta(days=WEEK_DAYS - 1),
         )
         .order_by("report_date")
         .first()

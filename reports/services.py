@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +14,8 @@ from rest_framework.authtoken.models import Token
 from metrics import models as mm
 from reports import document as d
 from reports import search, selectors, tasks
-from reports.changes import line_counts
+from reports.document.changes import line_counts
+from reports.document.renderer import render_markdown
 from reports.models import (
     DailyNote,
     ItemUpdate,
@@ -30,7 +29,6 @@ from reports.models import (
     Team,
     WeeklyReport,
 )
-from reports.renderer import render_markdown
 from weekly.history import bulk_create_with_history
 
 
@@ -560,7 +558,7 @@ def daily_note_delete(*, note: DailyNote) -> None:
 def _aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return value.replace(tzinfo=timezone.get_default_timezone())
 
 
 class UnknownKpi(ValueError):

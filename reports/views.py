@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from metrics import trends
 from metrics.charts import cached_svg
 from reports import exports, incidents, page_cache, rollup, search, selectors, services
-from reports.changes import line_diff, text_diff, week_changes
-from reports.consistency import report_warnings
+from reports.document.changes import line_diff, text_diff, week_changes
+from reports.document.consistency import report_warnings
+from reports.document.renderer import render_markdown
 from reports.forms import (
     NOTES_LOCKED,
     DailyNoteForm,
@@ -37,7 +38,6 @@ from reports.permissions import (
     role_in,
     teams_for_user,
 )
-from reports.renderer import render_markdown
 from reports.team_settings import TeamSettings
 
 HISTORY_PAGE_SIZE = 20

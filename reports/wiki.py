@@ -19,9 +19,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from reports.document import ReportStatus
+from reports.document.renderer import title_line
 from reports.exports import export_text
-from reports.models import NotificationChannel, ReportStatus, WeeklyReport
-from reports.renderer import title_line
+from reports.models import NotificationChannel, WeeklyReport
 from reports.selectors import report_document
 
 GIT_TIMEOUT_SECONDS = 120

@@ -9,10 +9,11 @@ from pathlib import Path
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from reports import document as d
-from reports.importer import parse
+from reports.document.importer import parse
 from reports.models import Membership, Team, WeeklyReport
 from reports.permissions import MANAGERS_GROUP
 from reports.services import report_save_document
@@ -20,6 +21,8 @@ from reports.services import report_save_document
 SAMPLE = Path(__file__).resolve().parent / "fixtures" / "2023-05-20.md"
 SAMPLE_DATE = date(2023, 5, 20)
 SAMPLE_WEEK = 21
+# The teams' time zone, in which the importer reads the events' clock times.
+TZ = timezone.get_default_timezone()
 
 
 class UserFactory(DjangoModelFactory):
@@ -71,7 +74,7 @@ class WeeklyReportFactory(DjangoModelFactory):
 
 def sample_document(team: str = "payments") -> d.ReportDocument:
     """The sample week as the importer reads it; a fresh copy on every call, free to edit."""
-    return parse(SAMPLE.read_bytes(), team=team)
+    return parse(SAMPLE.read_bytes(), team=team, tz=TZ)
 
 
 def import_sample(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from metrics.figures import delta
 from reports import document as d
-from reports.renderer import render_markdown
+from reports.document.renderer import render_markdown
 
 UP, DOWN, SAME = "up", "down", "same"
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from reports.document import ReportDocument
-from reports.wording import fmt_decimal
+from reports.document.report import ReportDocument
+from reports.document.wording import fmt_decimal
 
 # Stated migration progress is compared with the weighted progress computed from the
 # categories with this much leeway: teams weigh paused work differently, and a warning

@@ -10,32 +10,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from reports import wording as w
-from reports.document import (
+from reports.document import grammar as g
+from reports.document import wording as w
+from reports.document.report import (
     DailyNote,
-    EventKind,
     Incidents,
     Item,
-    ItemStatus,
     Kpi,
-    KpiKind,
-    Marker,
     Migration,
     MigrationCategory,
     Objective,
-    ProgressBucket,
     ReportDocument,
     StabilityEvent,
     StatedMigration,
 )
-
-DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+from reports.document.vocabulary import EventKind, ItemStatus, KpiKind, Marker
 
 
 class ReportFormatError(ValueError):
@@ -97,26 +91,13 @@ class Section:
     lines: list[Line] = field(default_factory=list)
 
 
-FREE_HEADINGS = {
-    "other": {"【其他】", "[Other]", "其他"},
-    "reflections": {"本周收获与反思", "Lessons and reflections"},
-    "next_week": {"下周工作及目标", "Next week's plan"},
-    "daily": {"日报合集", "Daily reports"},
-}
-LAST_WEEK_HEADINGS = {"上周进展", "Last week"}
-OPERATIONS_HEADINGS = {"【系统运行数据】", "[Operations data]", "系统运行数据"}
-
-
 def classify(text: str) -> tuple[str, re.Match | None]:
-    squashed = re.sub(r"\s+", " ", text)
-    if squashed in LAST_WEEK_HEADINGS:
-        return "last_week", None
-    if squashed in OPERATIONS_HEADINGS:
-        return "kpi", None
-    for kind, names in FREE_HEADINGS.items():
-        if squashed in names:
-            return kind, None
-    m = w.OBJECTIVE_RE.match(squashed)
+    """What a heading starts: a fixed section (``wording.section_kind``; the operations data
+    are the "kpi" section), an objective, or nothing the importer knows."""
+    kind = w.section_kind(text)
+    if kind is not None:
+        return ("kpi" if kind == "operations" else kind), None
+    m = g.OBJECTIVE_RE.match(re.sub(r"\s+", " ", text))
     if m:
         return "objective", m
     return "unknown", None
@@ -125,11 +106,13 @@ def classify(text: str) -> tuple[str, re.Match | None]:
 def parse(
     source: str | bytes,
     *,
+    tz: tzinfo,
     team: str = "",
-    tz: ZoneInfo = DEFAULT_TZ,
     grades: tuple[str, ...] | None = None,
     groups: tuple[str, ...] | None = None,
 ) -> ReportDocument:
+    """The report a Markdown file states. ``tz``: the team's time zone, in which the
+    clock times of its stability events are read (Django's default time zone)."""
     text = decode(source) if isinstance(source, bytes) else source
     lines = split_lines(text)
     parser = _Parser(lines, team=team, tz=tz)
@@ -142,7 +125,7 @@ def parse(
 
 
 class _Parser:
-    def __init__(self, lines: list[Line], *, team: str, tz: ZoneInfo):
+    def __init__(self, lines: list[Line], *, team: str, tz: tzinfo):
         self.lines = lines
         self.team = team
         self.tz = tz
@@ -194,7 +177,7 @@ class _Parser:
         h = heading(line)
         if h is None:
             return None
-        m = w.TITLE_RE.match(h[1])
+        m = g.TITLE_RE.match(h[1])
         if not m:
             return None
         try:
@@ -211,7 +194,7 @@ class _Parser:
         objectives: dict[str, Objective] = {}
         for line in lines:
             h = heading(line)
-            if header_zone and not h and w.WIKI_METADATA_RE.match(line.text):
+            if header_zone and not h and g.WIKI_METADATA_RE.match(line.text):
                 continue  # the wiki's "Created:" property is not part of the report
             if h is None:
                 current.lines.append(line)
@@ -265,10 +248,10 @@ class _Parser:
             if not bullet and content != label and label in group_labels:
                 kind = group_labels[label]
                 continue
-            if is_incident_line(content):
+            if g.is_incident_line(content):
                 self._incidents(line, content, doc)
                 continue
-            m = w.KPI_RE.match(content)
+            m = g.KPI_RE.match(content)
             if not bullet or not m:
                 notes.append(line)
                 continue
@@ -291,17 +274,17 @@ class _Parser:
                     name=name,
                     value=value,
                     unit=unit,
-                    kind=kind if kind in KpiKind.ALL else guess_kpi_kind(name),
+                    kind=kind if kind in KpiKind.values() else guess_kpi_kind(name),
                     note=m["note"].strip().lstrip("，,；;").strip(),
                 )
             )
         doc.kpi_notes = free_text(notes)
 
     def _incidents(self, line: Line, content: str, doc: ReportDocument) -> None:
-        rest = re.sub(r"^(?:事故数|事故|Incidents)\s*[:：]?\s*", "", content, flags=re.I)
+        rest = g.INCIDENTS_PREFIX_RE.sub("", content, count=1)
         groups: list[tuple[str, int]] = []
         while True:
-            m = w.GROUP_COUNT_RE.match(rest)
+            m = g.GROUP_COUNT_RE.match(rest)
             if not m:
                 break
             groups.append((m["grades"] or m["grades_en"], int(m["count"] or m["count_en"])))
@@ -311,7 +294,7 @@ class _Parser:
                 line.number, _("could not read the incident counts, e.g. “事故数AB级0次，CD级1次”")
             )
         note = rest.strip()
-        mentioned = {m["grade"]: int(m["count"]) for m in w.NOTE_GRADE_RE.finditer(note)}
+        mentioned = {m["grade"]: int(m["count"]) for m in g.NOTE_GRADE_RE.finditer(note)}
         counts: dict[str, int] = {}
         for grades, total in groups:
             if len(grades) == 1:
@@ -351,7 +334,7 @@ class _Parser:
         segments: list[tuple[Line | None, list[Line]]] = [(None, [])]
         for line in section.lines:
             h = heading(line)
-            if h and w.HEADING_ITEM_RE.match(h[1]):
+            if h and g.HEADING_ITEM_RE.match(h[1]):
                 segments.append((line, []))
             else:
                 segments[-1][1].append(line)
@@ -362,7 +345,7 @@ class _Parser:
         for head, seg_lines in segments[1:]:
             assert head is not None
             level, text = heading(head)  # type: ignore[misc]
-            m = w.HEADING_ITEM_RE.match(text)
+            m = g.HEADING_ITEM_RE.match(text)
             assert m is not None
             tree = build_tree(seg_lines)
             item = Item(
@@ -387,7 +370,7 @@ class _Parser:
         in_events = False
         for node in nodes:
             first = node.lines[0].text
-            if is_events_item(first):
+            if g.is_events_item(first):
                 objective.holds_events = True
                 in_events = True
                 for child in node.children:  # events written as sub-bullets
@@ -397,7 +380,7 @@ class _Parser:
                 doc.events.append(self._event(node))
                 continue
             in_events = False
-            if holder is not None and holder.migration is None and is_headline(first):
+            if holder is not None and holder.migration is None and g.is_headline(first):
                 holder.migration = self._migration(node)
                 continue
             items.append(self._item(node, objective, doc))
@@ -405,7 +388,7 @@ class _Parser:
 
     def _item(self, node: Node, objective: Objective, doc: ReportDocument) -> Item:
         first = node.lines[0].text
-        title, sep, body = split_item(first)
+        title, sep, body = g.split_item(first)
         lazy = [ln.text for ln in node.lines[1:]]
         if lazy:
             body = "\n".join([body, *lazy]) if body else "\n".join(lazy)
@@ -417,11 +400,11 @@ class _Parser:
             marker=node.marker,
         )
         text = f"{body}\n{item.detail}"
-        pm = w.ITEM_PERCENT_RE.search(text)
+        pm = g.ITEM_PERCENT_RE.search(text)
         if pm and Decimal(pm.group(1)) <= 100:
             item.percent = Decimal(pm.group(1))
         item.status = guess_status(body)
-        em = w.ITEM_ETA_RE.search(text)
+        em = g.ITEM_ETA_RE.search(text)
         if em:
             item.eta = self._month_day(int(em.group(1)), int(em.group(2)), future=True)
         item.children = self._items(node.children, objective, doc, holder=item)
@@ -429,14 +412,14 @@ class _Parser:
 
     def _migration(self, node: Node) -> Migration:
         line = node.lines[0]
-        headline = parse_headline(line.text)
+        headline = g.parse_headline(line.text)
         assert headline is not None
         name, overall, total, progress = headline
         stated = StatedMigration(overall_percent=overall, progress=progress, total=total)
         migration = Migration(name=name, stated=stated, headline_text=line.text)
         summary = strip_bold(paragraphs_text(node.paragraphs))
         if summary:
-            figures = parse_summary(summary)
+            figures = g.parse_summary(summary)
             if figures:
                 migration.summary_text = summary
                 stated.developed = figures.get("developed")
@@ -460,7 +443,7 @@ class _Parser:
 
     def _category(self, node: Node) -> MigrationCategory:
         head = node.lines[0]
-        heading = parse_category_heading(head.text)
+        heading = g.parse_category_heading(head.text)
         if heading is None:
             raise ReportFormatError(
                 head.number,
@@ -477,7 +460,7 @@ class _Parser:
         if counts_text:
             lineno = (node.lines[1:] or node.paragraph_lines or [head])[0].number
             try:
-                parse_counts(counts_text, category)
+                g.parse_counts(counts_text, category)
             except ValueError as exc:
                 raise ReportFormatError(lineno, str(exc)) from None
             category.counts_text = counts_text
@@ -491,7 +474,7 @@ class _Parser:
         extra = paragraphs_text(node.paragraphs)
         if extra:
             text = f"{text} {extra}"
-        m = w.EVENT_HEAD_RE.match(text)
+        m = g.EVENT_HEAD_RE.match(text)
         if not m or not (1 <= int(m["m"]) <= 12):
             raise ReportFormatError(
                 head.number,
@@ -503,8 +486,8 @@ class _Parser:
             raise ReportFormatError(head.number, _("the event's date does not exist")) from None
         rest = m["rest"]
         cause = handling = ""
-        cm = w.CAUSE_RE.search(rest)
-        hm = w.HANDLING_RE.search(rest)
+        cm = g.CAUSE_RE.search(rest)
+        hm = g.HANDLING_RE.search(rest)
         cuts = sorted(x.start() for x in (cm, hm) if x)
         summary = rest[: cuts[0]].strip() if cuts else rest.strip()
         if cm:
@@ -514,7 +497,7 @@ class _Parser:
             end = cm.start() if cm and cm.start() > hm.start() else len(rest)
             handling = rest[hm.end() : end].strip()
         detection = ""
-        dm = w.DETECTION_RE.match(summary)
+        dm = g.DETECTION_RE.match(summary)
         if dm:
             detection = dm["how"]
             summary = summary[dm.end() :].strip()
@@ -532,7 +515,7 @@ class _Parser:
                 raise ReportFormatError(head.number, _("the event's time does not exist"))
             event.detected_at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.tz)
         if event.detected_at is not None:
-            event.recovered_at, afternoon = recovery_time(event.detected_at, handling)
+            event.recovered_at, afternoon = g.recovery_time(event.detected_at, handling)
             if afternoon:
                 self.notes.append(
                     _("Line %(line)d: recovery time %(time)s read as %(pm)s (after detection).")
@@ -639,7 +622,7 @@ def split_daily(lines: list[Line]) -> tuple[list[Line], list[DailyNote]]:
     day: date | None = None
     for line in lines:
         h = heading(line)
-        m = w.NOTE_DAY_RE.match(h[1]) if h else None
+        m = g.NOTE_DAY_RE.match(h[1]) if h else None
         if m:
             try:
                 day = date.fromisoformat(m["day"])
@@ -651,7 +634,7 @@ def split_daily(lines: list[Line]) -> tuple[list[Line], list[DailyNote]]:
             continue
         if line.blank:
             continue
-        note = w.NOTE_RE.match(line.text)
+        note = g.NOTE_RE.match(line.text)
         if note is None or line.indent:
             return lines, []
         notes.append(DailyNote(day=day, author=note["author"].strip(), text=note["text"].strip()))
@@ -687,48 +670,6 @@ def strip_bold(text: str) -> str:
     return text
 
 
-def split_item(text: str) -> tuple[str, str, str]:
-    m = w.ITEM_SEP_RE.search(text)
-    if not m or m.start() == 0:
-        return text.strip(), "", ""
-    sep = m.group(1)
-    return text[: m.start()].strip(), "：" if sep == ":" else sep, text[m.end() :].strip()
-
-
-def is_incident_line(text: str) -> bool:
-    return bool(re.match(r"^(?:事故数|事故|Incidents\b)", text, re.I))
-
-
-def is_events_item(text: str) -> bool:
-    squashed = text.rstrip(":： ")
-    return squashed in ("生产稳定性事件", "Production stability events")
-
-
-def parse_headline(text: str) -> tuple[str, Decimal | None, int | None, Decimal] | None:
-    """A tracker's headline: name, overall %, stated total and migration progress %."""
-    m = w.HEADLINE_RE.match(text) or w.HEADLINE_EN_RE.match(text)
-    if not m:
-        return None
-    return (
-        m["name"].strip(),
-        Decimal(m["overall"]) if m["overall"] else None,
-        int(m["total"]) if m["total"] else None,
-        Decimal(m["progress"]),
-    )
-
-
-def parse_category_heading(text: str) -> tuple[str, str, int] | None:
-    """A migration category's heading: name, stage and total."""
-    m = w.CATEGORY_HEADING_RE.match(text)
-    if not m:
-        return None
-    return m["name"].strip(), m["stage"].strip(), int(m["total"] or m["total_en"])
-
-
-def is_headline(text: str) -> bool:
-    return parse_headline(text) is not None
-
-
 def guess_kpi_kind(name: str) -> str:
     if "可用" in name or "availability" in name.lower():
         return KpiKind.AVAILABILITY
@@ -750,102 +691,4 @@ def guess_status(body: str) -> str:
 
 def event_kind(summary: str) -> str:
     """A planned change names what was changed ("集群扩容"); anything else is an incident."""
-    return EventKind.CHANGE if w.CHANGE_WORDS_RE.search(summary) else EventKind.INCIDENT
-
-
-def recovery_time(detected: datetime, handling: str) -> tuple[datetime | None, dict | None]:
-    """The recovery time an event's handling text names ("11:37账单重新生成完毕").
-
-    Reports write clock times without a day or AM/PM: a time before detection is read as
-    the afternoon when that fits ("14:30" detected, "4:50" recovered: 16:50), else as the
-    next day. The second value describes an afternoon reading so the importer can note it.
-    """
-    clock = w.CLOCK_RE.search(handling)
-    if not clock:
-        return None, None
-    hour, minute = int(clock.group(1)), int(clock.group(2))
-    if hour > 23 or minute > 59:
-        return None, None
-    recovered = detected.replace(hour=hour, minute=minute)
-    if recovered >= detected:
-        return recovered, None
-    if hour < 12 and recovered + timedelta(hours=12) >= detected:
-        shown = {"time": w.fmt_clock(hour, minute), "pm": w.fmt_clock(hour + 12, minute)}
-        return recovered + timedelta(hours=12), shown
-    return recovered + timedelta(days=1), None
-
-
-def parse_summary(text: str) -> dict[str, int]:
-    figures: dict[str, int] = {}
-    for key, patterns in w.SUMMARY_PATTERNS.items():
-        for pattern in patterns:
-            m = re.search(pattern, text)
-            if m:
-                figures[key] = int(m.group(1))
-                break
-    return figures
-
-
-def parse_counts(text: str, category: MigrationCategory) -> None:
-    """Read "可下线4个，暂停中1个，已完成2个（…），处理中5个（…），未启动0个。" into ``category``."""
-    body = text.strip().rstrip("。.").strip()
-    seen: set[str] = set()
-    for token in w.split_top_level(body, seps="，,;；"):
-        m = w.COUNT_TOKEN_RE.match(token)
-        if not m:
-            raise ValueError(
-                _("could not read “%(token)s” in the category's counts") % {"token": token}
-            )
-        name = w.COUNT_FIELDS[m["word"].lower()]
-        if name in seen:
-            raise ValueError(_("“%(token)s” is counted twice") % {"token": token})
-        seen.add(name)
-        n = int(m["n"])
-        inner = (m["inner"] or "").strip()
-        if name == "done":
-            category.done = n
-            category.done_names = w.split_top_level(inner) if inner else []
-        elif name == "in_progress":
-            category.in_progress = parse_buckets(inner, n)
-        else:
-            setattr(category, name, n)
-
-
-def parse_counts_line(text: str, name: str = "") -> MigrationCategory | None:
-    """The counts a line states, or None when it is not a counts line."""
-    category = MigrationCategory(name=name)
-    try:
-        parse_counts(text, category)
-    except ValueError:
-        return None
-    return category
-
-
-def parse_buckets(inner: str, stated: int) -> list[ProgressBucket]:
-    buckets: list[ProgressBucket] = []
-    for part in w.split_top_level(inner) if inner else []:
-        m = w.UNNAMED_BUCKET_RE.match(part)
-        if m:
-            buckets.append(
-                ProgressBucket(percent=Decimal(m["p"] or m["p_en"]), count=int(m["n"] or m["n_en"]))
-            )
-            continue
-        m = w.NAMED_BUCKET_RE.match(part)
-        if not m:
-            raise ValueError(_("could not read the progress “%(part)s”") % {"part": part})
-        buckets.append(ProgressBucket(percent=Decimal(m["p"]), label=m["label"].strip()))
-    for bucket in buckets:
-        if not (0 <= bucket.percent <= 100):
-            raise ValueError(_("a progress percentage is between 0 and 100"))
-    counted = sum(b.count for b in buckets)
-    if buckets and counted != stated:
-        raise ValueError(
-            _("%(stated)d in progress, but the breakdown lists %(counted)d")
-            % {"stated": stated, "counted": counted}
-        )
-    if not buckets and stated:
-        raise ValueError(
-            _("%(stated)d in progress without their progress, e.g. “处理中2个（进度80%%2个）”")
-            % {"stated": stated}
-        )
-    return buckets
+    return EventKind.CHANGE if g.CHANGE_WORDS_RE.search(summary) else EventKind.INCIDENT

@@ -1,6 +1,7 @@
-"""The JSON export read back into a document, for the API's create and update.
+"""A report document as JSON and back: the ``.json`` export, the API's documents.
 
-The input is the layout ``renderer.render_json`` writes (docs/format.md); computed parts
+``render_json`` writes every structured field with plain keys, and the derived figures
+beside them. ``document_from_json`` reads that layout back (docs/format.md); computed parts
 (``misses_target``, ``incidents.grouped`` and ``total``, a tracker's ``computed`` figures,
 ``warnings``, ``duration_minutes``) are ignored, since the document derives them. Numbers
 may be JSON numbers or strings; they are read as decimals from their text, so 99.90 stays
@@ -11,14 +12,14 @@ field, e.g. ``kpis[1].value``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from reports import document as d
+from reports.document import report as d
+from reports.document import vocabulary as v
+from reports.document.consistency import report_warnings
 
-DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 # What the database columns hold: a whole number of 32 bits; items nested as the page
 # allows them.
 MAX_INTEGER = 2**31 - 1
@@ -133,7 +134,7 @@ class _Reader:
             return None
         return _parse(self._at(key), date.fromisoformat, value, "must be a date, YYYY-MM-DD")
 
-    def moment(self, key: str, tz: ZoneInfo) -> datetime | None:
+    def moment(self, key: str, tz: tzinfo) -> datetime | None:
         value = self.text(key)
         if not value:
             return None
@@ -166,7 +167,9 @@ def _parse(path: str, parser: Callable, value: str, message: str):
         raise JsonFormatError(path, message) from None
 
 
-def document_from_json(data: Any, *, team: str, tz: ZoneInfo = DEFAULT_TZ) -> d.ReportDocument:
+def document_from_json(data: Any, *, team: str, tz: tzinfo) -> d.ReportDocument:
+    """The document a JSON object states; ``tz`` reads times given without an offset.
+    ``JsonFormatError`` names the first field that is not as documented."""
     if not isinstance(data, dict):
         raise JsonFormatError("(document)", "must be a JSON object")
     top = _Reader(data)
@@ -178,8 +181,8 @@ def document_from_json(data: Any, *, team: str, tz: ZoneInfo = DEFAULT_TZ) -> d.
         team=team,
         week_number=week_number,
         report_date=report_date,
-        status=top.choice("status", ("draft", "published"), "draft"),
-        language=top.choice("language", d.LANGUAGES, "zh"),
+        status=top.choice("status", v.ReportStatus.values(), v.ReportStatus.DRAFT),
+        language=top.choice("language", v.Language.values(), v.Language.ZH),
         kpi_notes=top.text("kpi_notes"),
         other=top.text("other"),
         reflections=top.text("reflections"),
@@ -208,7 +211,7 @@ def document_from_json(data: Any, *, team: str, tz: ZoneInfo = DEFAULT_TZ) -> d.
     doc.plan_review = [
         d.PlanLine(
             text=p.text("text", required=True),
-            outcome=p.choice("outcome", d.PlanOutcome.ALL, d.PlanOutcome.UNMARKED),
+            outcome=p.choice("outcome", v.PlanOutcome.values(), v.PlanOutcome.UNMARKED),
         )
         for p in top.items("plan_review")
     ]
@@ -220,11 +223,11 @@ def _kpi(k: _Reader) -> d.Kpi:
         name=k.text("name", required=True, limit=100),
         value=k.decimal("value"),
         unit=k.text("unit", "%", limit=10),
-        kind=k.choice("kind", d.KpiKind.ALL, d.KpiKind.SUCCESS_RATE),
+        kind=k.choice("kind", v.KpiKind.values(), v.KpiKind.SUCCESS_RATE),
         note=k.text("note", limit=500),
         target=k.decimal("target"),
         higher_is_better=k.boolean("higher_is_better", True),
-        source=k.choice("source", d.KpiSource.ALL, d.KpiSource.TYPED),
+        source=k.choice("source", v.KpiSource.values(), v.KpiSource.TYPED),
     )
 
 
@@ -244,11 +247,11 @@ def _item(i: _Reader, depth: int = 0) -> d.Item:
     item = d.Item(
         title=i.text("title", required=True, limit=300),
         label=i.text("label", limit=5),
-        marker=i.choice("marker", d.Marker.ALL, d.Marker.BULLET),
+        marker=i.choice("marker", v.Marker.values(), v.Marker.BULLET),
         body=i.text("body"),
         detail=i.text("detail"),
         percent=i.decimal("percent", low=0, high=100),
-        status=i.choice("status", d.ItemStatus.ALL, d.ItemStatus.NONE),
+        status=i.choice("status", v.ItemStatus.values(), v.ItemStatus.NONE),
         eta=i.day("eta"),
         children=[_item(c, depth + 1) for c in i.items("children")],
     )
@@ -300,7 +303,7 @@ def _category(c: _Reader) -> d.MigrationCategory:
     )
 
 
-def _event(e: _Reader, tz: ZoneInfo) -> d.StabilityEvent:
+def _event(e: _Reader, tz: tzinfo) -> d.StabilityEvent:
     return d.StabilityEvent(
         date=e.day("date", required=True),
         summary=e.text("summary", required=True),
@@ -310,6 +313,153 @@ def _event(e: _Reader, tz: ZoneInfo) -> d.StabilityEvent:
         detection=e.text("detection", limit=50),
         cause=e.text("cause"),
         handling=e.text("handling"),
-        kind=e.choice("kind", d.EventKind.ALL, d.EventKind.INCIDENT),
+        kind=e.choice("kind", v.EventKind.values(), v.EventKind.INCIDENT),
         grade=e.text("grade", limit=3),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------
+
+
+def render_json(doc: d.ReportDocument) -> dict:
+    """Every structured field with plain keys; the layout is documented in docs/format.md."""
+    return {
+        "team": doc.team,
+        "week_number": doc.week_number,
+        "report_date": doc.report_date.isoformat(),
+        "status": doc.status,
+        "language": doc.language,
+        "kpis": [
+            {
+                "name": k.name,
+                "kind": k.kind,
+                "value": _num(k.value),
+                "unit": k.unit,
+                "target": _num(k.target),
+                "higher_is_better": k.higher_is_better,
+                "misses_target": k.misses_target,
+                "note": k.note,
+                "source": k.source,
+            }
+            for k in doc.kpis
+        ],
+        "incidents": {
+            "counts": {g: doc.incidents.counts.get(g, 0) for g in doc.incidents.grades},
+            "grouped": dict(doc.incidents.grouped()),
+            "total": doc.incidents.total,
+            "note": doc.incidents.note,
+        },
+        "kpi_notes": doc.kpi_notes,
+        "objectives": [
+            {
+                "code": o.code,
+                "title": o.title,
+                "notes": o.notes,
+                "holds_events": o.holds_events,
+                "items": [_item_json(i) for i in o.items],
+            }
+            for o in doc.objectives
+        ],
+        "migrations": [
+            _migration_json(objective, item, migration)
+            for objective, item, migration in doc.migrations()
+        ],
+        "events": [
+            {
+                "date": e.date.isoformat(),
+                "detected_at": e.detected_at.isoformat() if e.detected_at else None,
+                "recovered_at": e.recovered_at.isoformat() if e.recovered_at else None,
+                "duration_minutes": e.duration_minutes,
+                "time_text": e.time_text,
+                "detection": e.detection,
+                "summary": e.summary,
+                "cause": e.cause,
+                "handling": e.handling,
+                "kind": e.kind,
+                "grade": e.grade,
+            }
+            for e in doc.events
+        ],
+        "other": doc.other,
+        "reflections": doc.reflections,
+        "next_week": doc.next_week,
+        "daily": doc.daily,
+        "daily_notes": [
+            {"day": n.day.isoformat(), "author": n.author, "text": n.text} for n in doc.daily_notes
+        ],
+        "plan_review": [{"text": p.text, "outcome": p.outcome} for p in doc.plan_review],
+        "warnings": [{"code": x.code, "message": x.message} for x in report_warnings(doc)],
+    }
+
+
+def _item_json(item: d.Item) -> dict:
+    return {
+        "title": item.title,
+        "label": item.label,
+        "marker": item.marker,
+        "body": item.body,
+        "detail": item.detail,
+        "percent": _num(item.percent),
+        "status": item.status,
+        "eta": item.eta.isoformat() if item.eta else None,
+        "migration": item.migration.name if item.migration else None,
+        "children": [_item_json(c) for c in item.children],
+    }
+
+
+def _migration_json(objective: d.Objective, item: d.Item, migration: d.Migration) -> dict:
+    figures = migration.figures()
+    stated = migration.stated
+    return {
+        "name": migration.name,
+        "objective": objective.code,
+        "item": item.title,
+        "stated": {
+            "overall_percent": _num(stated.overall_percent),
+            "progress": _num(stated.progress),
+            "total": stated.total,
+            "developed": stated.developed,
+            "not_started": stated.not_started,
+            "in_production": stated.in_production,
+        },
+        "computed": {
+            "total": figures.total,
+            "offline": figures.offline,
+            "paused": figures.paused,
+            "done": figures.done,
+            "in_progress": figures.in_progress,
+            "not_started": figures.not_started,
+            "developed": figures.developed,
+            "developed_percent": _num(figures.developed_percent),
+            "in_production": figures.in_production,
+            "in_production_percent": _num(figures.in_production_percent),
+            "weighted_progress": _num(figures.weighted_progress),
+        },
+        "categories": [
+            {
+                "name": c.name,
+                "stage": c.stage,
+                "total": c.total,
+                "offline": c.offline,
+                "paused": c.paused,
+                "done": c.done,
+                "done_names": list(c.done_names),
+                "in_progress": c.in_progress_count,
+                "not_started": c.not_started,
+                "counted": c.counts().counted,
+                "progress": [
+                    {"label": b.label, "percent": _num(b.percent), "count": b.count}
+                    for b in c.in_progress
+                ],
+            }
+            for c in migration.categories
+        ],
+    }
+
+
+def _num(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)

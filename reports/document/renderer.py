@@ -12,13 +12,19 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from metrics.figures import percent
-from reports import wording as w
-from reports.document import (
+from reports.document import grammar as g
+from reports.document import wording as w
+from reports.document.grammar import (
+    parse_category_heading,
+    parse_counts_line,
+    parse_headline,
+    parse_summary,
+    recovery_time,
+)
+from reports.document.report import (
     Incidents,
     Item,
     Kpi,
-    KpiKind,
-    Marker,
     Migration,
     MigrationCategory,
     Objective,
@@ -26,13 +32,7 @@ from reports.document import (
     StabilityEvent,
     notes_by_day,
 )
-from reports.importer import (
-    parse_category_heading,
-    parse_counts_line,
-    parse_headline,
-    parse_summary,
-    recovery_time,
-)
+from reports.document.vocabulary import KpiKind, Marker
 
 INDENT = 4
 
@@ -43,15 +43,11 @@ INDENT = 4
 
 
 def title_line(doc: ReportDocument) -> str:
-    return w.wording(doc.language).title.format(
-        week=doc.week_number, date=doc.report_date.isoformat()
-    )
+    return w.wording(doc.language).week_title(doc.week_number, doc.report_date)
 
 
 def content_title_line(doc: ReportDocument) -> str:
-    return w.wording(doc.language).content_title.format(
-        week=doc.week_number, date_slash=w.fmt_date_slash(doc.report_date)
-    )
+    return w.wording(doc.language).content_week_title(doc.week_number, doc.report_date)
 
 
 def kpi_line(kpi: Kpi, language: str) -> str:
@@ -86,14 +82,13 @@ def item_line(item: Item, language: str) -> str:
     first = item.body.split("\n", 1)[0] if item.body else ""
     text = item.title + (item.sep + first if (first or item.sep) else "")
     if item.percent is not None and not _mentions_percent(item):
-        suffix = "（进度{p}%）" if language == "zh" else " (progress {p}%)"
-        text += suffix.format(p=w.fmt_decimal(item.percent))
+        text += w.wording(language).item_percent.format(p=w.fmt_decimal(item.percent))
     return text
 
 
 def _mentions_percent(item: Item) -> bool:
     for text in (item.body, item.detail):
-        for m in w.ITEM_PERCENT_RE.finditer(text or ""):
+        for m in g.ITEM_PERCENT_RE.finditer(text or ""):
             if Decimal(m.group(1)) == item.percent:
                 return True
     return False
@@ -153,7 +148,7 @@ def restate_summary(text: str, values: dict) -> str | None:
     canonical sentence than the author's with one stale figure left in it.
     """
     spans: list[tuple[int, int, str]] = []
-    for pattern, keys in w.SUMMARY_RESTATE:
+    for pattern, keys in g.SUMMARY_RESTATE:
         m = pattern.search(text)
         if m is None:
             return None
@@ -249,10 +244,10 @@ def restate_counts(text: str, category: MigrationCategory) -> str | None:
         before = text[: m.start()]
         if before.count("（") + before.count("(") > before.count("）") + before.count(")"):
             return m.group(0)  # inside brackets: a progress row, not a count
-        field = w.COUNT_FIELDS[m["word"].lower()]
+        field = g.COUNT_FIELDS[m["word"].lower()]
         return m.group(0)[: m.start("n") - m.start()] + str(values[field])
 
-    restated = w.COUNT_WORD_RE.sub(figure, text)
+    restated = g.COUNT_WORD_RE.sub(figure, text)
     check = parse_counts_line(restated, category.name)
     return restated if check is not None and _same_counts(check, category) else None
 
@@ -357,7 +352,7 @@ def operation_rows(doc: ReportDocument) -> list[tuple[str, list[tuple[str, str]]
     line with where its value came from ("" when typed by a person)."""
     words = w.wording(doc.language)
     groups = []
-    for kind in KpiKind.ALL:
+    for kind in KpiKind:
         lines = [(kpi_line(k, doc.language), k.source) for k in doc.kpis if k.kind == kind]
         if kind == KpiKind.AVAILABILITY and (doc.incidents.counts or doc.incidents.note):
             lines.append((incident_line(doc.incidents, doc.language), ""))
@@ -487,152 +482,3 @@ def _event_lines(doc: ReportDocument, indent: int) -> list[str]:
 def _paragraph_lines(text: str, indent: int) -> list[str]:
     pad = " " * indent
     return [pad + ln if ln.strip() else "" for ln in text.split("\n")] if text else []
-
-
-# ---------------------------------------------------------------------------------------
-# JSON
-# ---------------------------------------------------------------------------------------
-
-
-def render_json(doc: ReportDocument) -> dict:
-    """Every structured field with plain keys; the layout is documented in docs/format.md."""
-    from reports.consistency import report_warnings
-
-    return {
-        "team": doc.team,
-        "week_number": doc.week_number,
-        "report_date": doc.report_date.isoformat(),
-        "status": doc.status,
-        "language": doc.language,
-        "kpis": [
-            {
-                "name": k.name,
-                "kind": k.kind,
-                "value": _num(k.value),
-                "unit": k.unit,
-                "target": _num(k.target),
-                "higher_is_better": k.higher_is_better,
-                "misses_target": k.misses_target,
-                "note": k.note,
-                "source": k.source,
-            }
-            for k in doc.kpis
-        ],
-        "incidents": {
-            "counts": {g: doc.incidents.counts.get(g, 0) for g in doc.incidents.grades},
-            "grouped": dict(doc.incidents.grouped()),
-            "total": doc.incidents.total,
-            "note": doc.incidents.note,
-        },
-        "kpi_notes": doc.kpi_notes,
-        "objectives": [
-            {
-                "code": o.code,
-                "title": o.title,
-                "notes": o.notes,
-                "holds_events": o.holds_events,
-                "items": [_item_json(i) for i in o.items],
-            }
-            for o in doc.objectives
-        ],
-        "migrations": [
-            _migration_json(objective, item, migration)
-            for objective, item, migration in doc.migrations()
-        ],
-        "events": [
-            {
-                "date": e.date.isoformat(),
-                "detected_at": e.detected_at.isoformat() if e.detected_at else None,
-                "recovered_at": e.recovered_at.isoformat() if e.recovered_at else None,
-                "duration_minutes": e.duration_minutes,
-                "time_text": e.time_text,
-                "detection": e.detection,
-                "summary": e.summary,
-                "cause": e.cause,
-                "handling": e.handling,
-                "kind": e.kind,
-                "grade": e.grade,
-            }
-            for e in doc.events
-        ],
-        "other": doc.other,
-        "reflections": doc.reflections,
-        "next_week": doc.next_week,
-        "daily": doc.daily,
-        "daily_notes": [
-            {"day": n.day.isoformat(), "author": n.author, "text": n.text} for n in doc.daily_notes
-        ],
-        "plan_review": [{"text": p.text, "outcome": p.outcome} for p in doc.plan_review],
-        "warnings": [{"code": x.code, "message": x.message} for x in report_warnings(doc)],
-    }
-
-
-def _item_json(item: Item) -> dict:
-    return {
-        "title": item.title,
-        "label": item.label,
-        "marker": item.marker,
-        "body": item.body,
-        "detail": item.detail,
-        "percent": _num(item.percent),
-        "status": item.status,
-        "eta": item.eta.isoformat() if item.eta else None,
-        "migration": item.migration.name if item.migration else None,
-        "children": [_item_json(c) for c in item.children],
-    }
-
-
-def _migration_json(objective: Objective, item: Item, migration: Migration) -> dict:
-    figures = migration.figures()
-    stated = migration.stated
-    return {
-        "name": migration.name,
-        "objective": objective.code,
-        "item": item.title,
-        "stated": {
-            "overall_percent": _num(stated.overall_percent),
-            "progress": _num(stated.progress),
-            "total": stated.total,
-            "developed": stated.developed,
-            "not_started": stated.not_started,
-            "in_production": stated.in_production,
-        },
-        "computed": {
-            "total": figures.total,
-            "offline": figures.offline,
-            "paused": figures.paused,
-            "done": figures.done,
-            "in_progress": figures.in_progress,
-            "not_started": figures.not_started,
-            "developed": figures.developed,
-            "developed_percent": _num(figures.developed_percent),
-            "in_production": figures.in_production,
-            "in_production_percent": _num(figures.in_production_percent),
-            "weighted_progress": _num(figures.weighted_progress),
-        },
-        "categories": [
-            {
-                "name": c.name,
-                "stage": c.stage,
-                "total": c.total,
-                "offline": c.offline,
-                "paused": c.paused,
-                "done": c.done,
-                "done_names": list(c.done_names),
-                "in_progress": c.in_progress_count,
-                "not_started": c.not_started,
-                "counted": c.counts().counted,
-                "progress": [
-                    {"label": b.label, "percent": _num(b.percent), "count": b.count}
-                    for b in c.in_progress
-                ],
-            }
-            for c in migration.categories
-        ],
-    }
-
-
-def _num(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)

@@ -1,9 +1,8 @@
 """The weekly report as a document: plain data, no Django.
 
-Markdown -> document (``reports.markdown.parse``), document -> models (``services``),
-models -> document (``selectors``), document -> Markdown or JSON (``reports.markdown.render``,
-``reports.jsonexport``). Keeping this type free of Django makes the round trip testable
-without a database.
+Markdown -> document (``importer.parse``), document -> rows and rows -> document
+(``reports.rows``), document -> Markdown or JSON (``renderer``, ``jsonformat``). Keeping
+this type free of Django makes the round trip testable without a database.
 
 Several parts carry a ``*_text`` field holding the author's own wording of a line that was
 parsed into numbers (a category's counts, a tracker's summary). The renderer writes that
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from metrics.figures import (
@@ -26,50 +25,18 @@ from metrics.figures import (
     migration_figures,
     misses_target,
 )
-
-# Heading languages a team can choose for its exported reports.
-LANGUAGES = ("zh", "en")
+from reports.document.vocabulary import (
+    EventKind,
+    ItemStatus,
+    KpiKind,
+    Language,
+    Marker,
+    PlanOutcome,
+    ReportStatus,
+)
 
 DEFAULT_GRADES = ("A", "B", "C", "D")
 DEFAULT_GRADE_GROUPS = ("AB", "CD")
-
-
-class KpiKind:
-    SUCCESS_RATE = "success_rate"
-    AVAILABILITY = "availability"
-    OTHER = "other"
-    ALL = (SUCCESS_RATE, AVAILABILITY, OTHER)
-
-
-class KpiSource:
-    TYPED = ""
-    API = "api"  # posted by a monitoring job through the API
-    PROMETHEUS = "prometheus"  # pulled from Prometheus by the worker
-    ALL = (TYPED, API, PROMETHEUS)
-
-
-class ItemStatus:
-    NONE = ""
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    BLOCKED = "blocked"
-    ALL = (NONE, PLANNED, IN_PROGRESS, DONE, BLOCKED)
-
-
-class EventKind:
-    INCIDENT = "incident"
-    CHANGE = "change"  # a planned change such as a cluster expansion
-    ALL = (INCIDENT, CHANGE)
-
-
-class Marker:
-    """How an item is written: a bullet, a numbered entry or a lettered sub-heading."""
-
-    BULLET = "bullet"
-    NUMBER = "number"
-    HEADING = "heading"
-    ALL = (BULLET, NUMBER, HEADING)
 
 
 @dataclass
@@ -235,13 +202,6 @@ class StabilityEvent:
 
 FREE_SECTIONS = ("other", "reflections", "next_week", "daily")
 
-# A week's report is dated on its last day; the week is that day and the six before it.
-WEEK_DAYS = 7
-
-
-def week_bounds(report_date: date) -> tuple[date, date]:
-    return report_date - timedelta(days=WEEK_DAYS - 1), report_date
-
 
 @dataclass
 class DailyNote:
@@ -260,16 +220,6 @@ def notes_by_day(notes: list[DailyNote]) -> list[tuple[date, list[tuple[str, lis
     return [(day, list(people.items())) for day, people in days.items()]
 
 
-class PlanOutcome:
-    """What became of a line of last week's plan ("下周工作及目标")."""
-
-    UNMARKED = ""
-    DONE = "done"
-    CARRIED = "carried"  # still to do: it moves into this week's plan
-    DROPPED = "dropped"
-    ALL = (UNMARKED, DONE, CARRIED, DROPPED)
-
-
 @dataclass
 class PlanLine:
     text: str
@@ -281,8 +231,8 @@ class ReportDocument:
     team: str
     week_number: int
     report_date: date
-    status: str = "draft"
-    language: str = "zh"
+    status: str = ReportStatus.DRAFT
+    language: str = Language.ZH
     kpis: list[Kpi] = field(default_factory=list)
     kpi_notes: str = ""  # text in the operations-data section that is not a KPI
     incidents: Incidents = field(default_factory=Incidents)

@@ -1,8 +1,9 @@
-"""The fixed wording of a report, per heading language, and the grammar of its structured lines.
+"""The fixed wording of a report, per heading language: every word the report writes itself.
 
-The importer and the renderer both read from here, so a sentence the renderer writes is
-always one the importer reads back. Chinese ("zh") is the layout of the team's wiki pages;
-English ("en") is the same layout with English headings.
+The renderer writes these words and the importer recognises them (the headings through
+``section_kind``, the structured lines through ``grammar``), so a sentence the renderer
+writes is always one the importer reads back. Chinese ("zh") is the layout of the team's
+wiki pages; English ("en") is the same layout with English headings.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from reports.document import KpiKind
+from reports.document.vocabulary import KpiKind
 
 
 @dataclass(frozen=True)
 class Wording:
-    title: str  # first line; {week} {date}
+    week: str  # {week}: "第21周"
+    title: str  # first line; {week} (the week as above) {date}
     content_title: str  # the title repeated at the top of the wiki page body
     last_week: str
     operations: str
@@ -45,12 +47,22 @@ class Wording:
     list_open: str
     list_close: str
     recovered: str
+    item_percent: str  # {p}: an item's percent done, when its text does not say it
     weekdays: tuple[str, ...]  # Monday first
+
+    def week_title(self, week: int, day: date) -> str:
+        return self.title.format(week=self.week.format(week=week), date=day.isoformat())
+
+    def content_week_title(self, week: int, day: date) -> str:
+        return self.content_title.format(
+            week=self.week.format(week=week), date_slash=fmt_date_slash(day)
+        )
 
 
 ZH = Wording(
-    title="第{week}周 {date}",
-    content_title="第{week}周 {date_slash}",
+    week="第{week}周",
+    title="{week} {date}",
+    content_title="{week} {date_slash}",
     last_week="上周进展",
     operations="【系统运行数据】",
     kpi_groups={
@@ -92,11 +104,13 @@ ZH = Wording(
     list_open="（",
     list_close="）",
     recovered="{time}恢复",
+    item_percent="（进度{p}%）",
 )
 
 EN = Wording(
-    title="Week {week} {date}",
-    content_title="Week {week} {date_slash}",
+    week="Week {week}",
+    title="{week} {date}",
+    content_title="{week} {date_slash}",
     last_week="Last week",
     operations="[Operations data]",
     kpi_groups={
@@ -138,6 +152,7 @@ EN = Wording(
     list_open=" (",
     list_close=")",
     recovered="recovered {time}",
+    item_percent=" (progress {p}%)",
 )
 
 WORDING = {"zh": ZH, "en": EN}
@@ -148,10 +163,48 @@ def wording(language: str) -> Wording:
 
 
 # ---------------------------------------------------------------------------------------
-# Numbers
+# Section headings: the one table the renderer writes and the importer reads
 # ---------------------------------------------------------------------------------------
 
-NUMBER = r"-?\d+(?:\.\d+)?"
+# Each fixed section and the field of ``Wording`` that is its heading.
+SECTION_FIELDS = {
+    "last_week": "last_week",
+    "operations": "operations",
+    "other": "other",
+    "reflections": "reflections",
+    "next_week": "next_week",
+    "daily": "daily",
+}
+# Other spellings the importer accepts, beside each language's heading.
+SECTION_ALIASES = {"operations": ("系统运行数据",), "other": ("其他",)}
+
+
+def _section_kinds() -> dict[str, str]:
+    kinds = {}
+    for section, name in SECTION_FIELDS.items():
+        for words in WORDING.values():
+            kinds[getattr(words, name)] = section
+        for alias in SECTION_ALIASES.get(section, ()):
+            kinds[alias] = section
+    return kinds
+
+
+_SECTION_KINDS = _section_kinds()
+
+
+def section_kind(heading: str) -> str | None:
+    """Which fixed section a heading names, in any language ("【其他】", "[Other]", "其他")."""
+    return _SECTION_KINDS.get(re.sub(r"\s+", " ", heading))
+
+
+def events_item_names() -> set[str]:
+    """The stability events' list entry without its colon, in every language."""
+    return {words.events_item.rstrip(":： ") for words in WORDING.values()}
+
+
+# ---------------------------------------------------------------------------------------
+# Numbers, dates and times as the report writes them
+# ---------------------------------------------------------------------------------------
 
 
 def fmt_decimal(value: Decimal | None) -> str:
@@ -171,143 +224,3 @@ def fmt_month_day(value: date) -> str:
 
 def fmt_clock(hour: int, minute: int) -> str:
     return f"{hour}:{minute:02d}"
-
-
-# ---------------------------------------------------------------------------------------
-# Line grammar shared by importer and renderer
-# ---------------------------------------------------------------------------------------
-
-TITLE_RE = re.compile(
-    r"^(?:第\s*(?P<zh>\d+)\s*周|Week\s+(?P<en>\d+))\s+"
-    r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?$",
-    re.IGNORECASE,
-)
-
-WIKI_METADATA_RE = re.compile(
-    r"^(?:Created|Created time|Last edited|Last edited time|创建时间|更新时间)\s*[:：]"
-)
-
-OBJECTIVE_RE = re.compile(r"^[【\[]\s*(?P<code>O\d+)\s*(?P<title>.*?)\s*[】\]]$")
-HEADING_ITEM_RE = re.compile(r"^(?P<label>[A-Z])\s*[.．、]\s*(?P<title>.+)$")
-
-ITEM_SEP_RE = re.compile(r"\s*([，：]|:(?!//))\s*")
-
-ITEM_PERCENT_RE = re.compile(r"(?:进展|进度|progress)\s*[:：]?\s*(\d{1,3}(?:\.\d+)?)\s*%", re.I)
-ITEM_ETA_RE = re.compile(r"预计\s*(\d{1,2})\s*/\s*(\d{1,2})")
-
-KPI_RE = re.compile(
-    r"^(?P<name>[^:：]+?)\s*[:：]\s*(?P<value>" + NUMBER + r")\s*(?P<unit>%|‰|ms|s|min|次|个)?"
-    r"\s*(?P<note>.*)$"
-)
-GROUP_COUNT_RE = re.compile(
-    r"(?:(?P<grades>[A-Z]+)\s*级\s*(?P<count>\d+)\s*次|grade\s+(?P<grades_en>[A-Z]+)\s+(?P<count_en>\d+))"
-)
-NOTE_GRADE_RE = re.compile(r"(?P<grade>[A-Z])\s*级事故\s*(?P<count>\d+)\s*次")
-
-CATEGORY_HEADING_RE = re.compile(
-    r"^[【\[](?P<name>[^】\]]+)[】\]]\s*[【\[](?:进度|Stage)\s*[:：]\s*(?P<stage>[^】\]，,]*?)\s*[】\]]?"
-    r"\s*[，,]\s*(?:(?:总计|总数)\s*(?P<total>\d+)\s*个|(?P<total_en>\d+)\s+in total)\s*[。.]?$"
-)
-
-HEADLINE_RE = re.compile(
-    r"^(?P<name>.+?)\s*(?:总进度\s*[:：]\s*(?P<overall>" + NUMBER + r")\s*%\s*[，,]\s*)?"
-    r"迁移进度\s*(?:[（(]\s*总数\s*(?P<total>\d+)\s*个\s*[）)])?\s*[:：]\s*"
-    r"(?P<progress>" + NUMBER + r")\s*%\s*。?$"
-)
-HEADLINE_EN_RE = re.compile(
-    r"^(?P<name>.+?)\s+(?:overall progress:\s*(?P<overall>" + NUMBER + r")%,\s*)?"
-    r"migration progress\s*(?:\((?P<total>\d+) in total\))?:\s*(?P<progress>" + NUMBER + r")%\.?$"
-)
-
-SUMMARY_PATTERNS = {
-    "total": (r"总数\s*(\d+)\s*个", r"(\d+) reports to migrate"),
-    "developed": (r"完成开发\s*(\d+)\s*个", r"(\d+) developed"),
-    "not_started": (r"(\d+)\s*个已排期未启动", r"(\d+) scheduled but not started"),
-    "in_production": (r"投产在用的?有?\s*(\d+)\s*个", r"(\d+) in production"),
-}
-
-# A day of the daily notes ("### 2023-05-22 周一") and one note ("- 张三：完成对账脚本").
-NOTE_DAY_RE = re.compile(r"^(?P<day>\d{4}-\d{2}-\d{2})(?:\s+\S+)?$")
-NOTE_RE = re.compile(r"^[-*+]\s+(?P<author>[^：:\n]{1,100}?)\s*[：:]\s*(?P<text>\S.*)$")
-
-# The figures of a summary sentence written in the author's own words, each pattern with
-# the figures its groups hold, so a later week can restate the same sentence with its own
-# numbers ("迁移账单报表总数164个，已经完成开发156个，占比95%（8个已排期未启动开发）…").
-SUMMARY_RESTATE = (
-    (re.compile(r"总数\s*(\d+)\s*个"), ("total",)),
-    (
-        re.compile(r"完成开发\s*(\d+)\s*个\s*[，,]\s*占比\s*(\d+)\s*%"),
-        ("developed", "developed_pct"),
-    ),
-    (re.compile(r"(\d+)\s*个已排期未启动"), ("not_started",)),
-    (
-        re.compile(r"投产在用的?有?\s*(\d+)\s*个\s*[，,]\s*占比\s*(\d+)\s*%"),
-        ("in_production", "in_production_pct"),
-    ),
-)
-
-# Words that name a category's counts, in the sample's spelling and its variants.
-COUNT_FIELDS = {
-    "可下线": "offline",
-    "暂停中": "paused",
-    "暂停": "paused",
-    "已完成": "done",
-    "完成": "done",
-    "处理中": "in_progress",
-    "推进中": "in_progress",
-    "进行中": "in_progress",
-    "未启动": "not_started",
-    "offline": "offline",
-    "paused": "paused",
-    "done": "done",
-    "in progress": "in_progress",
-    "not started": "not_started",
-}
-COUNT_TOKEN_RE = re.compile(
-    r"^(?P<word>" + "|".join(sorted(COUNT_FIELDS, key=len, reverse=True)) + r")\s*"
-    r"(?P<n>\d+)\s*个?\s*(?:[（(](?P<inner>.*)[）)])?$",
-    re.I,
-)
-# A count and the word before it, anywhere in a counts line ("已完成22个" in "…，已完成22个，…").
-COUNT_WORD_RE = re.compile(
-    r"(?P<word>" + "|".join(sorted(COUNT_FIELDS, key=len, reverse=True)) + r")\s*(?P<n>\d+)",
-    re.I,
-)
-UNNAMED_BUCKET_RE = re.compile(
-    r"^(?:进度\s*(?P<p>" + NUMBER + r")\s*%\s*的?\s*(?P<n>\d+)\s*个"
-    r"|(?P<n_en>\d+) at (?P<p_en>" + NUMBER + r")%)$"
-)
-NAMED_BUCKET_RE = re.compile(r"^(?P<label>.+?)\s*(?:进度)?\s*(?P<p>" + NUMBER + r")\s*%$")
-
-EVENT_HEAD_RE = re.compile(
-    r"^(?P<m>\d{1,2})\s*/\s*(?P<d>\d{1,2})\s*"
-    r"(?:(?P<h>\d{1,2})\s*[:：]\s*(?P<min>\d{2})|(?P<words>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜间|深夜|全天))?"
-    r"\s*(?P<rest>.*)$"
-)
-DETECTION_RE = re.compile(
-    r"^(?P<how>监控发现|告警发现|巡检发现|用户反馈|业务反馈|客服反馈|人工发现|"
-    r"Detected by monitoring|Reported by users)\s*"
-)
-CHANGE_WORDS_RE = re.compile(r"扩容|缩容|变更|割接|升级|演练|发布|expansion|planned change", re.I)
-CLOCK_RE = re.compile(r"(?<![\d/])(\d{1,2})\s*[:：]\s*(\d{2})(?!\d)")
-CAUSE_RE = re.compile(r"(?:原因|Cause)\s*[:：]\s*")
-HANDLING_RE = re.compile(r"(?:处置|处理|Handling)\s*[:：]\s*")
-
-
-def split_top_level(text: str, seps: str = "，,、") -> list[str]:
-    """Split at separators that are not inside parentheses."""
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for ch in text:
-        if ch in "（(":
-            depth += 1
-        elif ch in "）)":
-            depth = max(0, depth - 1)
-        if ch in seps and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current).strip())
-    return [p for p in parts if p]

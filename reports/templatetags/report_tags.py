@@ -7,9 +7,8 @@ import re
 from django import template
 from django.utils.safestring import mark_safe
 
-from reports import renderer
-from reports.document import notes_by_day
-from reports.wording import wording
+from reports.document import notes_by_day, renderer
+from reports.document.wording import wording
 
 register = template.Library()
 

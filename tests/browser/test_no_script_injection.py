@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports import document as d
+from reports.document.renderer import render_markdown
 from reports.models import DailyNote, Team, WeeklyReport
-from reports.renderer import render_markdown
 from reports.selectors import report_document
 from reports.services import daily_note_create, report_update
 from tests.browser.conftest import login

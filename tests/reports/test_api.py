@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from metrics.models import KpiValue
 from reports import services
+from reports.document.jsonformat import render_json
 from reports.models import WeeklyReport
-from reports.renderer import render_json
 from reports.selectors import report_document
 from tests.factories import SAMPLE_DATE, save_week
 

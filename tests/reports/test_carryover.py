@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from reports import document as d
-from reports.carryover import is_open, next_document, plan_lines, with_carried_plan
+from reports.document.carryover import is_open, next_document, plan_lines, with_carried_plan
 from tests.factories import sample_document
 
 NEXT_DATE = date(2023, 5, 27)

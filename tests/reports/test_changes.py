@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from reports import document as d
-from reports.changes import text_diff, week_changes
+from reports.document.changes import text_diff, week_changes
 from reports.management.commands.load_demo import made_up_week
 from reports.services import report_save_document
 from tests.factories import sample_document

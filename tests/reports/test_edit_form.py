@@ -11,8 +11,8 @@ import pytest
 from django.utils import translation
 
 from reports import document as d
+from reports.document.renderer import render_markdown
 from reports.forms import ReportEditor
-from reports.renderer import render_markdown
 from tests.factories import sample_document
 from tests.forms_data import add_row, editor_data, find_row
 

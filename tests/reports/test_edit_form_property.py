@@ -14,8 +14,9 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reports.document.jsonformat import render_json
+from reports.document.renderer import render_markdown
 from reports.forms import ReportEditor
-from reports.renderer import render_json, render_markdown
 from tests.factories import sample_document
 from tests.forms_data import editor_data
 

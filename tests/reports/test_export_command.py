@@ -7,10 +7,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from reports.document.jsonformat import render_json
+from reports.document.renderer import render_markdown
 from reports.exports import export_text
-from reports.renderer import render_json, render_markdown
 from reports.selectors import report_document
-from tests.factories import import_sample, sample_document
+from tests.factories import TZ, import_sample, sample_document
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,7 @@ def test_malformed_date_is_an_error(sample_team):
 
 
 def test_with_charts_writes_the_svgs_beside_the_markdown_and_links_them(sample_report, tmp_path):
-    from reports.importer import parse
+    from reports.document.importer import parse
 
     out = tmp_path / "wiki" / "payments-2023-05-20.md"
 
@@ -126,7 +127,7 @@ def test_with_charts_writes_the_svgs_beside_the_markdown_and_links_them(sample_r
     # Without the image lines it is the ordinary export, and it still imports.
     plain = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("!["))
     assert plain.replace("\n\n\n", "\n\n") == export_text(sample_report)
-    assert parse(text, team="payments").kpi_notes.count("![") == 5
+    assert parse(text, team="payments", tz=TZ).kpi_notes.count("![") == 5
 
 
 def test_with_charts_needs_a_place_to_write(sample_report):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from metrics.models import KpiValue
 from reports import services
-from reports.importer import ReportFormatError
+from reports.document.importer import ReportFormatError
 from reports.models import ItemUpdate, Objective, StabilityEvent, Team, WeeklyReport
 from tests.factories import SAMPLE
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reports.document import EventKind, ItemStatus, Marker
-from reports.importer import ReportFormatError, parse
+from reports.document.importer import ReportFormatError, parse
+from tests.factories import TZ
 
 SAMPLE = (Path(__file__).parent.parent / "fixtures" / "2023-05-20.md").read_text(encoding="utf-8")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -16,7 +17,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture(scope="module")
 def doc():
-    return parse(SAMPLE, team="payments")
+    return parse(SAMPLE, team="payments", tz=TZ)
 
 
 def test_title_gives_the_team_week_number_not_the_iso_week(doc):
@@ -142,14 +143,14 @@ def test_unplaced_text_is_kept_in_the_nearest_section():
     text = SAMPLE.replace("## 【其他】", "## 【风险】\n\n供应商合同到期\n\n## 【其他】").replace(
         "成功率：\n", "成功率：\n\n数据来自监控大盘\n"
     )
-    doc = parse(text)
+    doc = parse(text, tz=TZ)
     assert "供应商合同到期" in doc.objectives[-1].notes or "供应商合同到期" in doc.other
     assert "【风险】" in doc.objectives[-1].notes
     assert "数据来自监控大盘" in doc.kpi_notes
 
 
 def test_unknown_label_in_operations_section_is_kept():
-    doc = parse(SAMPLE.replace("可用性：\n", "可用性：\n\n数据口径：\n", 1))
+    doc = parse(SAMPLE.replace("可用性：\n", "可用性：\n\n数据口径：\n", 1), tz=TZ)
     assert "数据口径：" in doc.kpi_notes
     assert [k.kind for k in doc.kpis] == ["success_rate", "success_rate", "availability"]
 
@@ -159,12 +160,12 @@ def test_event_details_written_as_sub_bullets_are_kept():
         "- 5/18 凌晨 外采风控系统Aerospike集群扩容，增加2个节点。",
         "- 5/18 凌晨 外采风控系统Aerospike集群扩容，增加2个节点。\n    - 处置：扩容后观察无异常",
     )
-    assert parse(text).events[2].handling == "扩容后观察无异常"
+    assert parse(text, tz=TZ).events[2].handling == "扩容后观察无异常"
 
 
 def _error(text: str) -> ReportFormatError:
     with pytest.raises(ReportFormatError) as info:
-        parse(text)
+        parse(text, tz=TZ)
     return info.value
 
 
@@ -196,5 +197,5 @@ def test_malformed_files_are_rejected_naming_the_line(old, new, needle):
 def test_empty_and_binary_files_are_rejected():
     assert _error("\n\n").line == 1
     with pytest.raises(ReportFormatError) as info:
-        parse(b"# \xe7\xac\xac21\xe5\x91\xa8 2023-05-20\n\n\xff\xfe broken")
+        parse(b"# \xe7\xac\xac21\xe5\x91\xa8 2023-05-20\n\n\xff\xfe broken", tz=TZ)
     assert info.value.line == 3

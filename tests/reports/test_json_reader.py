@@ -5,14 +5,13 @@ import json
 import pytest
 
 from reports import document as d
-from reports.json_reader import JsonFormatError, document_from_json
-from reports.renderer import render_json
-from tests.factories import sample_document
+from reports.document.jsonformat import JsonFormatError, document_from_json, render_json
+from tests.factories import TZ, sample_document
 
 
 def _round_trip(doc: d.ReportDocument) -> dict:
     data = json.loads(json.dumps(render_json(doc), ensure_ascii=False))
-    return render_json(document_from_json(data, team=doc.team))
+    return render_json(document_from_json(data, team=doc.team, tz=TZ))
 
 
 def test_the_sample_reads_back_to_the_same_json():
@@ -23,7 +22,7 @@ def test_the_sample_reads_back_to_the_same_json():
 
 
 def test_a_minimal_document():
-    doc = document_from_json({"report_date": "2023-05-27", "week_number": 22}, team="t")
+    doc = document_from_json({"report_date": "2023-05-27", "week_number": 22}, team="t", tz=TZ)
 
     assert (doc.report_date.isoformat(), doc.week_number, doc.status) == ("2023-05-27", 22, "draft")
     assert doc.kpis == [] and doc.objectives == []
@@ -33,6 +32,7 @@ def test_decimals_keep_their_digits_when_sent_as_text():
     doc = document_from_json(
         {"report_date": "2023-05-27", "week_number": 22, "kpis": [{"name": "x", "value": "99.90"}]},
         team="t",
+        tz=TZ,
     )
 
     assert str(doc.kpis[0].value) == "99.90"
@@ -113,7 +113,7 @@ def test_decimals_keep_their_digits_when_sent_as_text():
 def test_bad_input_names_the_field(data, path):
     """Each mistake is a 400 naming the field, never a server error."""
     with pytest.raises(JsonFormatError) as error:
-        document_from_json(data, team="t")
+        document_from_json(data, team="t", tz=TZ)
 
     assert error.value.path == path
 
@@ -129,4 +129,4 @@ def test_items_nest_only_as_deep_as_the_page_allows():
     }
 
     with pytest.raises(JsonFormatError, match="nest"):
-        document_from_json(data, team="t")
+        document_from_json(data, team="t", tz=TZ)

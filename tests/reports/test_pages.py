@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from metrics.models import KpiDefinition
+from reports.document.renderer import render_markdown
 from reports.exports import export_text
-from reports.renderer import render_markdown
 from reports.selectors import report_document
 from tests.factories import SAMPLE_DATE, WeeklyReportFactory, import_sample, sample_document
 from tests.reports.test_export_command import DOCUMENTED_KEYS

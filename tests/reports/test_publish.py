@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from reports.document.renderer import render_markdown
 from reports.models import WeeklyReport
-from reports.renderer import render_markdown
 from reports.selectors import report_document, status_changes
 from tests.factories import save_week
 

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from reports import document as d
-from reports.renderer import category_counts, restate_counts, restate_summary, summary_line
+from reports.document.renderer import category_counts, restate_counts, restate_summary, summary_line
 
 SUMMARY = (
     "迁移账单报表总数164个，已经完成开发156个，占比95%（8个已排期未启动开发），"

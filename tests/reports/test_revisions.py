@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from reports import services
+from reports.document.renderer import render_markdown
 from reports.models import ReportRevision, RevisionAction, WeeklyReport
-from reports.renderer import render_markdown
 from reports.selectors import report_document
 from tests.factories import SAMPLE, UserFactory
 from tests.forms_data import editor_data, find_row

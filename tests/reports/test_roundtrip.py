@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from reports.importer import parse
-from reports.renderer import render_markdown
+from reports.document.importer import parse
+from reports.document.renderer import render_markdown
+from tests.factories import TZ
 
 SAMPLE = Path(__file__).parent.parent / "fixtures" / "2023-05-20.md"
 
@@ -24,7 +25,7 @@ def sample_text() -> str:
 
 @pytest.fixture(scope="module")
 def exported(sample_text) -> str:
-    return render_markdown(parse(sample_text, team="payments"))
+    return render_markdown(parse(sample_text, team="payments", tz=TZ))
 
 
 def test_every_line_of_the_sample_appears_in_the_export(sample_text, exported):
@@ -53,7 +54,7 @@ def test_every_number_of_the_sample_appears_in_the_export(sample_text, exported)
 
 
 def test_export_reimport_export_is_byte_identical(exported):
-    again = render_markdown(parse(exported, team="payments"))
+    again = render_markdown(parse(exported, team="payments", tz=TZ))
     assert again.encode("utf-8") == exported.encode("utf-8")
 
 
@@ -87,8 +88,8 @@ def test_export_keeps_the_sample_section_order(exported):
     ],
 )
 def test_wiki_export_variants_read_as_the_same_report(sample_text, exported, transform):
-    variant = parse(transform(sample_text), team="payments")
-    original = parse(sample_text, team="payments")
+    variant = parse(transform(sample_text), team="payments", tz=TZ)
+    original = parse(sample_text, team="payments", tz=TZ)
     assert [k.value for k in variant.kpis] == [k.value for k in original.kpis]
     assert variant.incidents.counts == original.incidents.counts
     assert [o.code for o in variant.objectives] == ["O1", "O2", "O3"]
@@ -100,12 +101,12 @@ def test_wiki_export_variants_read_as_the_same_report(sample_text, exported, tra
 
 
 def test_english_headings_round_trip(sample_text):
-    doc = parse(sample_text, team="payments")
+    doc = parse(sample_text, team="payments", tz=TZ)
     doc.language = "en"
     english = render_markdown(doc)
     assert english.startswith("# Week 21 2023-05-20\n")
     assert "## [Operations data]" in english
-    again = parse(english, team="payments")
+    again = parse(english, team="payments", tz=TZ)
     assert again.language == "en"
     assert render_markdown(again) == english
     assert [k.value for k in again.kpis] == [k.value for k in doc.kpis]

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from reports.models import WeekNumbering
+from reports.document import WeekNumbering
 from reports.selectors import next_week
 from tests.factories import TeamFactory
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from reports import services
+from reports.document.weeks import calendar_week
 from reports.models import DailyNote
-from reports.rollup import calendar_week
 from tests.factories import TeamFactory, WeeklyReportFactory, save_week
 
 pytestmark = pytest.mark.django_db

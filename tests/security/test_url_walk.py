@@ -65,9 +65,9 @@ from django.utils.regex_helper import normalize
 from rest_framework.views import APIView
 
 from reports import bulk_export, services
+from reports.document.jsonformat import render_json
 from reports.exports import export_text
 from reports.models import DailyNote, ExportJob, Membership, Team, WeeklyReport
-from reports.renderer import render_json
 from reports.selectors import report_document
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, import_sample
 from tests.forms_data import editor_data, page_data

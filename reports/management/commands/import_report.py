@@ -2,9 +2,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.importer import ReportFormatError, parse
+from reports.document import ReportStatus
+from reports.document.importer import ReportFormatError, parse
 from reports.models import RevisionAction, Team
 from reports.services import TeamRows, report_save_document, team_get_or_create
 
@@ -42,13 +44,14 @@ class Command(BaseCommand):
         The team's objectives, items and KPI definitions are read once for the group."""
         lines: list[tuple[bool, str]] = []
         rows = TeamRows(team)
+        zone = timezone.get_default_timezone()
         with transaction.atomic():
             for path in files:
                 try:
                     data = path.read_bytes()
-                    doc = parse(data, team=team.slug, grades=team.grades)
+                    doc = parse(data, team=team.slug, grades=team.grades, tz=zone)
                     if publish:
-                        doc.status = "published"
+                        doc.status = ReportStatus.PUBLISHED
                     try:
                         with transaction.atomic():
                             report = report_save_document(

@@ -15,10 +15,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from metrics.models import KpiDefinition
-from reports.importer import parse
-from reports.models import Membership, WeekNumbering
+from reports.document import WeekNumbering
+from reports.document.importer import parse
+from reports.models import Membership
 from reports.permissions import MANAGERS_GROUP
 from reports.services import report_save_document, team_get_or_create
 
@@ -48,7 +50,7 @@ class Command(BaseCommand):
         if team.week_numbering != WeekNumbering.CALENDAR:
             team.week_numbering = WeekNumbering.CALENDAR
             team.save(update_fields=["week_numbering"])
-        doc = parse(SAMPLE.read_bytes(), team=team.slug)
+        doc = parse(SAMPLE.read_bytes(), team=team.slug, tz=timezone.get_default_timezone())
         doc.status = "published"
         User = get_user_model()
         managers, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)

@@ -19,7 +19,8 @@ from reports import document as d
 from reports.document.renderer import render_markdown
 from reports.document.weeks import calendar_week
 from reports.models import StabilityEvent, Team, WeeklyReport
-from reports.selectors import kpi_of, report_documents
+from reports.rows import kpi_of
+from reports.selectors import report_documents
 
 
 @dataclass

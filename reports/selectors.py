@@ -5,266 +5,34 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from metrics import models as mm
 from reports import document as d
+from reports import rows
 from reports.document.carryover import next_document
 from reports.document.weeks import WEEK_DAYS, report_week
 from reports.models import (
     DailyNote,
     ItemUpdate,
-    ObjectiveEntry,
     ReportRevision,
-    StabilityEvent,
     Team,
     WeeklyReport,
 )
 
 
-def _stated_decimal(value: Decimal | None, decimals: int) -> Decimal | None:
-    """A stored value with the number of decimals it was typed with (99.90 stays 99.90)."""
-    if value is None:
-        return None
-    return value.quantize(Decimal(1).scaleb(-decimals))
-
-
-def _trimmed(value: Decimal | None) -> Decimal | None:
-    """A stored percentage without the zeros the column adds (89.850 -> 89.85, 90.000 -> 90)."""
-    if value is None:
-        return None
-    normalized = value.normalize()
-    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
-
-
-def kpi_of(definition: mm.KpiDefinition, value: mm.KpiValue | None) -> d.Kpi:
-    """A KPI as a week states it; ``value`` is None for a week that did not report it."""
-    return d.Kpi(
-        name=definition.name,
-        value=_stated_decimal(value.value, value.decimals) if value else None,
-        unit=definition.unit,
-        kind=definition.kind,
-        note=value.note if value else "",
-        target=_trimmed(definition.target),
-        higher_is_better=definition.higher_is_better,
-        source=value.source if value else "",
-    )
-
-
 def report_document(report: WeeklyReport) -> d.ReportDocument:
     """Load a report and all its parts into a document, in a fixed number of queries."""
-    return report_documents([report])[report.pk]
-
-
-# Reports whose parts are read together: large enough that ten years of a team take a
-# few dozen queries, small enough for the database's parameter limits.
-DOCUMENT_BATCH = 200
+    return rows.documents([report])[report.pk]
 
 
 def report_documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
     """Documents of many reports (each with its team loaded), by report id, in a fixed
-    number of queries per batch of DOCUMENT_BATCH reports."""
-    docs: dict[int, d.ReportDocument] = {}
-    for start in range(0, len(reports), DOCUMENT_BATCH):
-        docs.update(_documents(reports[start : start + DOCUMENT_BATCH]))
-    return docs
-
-
-def _documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
-    ids = [r.pk for r in reports]
-    kpis = _grouped(mm.KpiValue.objects.filter(report__in=ids).select_related("definition"))
-    summaries = {s.report_id: s for s in mm.IncidentSummary.objects.filter(report__in=ids)}
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for c in mm.IncidentCount.objects.filter(summary__in=[s.pk for s in summaries.values()]):
-        counts[c.summary_id][c.grade] = c.count
-    objectives = _objectives(ids)
-    notes = _notes(reports)
-    events = _grouped(StabilityEvent.objects.filter(report__in=ids))
-    tz = timezone.get_default_timezone()
-    docs = {}
-    for report in reports:
-        team = report.team
-        doc = d.ReportDocument(
-            team=team.slug,
-            week_number=report.week_number,
-            report_date=report.report_date,
-            status=report.status,
-            language=team.heading_language,
-            kpi_notes=report.kpi_notes,
-            other=report.other,
-            reflections=report.reflections,
-            next_week=report.next_week,
-            daily=report.daily,
-            import_notes=list(report.import_notes or []),
-            plan_review=[
-                d.PlanLine(text=line.get("text", ""), outcome=line.get("outcome", ""))
-                for line in report.plan_review or []
-            ],
-            html={
-                name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)
-            },
-        )
-        doc.kpis = [kpi_of(value.definition, value) for value in kpis[report.pk]]
-        doc.incidents = d.Incidents(grades=team.grades, groups=team.groups)
-        summary = summaries.get(report.pk)
-        if summary is not None:
-            doc.incidents.note = summary.note
-            doc.incidents.counts = counts[summary.pk]
-        doc.objectives = objectives[report.pk]
-        doc.daily_notes = notes[report.pk]
-        doc.events = [
-            d.StabilityEvent(
-                date=e.occurred_on,
-                summary=e.summary,
-                detected_at=e.detected_at.astimezone(tz) if e.detected_at else None,
-                time_text=e.time_text,
-                detection=e.detection,
-                cause=e.cause,
-                handling=e.handling,
-                recovered_at=e.recovered_at.astimezone(tz) if e.recovered_at else None,
-                kind=e.kind,
-                grade=e.grade,
-            )
-            for e in events[report.pk]
-        ]
-        docs[report.pk] = doc
-    return docs
-
-
-def _grouped(rows, by: str = "report_id") -> dict[int, list]:
-    """Rows by the id they belong to, in the query's order."""
-    grouped: dict[int, list] = defaultdict(list)
-    for row in rows:
-        grouped[getattr(row, by)].append(row)
-    return grouped
-
-
-def _notes(reports: list[WeeklyReport]) -> dict[int, list[d.DailyNote]]:
-    """Each report's week of its team's daily notes, in one query: per team in the batch,
-    the days from its first report's week to its last."""
-    found: dict[int, list[d.DailyNote]] = defaultdict(list)
-    if not reports:
-        return found
-    by_team: dict[int, list[WeeklyReport]] = defaultdict(list)
-    for report in reports:
-        by_team[report.team_id].append(report)
-    weeks = {r.pk: report_week(r.report_date) for r in reports}
-    spans = Q()
-    for team_id, team_reports in by_team.items():
-        first = min(weeks[r.pk][0] for r in team_reports)
-        last = max(weeks[r.pk][1] for r in team_reports)
-        spans |= Q(team_id=team_id, day__range=(first, last))
-    notes = _grouped(DailyNote.objects.filter(spans), by="team_id")
-    for report in reports:
-        start, end = weeks[report.pk]
-        found[report.pk] = [
-            d.DailyNote(day=n.day, author=n.author_name, text=n.text)
-            for n in notes[report.team_id]
-            if start <= n.day <= end
-        ]
-    return found
-
-
-def _objectives(ids: list[int]) -> dict[int, list[d.Objective]]:
-    entries = _grouped(ObjectiveEntry.objects.filter(report__in=ids).select_related("objective"))
-    updates = _grouped(ItemUpdate.objects.filter(report__in=ids).select_related("item"))
-    migrations = _migrations(ids)
-    return {
-        report_id: _report_objectives(entries[report_id], updates[report_id], migrations)
-        for report_id in ids
-    }
-
-
-def _report_objectives(
-    entries: list[ObjectiveEntry], updates: list[ItemUpdate], migrations: dict[int, d.Migration]
-) -> list[d.Objective]:
-    by_update: dict[int, d.Item] = {}
-    children: dict[int | None, list[ItemUpdate]] = defaultdict(list)
-    for update in updates:
-        children[update.parent_id].append(update)
-        by_update[update.pk] = d.Item(
-            title=update.item.title,
-            body=update.body,
-            detail=update.detail,
-            sep=update.sep,
-            marker=update.marker,
-            label=update.item.label,
-            heading_level=update.heading_level,
-            percent=_trimmed(update.percent),
-            status=update.status,
-            eta=update.eta,
-            migration=migrations.get(update.pk),
-            body_html=update.body_html,
-            detail_html=update.detail_html,
-        )
-    for parent_id, kids in children.items():
-        if parent_id is not None:
-            by_update[parent_id].children = [by_update[k.pk] for k in kids]
-    top_by_objective: dict[int, list[d.Item]] = defaultdict(list)
-    for update in children[None]:
-        top_by_objective[update.item.objective_id].append(by_update[update.pk])
-    return [
-        d.Objective(
-            code=entry.objective.code,
-            title=entry.objective.title,
-            items=top_by_objective[entry.objective_id],
-            notes=entry.notes,
-            notes_html=entry.notes_html,
-            holds_events=entry.holds_events,
-        )
-        for entry in entries
-    ]
-
-
-def _migrations(ids: list[int]) -> dict[int, d.Migration]:
-    """The migration trackers' snapshots of the reports, by the item update they hang on."""
-    snapshots = mm.MigrationSnapshot.objects.filter(report__in=ids).select_related("tracker")
-    categories = (
-        mm.CategorySnapshot.objects.filter(snapshot__report__in=ids)
-        .select_related("category")
-        .prefetch_related(Prefetch("progress_buckets"))
-    )
-    by_snapshot: dict[int, list[d.MigrationCategory]] = defaultdict(list)
-    for cat in categories:
-        by_snapshot[cat.snapshot_id].append(
-            d.MigrationCategory(
-                name=cat.category.name,
-                stage=cat.stage,
-                total=cat.total,
-                offline=cat.offline,
-                paused=cat.paused,
-                done=cat.done,
-                done_names=list(cat.done_names),
-                in_progress=[
-                    d.ProgressBucket(percent=_trimmed(b.percent), label=b.label, count=b.count)
-                    for b in cat.progress_buckets.all()
-                ],
-                not_started=cat.not_started,
-                heading_text=cat.heading_text,
-                counts_text=cat.counts_text,
-            )
-        )
-    return {
-        s.item_update_id: d.Migration(
-            name=s.tracker.name,
-            categories=by_snapshot[s.pk],
-            stated=d.StatedMigration(
-                overall_percent=_trimmed(s.stated_overall_percent),
-                progress=_trimmed(s.stated_progress),
-                total=s.stated_total,
-                developed=s.stated_developed,
-                not_started=s.stated_not_started,
-                in_production=s.stated_in_production,
-            ),
-            headline_text=s.headline_text,
-            summary_text=s.summary_text,
-        )
-        for s in snapshots
-    }
+    number of queries per batch (``rows.DOCUMENT_BATCH``)."""
+    return rows.documents(reports)
 
 
 # ---------------------------------------------------------------------------------------
@@ -300,14 +68,14 @@ def history_rows(
     by_report: dict[int, dict[int, mm.KpiValue]] = defaultdict(dict)
     for value in values:
         by_report[value.report_id][value.definition_id] = value
-    rows = []
+    found = []
     for report in reports:
         cells = [
-            kpi_of(definition, by_report[report.pk].get(definition.pk))
+            rows.kpi_of(definition, by_report[report.pk].get(definition.pk))
             for definition in definitions
         ]
-        rows.append(HistoryRow(report=report, kpis=cells))
-    return rows
+        found.append(HistoryRow(report=report, kpis=cells))
+    return found
 
 
 def team_reports(team: Team) -> QuerySet[WeeklyReport]:
@@ -383,7 +151,7 @@ def team_template_document(team: Team) -> d.ReportDocument:
         week_number=1,
         report_date=timezone.localdate(),
         language=team.heading_language,
-        kpis=[kpi_of(definition, None) for definition in team_kpi_definitions(team)],
+        kpis=[rows.kpi_of(definition, None) for definition in team_kpi_definitions(team)],
         incidents=d.Incidents(grades=team.grades, groups=team.groups),
         objectives=objectives,
     )
@@ -430,10 +198,7 @@ def report_revision(
 def week_notes(team: Team, report_date: date) -> list[d.DailyNote]:
     """The team's daily notes of the week that ends on ``report_date``."""
     start, end = report_week(report_date)
-    return [
-        d.DailyNote(day=n.day, author=n.author_name, text=n.text)
-        for n in DailyNote.objects.filter(team=team, day__range=(start, end))
-    ]
+    return [rows.note_of(n) for n in DailyNote.objects.filter(team=team, day__range=(start, end))]
 
 
 def recent_notes(team: Team, *, since: date) -> QuerySet[DailyNote]:
@@ -473,18 +238,18 @@ def trend_weeks(team: Team, range_key: str, *, until: date | None = None):
     count = TREND_RANGES.get(range_key, TREND_RANGES["12w"])
     if count is not None:
         reports = reports[:count]
-    rows = list(reports.values_list("pk", "week_number", "report_date"))  # newest first
-    step = max(1, -(-len(rows) // MAX_TREND_POINTS))
+    found = list(reports.values_list("pk", "week_number", "report_date"))  # newest first
+    step = max(1, -(-len(found) // MAX_TREND_POINTS))
     thinned = step > 1  # a kept week stands for itself and the skipped weeks before it
     label = "W{} {:%y-%m-%d}" if thinned else "W{} {:%m-%d}"
     return [
         Week(
             pk,
             label.format(number, day),
-            covers=tuple(r[0] for r in rows[i : i + step]) if thinned else (),
+            covers=tuple(r[0] for r in found[i : i + step]) if thinned else (),
         )
-        for i in reversed(range(0, len(rows), step))
-        for pk, number, day in [rows[i]]
+        for i in reversed(range(0, len(found), step))
+        for pk, number, day in [found[i]]
     ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
@@ -13,23 +12,13 @@ from rest_framework.authtoken.models import Token
 
 from metrics import models as mm
 from reports import document as d
+from reports import rows as r
 from reports import search, selectors, tasks
+from reports.document import ReportStatus
 from reports.document.changes import line_counts
 from reports.document.renderer import render_markdown
-from reports.models import (
-    DailyNote,
-    ItemUpdate,
-    Objective,
-    ObjectiveEntry,
-    ProjectItem,
-    ReportRevision,
-    ReportStatus,
-    RevisionAction,
-    StabilityEvent,
-    Team,
-    WeeklyReport,
-)
-from weekly.history import bulk_create_with_history
+from reports.models import DailyNote, ReportRevision, RevisionAction, Team, WeeklyReport
+from reports.rows import TeamRows
 
 
 class ReportLocked(Exception):
@@ -42,54 +31,6 @@ class WeekTaken(Exception):
 
 class StaleReport(Exception):
     """The report was saved by someone else after the page was opened."""
-
-
-class TeamRows:
-    """The team-level rows that a save finds by name (KPI definitions, objectives, project
-    items, migration trackers and their categories), read once and kept for the saves of
-    one transaction: an import of many weeks reads them once, not once a week.
-
-    Rows a save creates are added, so keep one only while a failed save cannot roll its
-    rows back without the whole transaction (``import_report`` starts a new one after a
-    file fails).
-    """
-
-    def __init__(self, team: Team):
-        self.team = team
-        self._definitions: dict[str, mm.KpiDefinition] | None = None
-        self._objectives: dict[str, Objective] | None = None
-        self._items: dict[tuple, ProjectItem] | None = None
-        self._trackers: dict[str, tuple[mm.MigrationTracker, dict]] = {}
-
-    @property
-    def definitions(self) -> dict[str, mm.KpiDefinition]:
-        if self._definitions is None:
-            self._definitions = {k.name: k for k in mm.KpiDefinition.objects.filter(team=self.team)}
-        return self._definitions
-
-    @property
-    def objectives(self) -> dict[str, Objective]:
-        if self._objectives is None:
-            self._objectives = {o.code: o for o in Objective.objects.filter(team=self.team)}
-        return self._objectives
-
-    @property
-    def items(self) -> dict[tuple, ProjectItem]:
-        """By objective, parent, title and ordinal (how many items of that title came
-        before it under the same parent)."""
-        if self._items is None:
-            self._items = {
-                (i.objective_id, i.parent_id, i.title, i.ordinal): i
-                for i in ProjectItem.objects.filter(team=self.team)
-            }
-        return self._items
-
-    def tracker(self, name: str) -> tuple[mm.MigrationTracker, dict[str, mm.MigrationCategory]]:
-        """The tracker of that name (created if missing) and its categories by name."""
-        if name not in self._trackers:
-            tracker, _ = mm.MigrationTracker.objects.get_or_create(team=self.team, name=name)
-            self._trackers[name] = (tracker, {c.name: c for c in tracker.categories.all()})
-        return self._trackers[name]
 
 
 def team_get_or_create(*, slug: str, name: str | None = None) -> tuple[Team, bool]:
@@ -121,23 +62,22 @@ def report_save_document(
     if created:
         report = WeeklyReport(team=team, report_date=document.report_date, author=author)
     elif not fresh:  # ``fresh``: created empty by report_create just now
-        _clear_parts(report)
+        r.clear_parts(report)
         report.version += 1
-    report.week_number = document.week_number
-    report.status = document.status
+    r.write_report(report, document)
     if author is not None and report.author_id is None:
         report.author = author
-    if document.status == "published" and report.published_at is None:
+    if document.status == ReportStatus.PUBLISHED and report.published_at is None:
         report.published_at = timezone.now()
-    for name in d.FREE_SECTIONS + ("kpi_notes",):
-        setattr(report, name, getattr(document, name))
-    report.import_notes = list(document.import_notes)
-    report.plan_review = [{"text": p.text, "outcome": p.outcome} for p in document.plan_review]
     if created:
         try:
             with transaction.atomic():
                 report.save(force_insert=True)
         except IntegrityError:
+            if not WeeklyReport.objects.filter(
+                team=team, report_date=document.report_date
+            ).exists():
+                raise  # not a race: a value the database refuses
             # Someone created the week since we looked: save over theirs, as if it had
             # been there (their version stays in the revisions).
             return report_save_document(
@@ -146,12 +86,10 @@ def report_save_document(
     else:
         report.save()
 
-    _save_kpis(rows, report, document.kpis)
-    _save_incidents(report, document.incidents)
-    _save_objectives(rows, report, document)
-    _save_events(report, document.events)
-    _add_daily_notes(team, document.daily_notes)
+    notes = r.write_parts(rows, report, document)
     search.index_report(report, document, new=created)
+    for note in notes:
+        search.index_note(note)
     if action is None:
         action = RevisionAction.CREATED if created or fresh else RevisionAction.SAVED
     _record_revision(report, render_markdown(document), action=action, author=author, first=created)
@@ -254,275 +192,6 @@ def _record_revision(
     )
 
 
-def _clear_parts(report: WeeklyReport) -> None:
-    # Children before parents, so nested item updates go without cascading surprises.
-    mm.MigrationSnapshot.objects.filter(report=report).delete()
-    ItemUpdate.objects.filter(report=report, parent__isnull=False).delete()
-    ItemUpdate.objects.filter(report=report).delete()
-    ObjectiveEntry.objects.filter(report=report).delete()
-    StabilityEvent.objects.filter(report=report).delete()
-    mm.KpiValue.objects.filter(report=report).delete()
-    mm.IncidentSummary.objects.filter(report=report).delete()
-
-
-def _decimals(value: Decimal | None) -> int:
-    if value is None:
-        return 0
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-def _save_kpis(rows: TeamRows, report: WeeklyReport, kpis: list[d.Kpi]) -> None:
-    team, definitions = rows.team, rows.definitions
-    next_order = max((k.order for k in definitions.values()), default=0)
-    values = []
-    for position, kpi in enumerate(kpis):
-        definition = definitions.get(kpi.name)
-        if definition is None:
-            next_order += 1
-            definition = mm.KpiDefinition.objects.create(
-                team=team,
-                name=kpi.name,
-                kind=kpi.kind,
-                unit=kpi.unit,
-                order=next_order,
-                year_to_date="年度" in kpi.name or "YTD" in kpi.name.upper(),
-                higher_is_better=kpi.higher_is_better,
-                target=kpi.target,
-            )
-            definitions[kpi.name] = definition
-        elif (definition.kind, definition.unit) != (kpi.kind, kpi.unit):
-            definition.kind, definition.unit = kpi.kind, kpi.unit
-            definition.save(update_fields=["kind", "unit"])
-        values.append(
-            mm.KpiValue(
-                definition=definition,
-                report=report,
-                value=kpi.value,
-                decimals=_decimals(kpi.value),
-                note=kpi.note,
-                position=position,
-                source=kpi.source,
-            )
-        )
-    bulk_create_with_history(values, mm.KpiValue)
-
-
-def _save_incidents(report: WeeklyReport, incidents: d.Incidents) -> None:
-    if not incidents.counts and not incidents.note:
-        return
-    (summary,) = bulk_create_with_history(
-        [mm.IncidentSummary(report=report, note=incidents.note)], mm.IncidentSummary
-    )
-    bulk_create_with_history(
-        [
-            mm.IncidentCount(summary=summary, grade=grade, count=count)
-            for grade, count in incidents.counts.items()
-        ],
-        mm.IncidentCount,
-    )
-
-
-def _save_objectives(rows: TeamRows, report: WeeklyReport, document: d.ReportDocument) -> None:
-    """The week's objectives and item updates (in pre-order: ``position`` is the order of
-    the items on the page), created a nesting level at a time."""
-    team, objectives, items = rows.team, rows.objectives, rows.items
-    entries = []
-    levels: list[list[tuple[ItemUpdate, ItemUpdate | None, d.Item]]] = []
-    used: dict = {}  # how often a title was seen under one parent this week
-    for order, entry in enumerate(document.objectives):
-        objective = objectives.get(entry.code)
-        if objective is None:
-            objective = Objective.objects.create(
-                team=team, code=entry.code, title=entry.title, order=order
-            )
-            objectives[entry.code] = objective
-        elif objective.title != entry.title:
-            objective.title = entry.title
-            objective.save(update_fields=["title"])
-        entries.append(
-            ObjectiveEntry(
-                report=report,
-                objective=objective,
-                position=order,
-                notes=entry.notes,
-                holds_events=entry.holds_events,
-            )
-        )
-        for item in entry.items:
-            _plan_item(team, report, objective, item, None, None, items, used, levels)
-    for entry in entries:
-        entry.render_html()
-    bulk_create_with_history(entries, ObjectiveEntry)
-    for level in levels:
-        for update, parent, _ in level:
-            update.parent = parent
-            update.render_html()
-        bulk_create_with_history([update for update, _, _ in level], ItemUpdate)
-    for level in levels:
-        for update, _, item in level:
-            if item.migration is not None:
-                _save_migration(rows, report, update, item.migration)
-
-
-def _plan_item(
-    team: Team,
-    report: WeeklyReport,
-    objective: Objective,
-    item: d.Item,
-    parent_item: ProjectItem | None,
-    parent_update: ItemUpdate | None,
-    items: dict,
-    used: dict,
-    levels: list,
-    depth: int = 0,
-) -> None:
-    """The item's update (not yet saved) and its children's, by nesting level; the
-    team's project item is found by objective, parent, title and how many items of that
-    title came before under the same parent, or created."""
-    parent_key = (objective.pk, parent_item.pk if parent_item else None, item.title)
-    ordinal = used.get(parent_key, 0)
-    used[parent_key] = ordinal + 1
-    project_item = items.get((*parent_key, ordinal))
-    if project_item is None:
-        project_item = ProjectItem.objects.create(
-            team=team,
-            objective=objective,
-            parent=parent_item,
-            title=item.title,
-            label=item.label,
-            ordinal=ordinal,
-        )
-        items[(*parent_key, ordinal)] = project_item
-    update = ItemUpdate(
-        report=report,
-        item=project_item,
-        position=sum(len(level) for level in levels),  # the order of planning: pre-order
-        marker=item.marker,
-        heading_level=item.heading_level,
-        sep=item.sep,
-        body=item.body,
-        detail=item.detail,
-        percent=item.percent,
-        status=item.status,
-        eta=item.eta,
-    )
-    while len(levels) <= depth:
-        levels.append([])
-    levels[depth].append((update, parent_update, item))
-    for child in item.children:
-        _plan_item(
-            team, report, objective, child, project_item, update, items, used, levels, depth + 1
-        )
-
-
-def _save_migration(
-    rows: TeamRows, report: WeeklyReport, update: ItemUpdate, migration: d.Migration
-) -> None:
-    tracker, categories = rows.tracker(migration.name)
-    stated = migration.stated
-    (snapshot,) = bulk_create_with_history(
-        [
-            mm.MigrationSnapshot(
-                tracker=tracker,
-                report=report,
-                item_update=update,
-                stated_overall_percent=stated.overall_percent,
-                stated_progress=stated.progress,
-                stated_total=stated.total,
-                stated_developed=stated.developed,
-                stated_not_started=stated.not_started,
-                stated_in_production=stated.in_production,
-                headline_text=migration.headline_text,
-                summary_text=migration.summary_text,
-            )
-        ],
-        mm.MigrationSnapshot,
-    )
-    snaps = []
-    for position, cat in enumerate(migration.categories):
-        category = categories.get(cat.name)
-        if category is None:
-            category = mm.MigrationCategory.objects.create(
-                tracker=tracker, name=cat.name, order=len(categories)
-            )
-            categories[cat.name] = category
-        snaps.append(
-            mm.CategorySnapshot(
-                snapshot=snapshot,
-                category=category,
-                position=position,
-                stage=cat.stage,
-                total=cat.total,
-                offline=cat.offline,
-                paused=cat.paused,
-                done=cat.done,
-                done_names=list(cat.done_names),
-                not_started=cat.not_started,
-                heading_text=cat.heading_text,
-                counts_text=cat.counts_text,
-            )
-        )
-    snaps = bulk_create_with_history(snaps, mm.CategorySnapshot)
-    bulk_create_with_history(
-        [
-            mm.ProgressBucket(
-                category=snap, position=i, label=b.label, percent=b.percent, count=b.count
-            )
-            for snap, cat in zip(snaps, migration.categories, strict=True)
-            for i, b in enumerate(cat.in_progress)
-        ],
-        mm.ProgressBucket,
-    )
-
-
-def _save_events(report: WeeklyReport, events: list[d.StabilityEvent]) -> None:
-    bulk_create_with_history(
-        [
-            StabilityEvent(
-                report=report,
-                position=position,
-                occurred_on=event.date,
-                detected_at=_aware(event.detected_at),
-                time_text=event.time_text,
-                detection=event.detection,
-                summary=event.summary,
-                cause=event.cause,
-                handling=event.handling,
-                recovered_at=_aware(event.recovered_at),
-                kind=event.kind,
-                grade=event.grade,
-            )
-            for position, event in enumerate(events)
-        ],
-        StabilityEvent,
-    )
-
-
-def _add_daily_notes(team: Team, notes: list[d.DailyNote]) -> None:
-    """Notes read from a report are added unless the team already has the same note.
-
-    Notes belong to the team and the day, not to one save of a report: nothing here ever
-    removes one, so saving the edit page (which does not carry them) leaves them alone.
-    """
-    if not notes:
-        return
-    days = {n.day for n in notes}
-    known = set(
-        DailyNote.objects.filter(team=team, day__in=days).values_list("day", "author_name", "text")
-    )
-    added = bulk_create_with_history(
-        [
-            DailyNote(team=team, day=n.day, author_name=n.author, text=n.text)
-            for n in notes
-            if (n.day, n.author, n.text) not in known
-        ],
-        DailyNote,
-    )
-    for note in added:
-        search.index_note(note)
-
-
 class SettingsConflict(Exception):
     """Two rows were given each other's names in one save."""
 
@@ -553,12 +222,6 @@ def daily_note_create(*, team: Team, author, day, text: str) -> DailyNote:
 @transaction.atomic
 def daily_note_delete(*, note: DailyNote) -> None:
     note.delete()
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.get_default_timezone())
 
 
 class UnknownKpi(ValueError):
@@ -597,7 +260,7 @@ def kpi_values_ingest(
     for name, value in values.items():
         kpi = by_name.get(name)
         if kpi is None:
-            kpi = selectors.kpi_of(defined[name], None)
+            kpi = r.kpi_of(defined[name], None)
             doc.kpis.append(kpi)
         if str(kpi.value) != str(value) or kpi.source != source:
             kpi.value, kpi.source = value, source

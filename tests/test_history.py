@@ -104,14 +104,14 @@ def _last_history_ids() -> dict:
 def test_the_records_are_those_simple_history_writes(monkeypatch, sample_team, other_team):
     """The sample saved once with the copy in the database, once with simple-history's own
     bulk_create_with_history: the same records, arrays, decimals, times and blanks alike."""
-    from reports import services
+    from reports import rows
 
     start = _last_history_ids()
     import_sample(other_team, document=_document(other_team.slug))
     ours = {m: _new_records(m, start[m]) for m in SAVED_IN_BULK}
 
     monkeypatch.setattr(
-        services, "bulk_create_with_history", simple_history_utils.bulk_create_with_history
+        rows, "bulk_create_with_history", simple_history_utils.bulk_create_with_history
     )
     third = TeamFactory(slug="third")
     middle = _last_history_ids()

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from reports import services
+from reports import rows, services
 from reports.models import ItemUpdate, WeeklyReport
 from reports.selectors import report_document
 from tests.forms_data import editor_data, find_row
@@ -68,7 +68,7 @@ def test_a_failure_while_saving_rolls_everything_back(lead_client, sample_report
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_save_events", broken)
+    monkeypatch.setattr(rows, "_save_events", broken)
     lead_client.raise_request_exception = False
     response = lead_client.post(EDIT_URL, data)
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics.models import KpiValue
-from reports import services
+from reports import rows
 from reports.document.importer import ReportFormatError
 from reports.models import ItemUpdate, Objective, StabilityEvent, Team, WeeklyReport
 from tests.factories import SAMPLE
@@ -167,14 +167,14 @@ def test_a_file_whose_save_fails_leaves_no_rows_behind_for_the_next(monkeypatch,
     """The first file creates the team's objectives and items, then fails while saving:
     its savepoint rolls them back, and the next file creates them again rather than
     pointing at rows that are gone."""
-    real = services._save_events
+    real = rows._save_events
 
     def failing_for_week_22(report, events):
         real(report, events)
         if report.week_number == 22:
             raise ReportFormatError(1, "a save that fails late")
 
-    monkeypatch.setattr(services, "_save_events", failing_for_week_22)
+    monkeypatch.setattr(rows, "_save_events", failing_for_week_22)
 
     error, err = _import_failing(later_week, SAMPLE)
 

@@ -111,7 +111,7 @@ def test_the_markdown_reads_in_queries_that_do_not_grow_with_teams(
         assert "上周五旧事" not in section
 
 
-# The documents' parts (reports.selectors._documents): KPI values, incident summaries (their
+# The documents' parts (reports.rows.documents): KPI values, incident summaries (their
 # counts too, when there are any; here none), objective entries, item updates, migration
 # snapshots and their categories, daily notes (one query for every team), stability events.
 ROLLUP_MARKDOWN_DOCUMENT_QUERIES = 8

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from reports.document import ReportStatus
 from reports.document.importer import ReportFormatError, parse
 from reports.models import RevisionAction, Team
-from reports.services import TeamRows, report_save_document, team_get_or_create
+from reports.rows import TeamRows
+from reports.services import report_save_document, team_get_or_create
 
 # Files saved per transaction: a commit waits for the disk, which costs more than saving
 # a week; a group is small enough that an interruption loses little (run it again: a week

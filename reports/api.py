@@ -27,7 +27,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from reports import page_cache, selectors, services
+from accounts import audit
+from core import page_cache
+from reports import selectors, services
 from reports.document import jsonformat
 from reports.document.jsonformat import JsonFormatError, document_from_json, render_json
 from reports.permissions import (
@@ -37,7 +39,6 @@ from reports.permissions import (
     get_team_for_user,
     teams_for_user,
 )
-from weekly import audit
 
 
 def _day(text: str) -> date:

@@ -8,14 +8,21 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from core import page_cache
 
-        from reports import page_cache
-        from weekly import audit, auth, history
-        from weekly.middleware import start_session_clock
-
-        user_logged_in.connect(start_session_clock, dispatch_uid="weekly-session-clock")
-        audit.connect()
-        auth.connect()
-        page_cache.connect()
-        history.install()
+        # A team's pages are kept until a row of the team's changes: its reports and
+        # their parts (here and in metrics), its settings, its members and users. The
+        # rows the portal writes for its own bookkeeping show on no page.
+        page_cache.watch(
+            scope="reports.Team",
+            watched_apps=("reports", "metrics", "auth"),
+            follow_apps=("reports", "metrics"),
+            ignore=(
+                "reports.Delivery",
+                "reports.Reminder",
+                "reports.ExportJob",
+                "reports.ExportPart",
+                "reports.SearchEntry",
+                "reports.ReportRevision",
+            ),
+        )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.markup import markdown_to_html
 from reports.document.vocabulary import (
     EventKind,
     ItemStatus,
@@ -24,7 +25,6 @@ from reports.document.vocabulary import (
     WeekNumbering,
 )
 from reports.document.weeks import week_number
-from reports.markup import markdown_to_html
 
 
 class MarkdownFieldsMixin(models.Model):

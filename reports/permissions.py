@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from accounts.audit import NotYours
 from reports.models import Membership, Team, WeeklyReport
 
 MANAGERS_GROUP = "managers"
@@ -32,8 +33,10 @@ def teams_for_user(user) -> QuerySet[Team]:
     return teams.filter(memberships__user=user)
 
 
-class NotYourTeam(Http404):
+class NotYourTeam(NotYours):
     """The team exists but the reader may not see it: a 404 to them, a refusal in the log."""
+
+    refusal = "another team's page"
 
 
 def _role_subquery(user, team_ref: str) -> Subquery:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from core.history import bulk_create_with_history
 from metrics import models as mm
 from reports import document as d
 from reports.document.weeks import report_week
@@ -34,7 +35,6 @@ from reports.models import (
     Team,
     WeeklyReport,
 )
-from weekly.history import bulk_create_with_history
 
 
 class TeamRows:

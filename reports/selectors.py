@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from metrics import models as mm
 from reports import document as d
@@ -276,7 +275,3 @@ def item_percent_lines(weeks, *, limit: int = 8) -> dict[str, dict[int, float]]:
         name = f"{code} {title}" if titles.count(title) > 1 else title
         lines[name if name not in lines else f"{name} ({pk})"] = values
     return lines
-
-
-def api_token(user) -> Token | None:
-    return Token.objects.filter(user=user).first()

@@ -5,10 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import partial
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from metrics import models as mm
 from reports import document as d
@@ -283,15 +281,3 @@ def kpi_values_ingest_retrying(attempts: int = 3, **kwargs) -> tuple[WeeklyRepor
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
-
-
-@transaction.atomic
-def api_token_renew(*, user) -> str:
-    """A new API token for the user, replacing any earlier one; its key."""
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # one at a time
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user).key
-
-
-def api_token_revoke(*, user) -> None:
-    Token.objects.filter(user=user).delete()

@@ -26,7 +26,6 @@ urlpatterns = [
     path("preview/markdown/", views.markdown_preview, name="markdown_preview"),
     path("search/", views.search_page, name="search"),
     path("incidents/", views.incident_log, name="incident_log"),
-    path("account/token/", views.api_token, name="api_token"),
     path("exports/", export_views.export_list, name="export_list"),
     path("exports/<int:pk>/", export_views.export_detail, name="export_detail"),
     path("exports/<int:pk>/status.json", export_views.export_status, name="export_status"),

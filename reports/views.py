@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import page_cache
+from core.markup import markdown_to_html
 from metrics import trends
 from metrics.charts import cached_svg
-from reports import exports, incidents, page_cache, rollup, search, selectors, services
+from reports import exports, incidents, rollup, search, selectors, services
 from reports.document.changes import line_diff, text_diff, week_changes
 from reports.document.consistency import report_warnings
 from reports.document.renderer import render_markdown
@@ -26,7 +28,6 @@ from reports.forms import (
     ReportEditor,
     SearchForm,
 )
-from reports.markup import markdown_to_html
 from reports.models import Membership
 from reports.permissions import (
     get_report_for_lead,
@@ -482,24 +483,3 @@ def incident_log(request):
         "since": filters.since,
     }
     return render(request, "reports/incident_log.html", ctx)
-
-
-# ---------------------------------------------------------------------------------------
-# The reader's API token
-# ---------------------------------------------------------------------------------------
-
-
-@login_required
-def api_token(request):
-    """Create, replace or revoke the reader's API token. The key is shown once, on the
-    page that made it; afterwards only that a token exists, and since when."""
-    key = None
-    if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            services.api_token_revoke(user=request.user)
-            messages.info(request, _("The API token was revoked."))
-            return redirect("reports:api_token")
-        key = services.api_token_renew(user=request.user)
-    token = selectors.api_token(request.user)
-    ctx = {"token": token, "key": key, "api_root": request.build_absolute_uri("/api/v1/")}
-    return render(request, "reports/api_token.html", ctx)

@@ -22,7 +22,7 @@ def _sessions_in_the_database(settings):
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():
     """Each test starts with no rendered page parts from an earlier test."""
-    from reports import page_cache
+    from core import page_cache
 
     page_cache.forget()
 

@@ -26,7 +26,7 @@ def test_redis_that_does_not_answer_is_503(client, settings):
 
 
 def test_a_database_that_does_not_answer_is_503(client, settings, monkeypatch):
-    from weekly import views
+    from core import views
 
     settings.REDIS_URL = ""
 

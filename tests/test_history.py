@@ -1,4 +1,4 @@
-"""The history of new rows, written by the database (weekly.history.bulk_create_with_history),
+"""The history of new rows, written by the database (core.history.bulk_create_with_history),
 is what simple-history itself records for them."""
 
 from datetime import date, timedelta
@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history import utils as simple_history_utils
 
+from core.history import bulk_create_with_history
 from metrics import models as mm
 from reports import document as d
 from reports.models import DailyNote, ItemUpdate, ObjectiveEntry, StabilityEvent
 from tests.factories import TeamFactory, import_sample, sample_document
 from tests.forms_data import editor_data
-from weekly.history import bulk_create_with_history
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from weekly.middleware import CONTENT_SECURITY_POLICY
+from core.middleware import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Sessions read through the cache (weekly.sessions, the engine when Redis is set)."""
+"""Sessions read through the cache (accounts.sessions, the engine when Redis is set)."""
 
 from unittest import mock
 
@@ -13,7 +13,7 @@ PAGE = "/teams/payments/2023-05-20/"
 
 @pytest.fixture
 def cached_sessions(settings):
-    settings.SESSION_ENGINE = "weekly.sessions"
+    settings.SESSION_ENGINE = "accounts.sessions"
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def reader(cached_sessions, member, client):
 
 
 def test_a_kept_page_asks_the_database_nothing(reader, django_assert_num_queries):
-    """The session, the user (weekly.auth) and the page all come from the cache."""
+    """The session, the user (accounts.auth) and the page all come from the cache."""
     for _ in range(2):
         reader.get(PAGE)  # the first sets the CSRF cookie, the second is kept
 

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from weekly.middleware import SessionLimitsMiddleware
+from accounts.middleware import SessionLimitsMiddleware
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[1]

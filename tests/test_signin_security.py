@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from weekly.logs import UTCFormatter
+from core.logs import UTCFormatter
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "weekly-test-password"

@@ -1,4 +1,4 @@
-"""The user of each request read through the cache (weekly.auth): no query for a user
+"""The user of each request read through the cache (accounts.auth): no query for a user
 already read, and every change to the user or the token counts at once."""
 
 from unittest import mock
@@ -11,8 +11,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from reports import services
-from weekly.auth import CachedModelBackend, _user_key
+from accounts import services
+from accounts.auth import CachedModelBackend, _user_key
 
 pytestmark = pytest.mark.django_db
 

@@ -59,23 +59,25 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    "core",
+    "accounts",
     "reports",
     "metrics",
 ]
 
 MIDDLEWARE = [
-    "weekly.middleware.HealthCheckMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "weekly.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "weekly.middleware.IgnoreBrowserLanguageMiddleware",
+    "core.middleware.IgnoreBrowserLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "weekly.middleware.SessionLimitsMiddleware",
-    "weekly.middleware.RefusalLogMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.RefusalLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -141,7 +143,7 @@ AUTHENTICATION_BACKENDS = [
     # password is checked.
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, reading the user of each request through the cache.
-    "weekly.auth.CachedModelBackend",
+    "accounts.auth.CachedModelBackend",
 ]
 # Five wrong passwords for one username from one address lock that pair out for 15
 # minutes; a correct password before that clears the count. Counting by username and
@@ -151,8 +153,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "weekly.views.locked_out"
-# Sign-ins and failures are logged by weekly.signin_log; axes keeps its own records
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Sign-ins and failures are logged by accounts.audit; axes keeps its own records
 # (AccessAttempt, AccessLog) in the database for the admin.
 AXES_VERBOSE = False
 LOGIN_URL = "login"
@@ -199,7 +201,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 20_000)
 REST_FRAMEWORK = {
     # A token first, so a request without credentials is told so (401), not refused (403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "weekly.auth.CachedTokenAuthentication",
+        "accounts.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # The API reads JSON documents; a body of any other type is a 415.
@@ -230,7 +232,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 # the one Redis. The Celery worker a test starts inherits the variable, and the prefix.
 _test_process = os.environ.get("PYTEST_XDIST_WORKER", "")
 CACHES = cache_settings(REDIS_URL, key_prefix="-".join(filter(None, ["weekly", _test_process])))
-# Rendered pages kept until the team's data changes (reports.page_cache). The cache must
+# Rendered pages kept until the team's data changes (core.page_cache). The cache must
 # be one that every process shares: Redis, or the in-process cache of a single process
 # (the development server, the tests). Several gunicorn workers without Redis would each
 # keep pages another worker's change made stale, so production without Redis keeps none.
@@ -291,16 +293,16 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 
 # Sessions are kept in the database; with Redis, read through it (a round trip to Redis
 # instead of a query on every request) and still written to the database, so an outage
-# of Redis signs nobody out (weekly/sessions.py).
-SESSION_ENGINE = "weekly.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# of Redis signs nobody out (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # A sign-in lasts a working day at most, and ends after half an hour without a request
-# (weekly.middleware.SessionLimitsMiddleware).
+# (accounts.middleware.SessionLimitsMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30) * 60
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "weekly.views.csrf_failure"
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -326,7 +328,7 @@ LOGGING = {
     "formatters": {
         # Times in UTC, ISO 8601, whatever the server's zone.
         "plain": {
-            "()": "weekly.logs.UTCFormatter",
+            "()": "core.logs.UTCFormatter",
             "format": "{asctime} {levelname} {name}: {message}",
             "style": "{",
         },

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
     path("api/v1/", include("reports.api_urls")),
+    path("", include("accounts.urls")),
     path("", include("reports.urls")),
 ]

@@ -252,7 +252,7 @@ def test_the_weeks_events(lead_api, sample_report):
 
 
 def test_the_token_page_makes_shows_once_and_revokes(lead, lead_client):
-    url = reverse("reports:api_token")
+    url = reverse("accounts:api_token")
 
     made = lead_client.post(url, {"action": "renew"})
     key = Token.objects.get(user=lead).key
@@ -268,7 +268,7 @@ def test_the_token_page_makes_shows_once_and_revokes(lead, lead_client):
 
 
 def test_a_new_token_replaces_the_old(lead, lead_client):
-    url = reverse("reports:api_token")
+    url = reverse("accounts:api_token")
     lead_client.post(url, {"action": "renew"})
     old = Token.objects.get(user=lead).key
 

@@ -1,4 +1,4 @@
-"""Kept pages (reports.page_cache): served again only while nothing they show changed.
+"""Kept pages (core.page_cache): served again only while nothing they show changed.
 
 Each test reads a page until it is kept (the second read, once the CSRF cookie is set),
 changes something the page shows through the ordinary code path, and reads again.
@@ -13,8 +13,9 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from core import page_cache
 from metrics.models import CategorySnapshot, KpiDefinition, KpiValue
-from reports import page_cache, services
+from reports import services
 from reports.models import DailyNote, Membership, ObjectiveEntry
 from reports.permissions import MANAGERS_GROUP
 from reports.selectors import report_document
@@ -214,10 +215,10 @@ def test_rows_are_traced_to_their_team(sample_team, sample_report):
     category = CategorySnapshot.objects.filter(snapshot__report=sample_report).first()
     entry = ObjectiveEntry.objects.filter(report=sample_report).first()
 
-    assert page_cache.team_of(value) == sample_team.pk
-    assert page_cache.team_of(category) == sample_team.pk  # → snapshot → report → team
-    assert page_cache.team_of(entry) == sample_team.pk
-    assert page_cache.team_of(DailyNote(team=sample_team, day=SAMPLE_DATE)) == sample_team.pk
+    assert page_cache.scope_of(value) == sample_team.pk
+    assert page_cache.scope_of(category) == sample_team.pk  # → snapshot → report → team
+    assert page_cache.scope_of(entry) == sample_team.pk
+    assert page_cache.scope_of(DailyNote(team=sample_team, day=SAMPLE_DATE)) == sample_team.pk
 
 
 def test_a_change_to_one_team_keeps_the_others_pages(sample_team, other_team):
@@ -236,7 +237,7 @@ def test_no_page_is_kept_when_the_cache_is_not_shared(member_client, lead, sampl
     first = member_client.get(PAGE)
     doc = report_document(sample_report)
     doc.other = "不共享缓存时照常渲染"
-    with mock.patch.object(page_cache, "team_changed"):  # as if another worker had saved
+    with mock.patch.object(page_cache, "scope_changed"):  # as if another worker had saved
         services.report_update(report=sample_report, document=doc, author=lead)
 
     assert not first.has_header("ETag")

@@ -33,7 +33,7 @@ TEAM_LIST_QUERIES = 4
 # the report page also loads the week's daily notes, and the week before to say what
 # changed. Read by another reader, the part that is the same for everyone comes from the
 # cache; read again by the same reader (with the CSRF cookie the first page set), the
-# whole page does, and the user too (weekly.auth): the session is all that is asked (in
+# whole page does, and the user too (accounts.auth): the session is all that is asked (in
 # the database here; production reads it from Redis as well).
 TEAM_HISTORY_QUERIES = 7
 API_REPORT_LIST_QUERIES = 4

@@ -1,9 +1,10 @@
 """Rendered parts of pages, kept in the shared cache until something they show changes.
 
-A part is stored under a key that names the team's *generation*: a random token that is
-replaced, once the transaction commits, whenever any row of the team's is saved or
-deleted (a report and its parts, KPI definitions, objectives, notes, memberships, the
-team itself). A change that cannot be traced to one team (a user renamed, say) replaces
+Pages belong to a *scope*: the rows of one model (the project says which, with
+``watch``) and everything that points to them through foreign keys. A part is stored
+under a key that names its scope's *generation*: a random token that is replaced, once
+the transaction commits, whenever any watched row of the scope is saved or deleted. A
+change that cannot be traced to one scope (a user renamed, a scope row itself) replaces
 the site-wide generation, which every key names too. Old entries are never read again
 and age out of the cache. Keys also name the language and the release (a fingerprint of
 the code and templates), so a deployment never serves parts rendered by the one before.
@@ -12,8 +13,7 @@ The same generation gives the pages their ETag, so a browser that has the page i
 "304 Not Modified" without anything being rendered.
 
 Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) must call
-:func:`team_changed` themselves; the report services save the report row with every
-change, which is enough.
+:func:`scope_changed` themselves, unless they also save a watched row of the scope.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import lru_cache, wraps
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +31,7 @@ from typing import TypeVar
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -37,33 +39,44 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 
-from weekly.cache import CACHE_ERRORS
+from core.cache import CACHE_ERRORS
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 7 * 24 * 3600
 SITE = "pages:gen:site"
-# Rows the portal writes for its own bookkeeping; no page part shows them.
-BOOKKEEPING = {
-    "reports.delivery",
-    "reports.reminder",
-    "reports.exportjob",
-    "reports.exportpart",
-    "reports.searchentry",
-    "reports.reportrevision",
-}
-WATCHED_APPS = {"reports", "metrics", "auth"}
-# How far to follow foreign keys from a changed row to its team (KPI value → report → team).
+# How far to follow foreign keys from a changed row to its scope (a value → its week →
+# the week's owner).
 MAX_HOPS = 4
 
 
+@dataclass(frozen=True)
+class Watch:
+    scope: str  # "app_label.Model" of the rows that scope pages, found by their slug
+    apps: frozenset[str]  # apps whose rows, saved or deleted, change a scope's pages
+    follow: frozenset[str]  # apps whose foreign keys are followed towards the scope
+    ignore: frozenset[str]  # "app_label.model" of bookkeeping rows no page shows
+
+
+_watch: Watch | None = None
+
+
+def _config() -> Watch:
+    if _watch is None:
+        raise RuntimeError("core.page_cache.watch() was not called")
+    return _watch
+
+
 def _release() -> str:
-    """A fingerprint of the code and templates this process serves."""
+    """A fingerprint of the code and templates this process serves: the project's own
+    apps and template folders (nothing from site-packages)."""
     digest = hashlib.sha256()
     base = Path(settings.BASE_DIR)
-    for folder in ("templates", "reports", "metrics", "weekly"):
-        for path in sorted((base / folder).rglob("*")):
+    folders = [Path(config.path) for config in apps.get_app_configs()]
+    folders += [Path(folder) for engine in settings.TEMPLATES for folder in engine["DIRS"]]
+    for folder in sorted({f for f in folders if f.is_relative_to(base)}):
+        for path in sorted(folder.rglob("*")):
             if path.suffix in {".py", ".html", ".txt"}:
                 stat = path.stat()
                 digest.update(
@@ -72,11 +85,13 @@ def _release() -> str:
     return digest.hexdigest()[:12]
 
 
-RELEASE = _release()
+@lru_cache(maxsize=1)
+def release() -> str:
+    return _release()
 
 
-def _team_key(team_id: int) -> str:
-    return f"pages:gen:team:{team_id}"
+def _scope_key(scope_id: int) -> str:
+    return f"pages:gen:scope:{scope_id}"
 
 
 def _current(keys: list[str], also: list[str] = ()) -> dict:
@@ -92,17 +107,17 @@ def _current(keys: list[str], also: list[str] = ()) -> dict:
     return found
 
 
-def generation(team_id: int) -> str:
-    """The current generation of the team's pages (site-wide and the team's own)."""
-    keys = [SITE, _team_key(team_id)]
+def generation(scope_id: int) -> str:
+    """The current generation of the scope's pages (site-wide and the scope's own)."""
+    keys = [SITE, _scope_key(scope_id)]
     found = _current(keys)
     return ".".join(found.get(k, "-") for k in keys)
 
 
-def key(kind: str, team_id: int, *parts: object) -> str:
+def key(kind: str, scope_id: int, *parts: object) -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
     names = _digest(":".join(str(p) for p in parts))  # may hold what a reader typed
-    return f"pages:{kind}:{RELEASE}:{language}:{generation(team_id)}:{names}"
+    return f"pages:{kind}:{release()}:{language}:{generation(scope_id)}:{names}"
 
 
 def etag(cache_key: str) -> str:
@@ -110,10 +125,10 @@ def etag(cache_key: str) -> str:
 
 
 def per_reader(*, query: tuple[str, ...] = ()):
-    """Keep a team's page whole for each reader, until the team's data changes.
+    """Keep a scope's page whole for each reader, until the scope's data changes.
 
-    For a view ``view(request, slug, ...)`` that renders the same page for the same reader
-    while the team's generation holds. The page is stored under the reader, their CSRF
+    For a view ``view(request, slug, ...)`` (the scope's slug) that renders the same page
+    for the same reader while the scope's generation holds. The page is stored under the reader, their CSRF
     secret (the page's forms carry a token made from it), the path and the ``query``
     parameters named; a request with other parameters, without a CSRF cookie or with
     one-time messages to show is rendered as usual and not kept. The permission check is
@@ -134,8 +149,8 @@ def per_reader(*, query: tuple[str, ...] = ()):
                 kept = None
             if kept is None:
                 return view(request, slug, *args, **kwargs)
-            team_generation, page_key, stored = kept
-            tag = etag(f"{page_key}:{team_generation}")
+            scope_generation, page_key, stored = kept
+            tag = etag(f"{page_key}:{scope_generation}")
             response = get_conditional_response(request, etag=tag)
             if response is None and stored is not None:
                 response = HttpResponse(stored, content_type="text/html; charset=utf-8")
@@ -147,7 +162,7 @@ def per_reader(*, query: tuple[str, ...] = ()):
                 ):
                     return response  # an error, or forms made for a new CSRF secret
                 with suppress(*CACHE_ERRORS):
-                    cache.set(page_key, (team_generation, response.content), TIMEOUT)
+                    cache.set(page_key, (scope_generation, response.content), TIMEOUT)
             response["ETag"] = tag
             patch_cache_control(response, private=True, no_cache=True)
             return response
@@ -158,7 +173,7 @@ def per_reader(*, query: tuple[str, ...] = ()):
 
 
 def _kept_page(request, slug: str, query: tuple[str, ...]):
-    """(the team's generation, the page's key, the kept page or None), or None if this
+    """(the scope's generation, the page's key, the kept page or None), or None if this
     request's page is not to be kept."""
     csrf_secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
     if (
@@ -178,40 +193,40 @@ def _digest(text: str) -> str:
 
 
 def _kept(request, slug: str, query: tuple[str, ...], reader: str):
-    """(the team's generation, the key, what is kept or None) for ``reader`` reading
-    the path with the ``query`` parameters named; None if there is no such team."""
-    # The team's id by its slug, remembered with the site-wide generation it was read
-    # in (a team saved or deleted starts a new one, so a slug given to another team is
-    # read afresh).
+    """(the scope's generation, the key, what is kept or None) for ``reader`` reading
+    the path with the ``query`` parameters named; None if there is no such scope."""
+    # The scope's id by its slug, remembered with the site-wide generation it was read
+    # in (a scope row saved or deleted starts a new one, so a slug given to another
+    # scope is read afresh).
     slug_key = f"pages:slug:{_digest(slug)}"
     found = _current([SITE], also=[slug_key])
     site = found[SITE]
     remembered = found.get(slug_key)
     if remembered is not None and remembered[0] == site:
-        team_id = remembered[1]
+        scope_id = remembered[1]
     else:
-        team_model = apps.get_model("reports", "Team")
-        team_id = team_model.objects.filter(slug=slug).values_list("pk", flat=True).first()
-        if team_id is None:
+        scope_model = apps.get_model(_config().scope)
+        scope_id = scope_model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        if scope_id is None:
             return None
-        cache.set(slug_key, (site, team_id), TIMEOUT)
+        cache.set(slug_key, (site, scope_id), TIMEOUT)
     language = translation.get_language() or settings.LANGUAGE_CODE
     params = "&".join(f"{n}={request.GET.get(n, '')[:20]}" for n in query)
     where = _digest(f"{reader}:{request.path}?{params}")  # any text: not a key as it is
-    key = f"pages:kept:{RELEASE}:{language}:{site}:{where}"
-    team_key = _team_key(team_id)
-    found = _current([team_key], also=[key])
+    key = f"pages:kept:{release()}:{language}:{site}:{where}"
+    scope_key = _scope_key(scope_id)
+    found = _current([scope_key], also=[key])
     stored = found.get(key)
-    if stored is not None and stored[0] != found[team_key]:
-        stored = None  # kept in an earlier generation of the team's
-    return found[team_key], key, stored and stored[1]
+    if stored is not None and stored[0] != found[scope_key]:
+        stored = None  # kept in an earlier generation of the scope's
+    return found[scope_key], key, stored and stored[1]
 
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Location")
 
 
 def kept_api_response(request, slug: str, respond, *, query: tuple[str, ...] = ()):
-    """An API GET answered with what this reader was answered before, while the team's
+    """An API GET answered with what this reader was answered before, while the scope's
     data holds; else ``respond()``, kept once rendered if it is a 200 in JSON. As for
     pages, the permission check is not repeated for a kept answer."""
     if (
@@ -228,7 +243,7 @@ def kept_api_response(request, slug: str, respond, *, query: tuple[str, ...] = (
         kept = None
     if kept is None:
         return respond()
-    team_generation, key, stored = kept
+    scope_generation, key, stored = kept
     if stored is not None:
         content, headers = stored
         response = HttpResponse(content)
@@ -241,19 +256,19 @@ def kept_api_response(request, slug: str, respond, *, query: tuple[str, ...] = (
         def keep(rendered):
             headers = {h: rendered[h] for h in KEPT_HEADERS if rendered.has_header(h)}
             with suppress(*CACHE_ERRORS):
-                cache.set(key, (team_generation, (rendered.content, headers)), TIMEOUT)
+                cache.set(key, (scope_generation, (rendered.content, headers)), TIMEOUT)
 
         response.add_post_render_callback(keep)
     return response
 
 
-def cached(kind: str, team_id: int, parts: tuple, build: Callable[[], T]) -> T:
-    """What ``build`` returns, kept under the team's generation; built afresh (and not
+def cached(kind: str, scope_id: int, parts: tuple, build: Callable[[], T]) -> T:
+    """What ``build`` returns, kept under the scope's generation; built afresh (and not
     kept) while the cache cannot be reached, or when pages are not kept."""
     if not settings.WEEKLY_PAGE_CACHE:
         return build()
     try:
-        cache_key = key(kind, team_id, *parts)
+        cache_key = key(kind, scope_id, *parts)
         value = cache.get(cache_key)
     except CACHE_ERRORS:
         logger.warning("page cache unavailable", exc_info=True)
@@ -265,11 +280,11 @@ def cached(kind: str, team_id: int, parts: tuple, build: Callable[[], T]) -> T:
     return value
 
 
-def team_changed(team_id: int | None) -> None:
-    """Start a new generation of the team's pages (all teams' if ``None``) once the
+def scope_changed(scope_id: int | None) -> None:
+    """Start a new generation of the scope's pages (every scope's if ``None``) once the
     current transaction commits: a reader elsewhere cannot see the change before, so
     anything kept until then was right when kept."""
-    target = SITE if team_id is None else _team_key(team_id)
+    target = SITE if scope_id is None else _scope_key(scope_id)
 
     def bump() -> None:
         try:
@@ -277,7 +292,7 @@ def team_changed(team_id: int | None) -> None:
         except CACHE_ERRORS:
             # Saving goes on: nothing is served from the cache while it is unreachable
             # either. Pages kept from before may be shown again if it comes back with
-            # its data (a restarted Redis here keeps none), until the team's next change.
+            # its data (a restarted Redis here keeps none), until the scope's next change.
             logger.error("page cache unavailable: generation %s not replaced", target)
 
     bump.page_cache_target = target
@@ -294,10 +309,11 @@ def team_changed(team_id: int | None) -> None:
         transaction.on_commit(bump, robust=True)
 
 
-def team_of(instance: models.Model, hops: int = MAX_HOPS) -> int | None:
-    """The id of the team a row belongs to, following foreign keys; None if none."""
-    team_model = apps.get_model("reports", "Team")
-    if isinstance(instance, team_model):
+def scope_of(instance: models.Model, hops: int = MAX_HOPS) -> int | None:
+    """The id of the scope a row belongs to, following foreign keys; None if none."""
+    config = _config()
+    scope_model = apps.get_model(config.scope)
+    if isinstance(instance, scope_model):
         return instance.pk
     parents = []
     for field in instance._meta.concrete_fields:
@@ -306,78 +322,97 @@ def team_of(instance: models.Model, hops: int = MAX_HOPS) -> int | None:
         value = getattr(instance, field.attname)
         if value is None:
             continue
-        if field.related_model is team_model:
+        if field.related_model is scope_model:
             return value
-        if field.related_model._meta.app_label in {"reports", "metrics"}:
+        if field.related_model._meta.app_label in config.follow:
             parents.append((field.related_model._meta.label, value))
     if hops > 0:
         for label, pk in parents:
-            found = _team_of_row(label, pk, hops - 1)
+            found = _scope_of_row(label, pk, hops - 1)
             if found is not None:
                 return found
     return None
 
 
 @lru_cache(maxsize=4096)
-def _team_of_row(label: str, pk: int, hops: int) -> int | None:
-    # A row's team never changes (reports, trackers and definitions are not moved between
-    # teams) and ids are never reused (PostgreSQL sequences, SQLite AUTOINCREMENT), so
-    # the answer can be remembered; only rows that exist are remembered.
+def _scope_of_row(label: str, pk: int, hops: int) -> int | None:
+    # A row's scope never changes (rows are not moved between scopes) and ids are never
+    # reused (PostgreSQL sequences, SQLite AUTOINCREMENT), so the answer can be
+    # remembered; only rows that exist are remembered.
     row = apps.get_model(label)._default_manager.filter(pk=pk).first()
     if row is None:
         raise LookupError(label)
-    return team_of(row, hops)
+    return scope_of(row, hops)
 
 
 def _watched(sender) -> bool:
+    config = _config()
     meta = sender._meta
     return (
-        meta.app_label in WATCHED_APPS
-        and meta.label_lower not in BOOKKEEPING
+        meta.app_label in config.apps
+        and meta.label_lower not in config.ignore
         and not meta.model_name.startswith("historical")
     )
 
 
 def _on_save(sender, instance, update_fields=None, raw=False, **kwargs):
     if raw:  # loaddata: rows arrive in any order, so parents may not be there yet
-        team_changed(None)
+        scope_changed(None)
         return
-    if sender._meta.label_lower == "auth.user" and update_fields == frozenset({"last_login"}):
+    if instance._meta.model is get_user_model() and update_fields == frozenset({"last_login"}):
         return  # a sign-in changes nothing any page shows
-    team_changed(_team_or_none(instance))
+    scope_changed(_scope_or_none(instance))
 
 
 def _on_delete(sender, instance, **kwargs):
-    team_changed(_team_or_none(instance))
+    scope_changed(_scope_or_none(instance))
 
 
 def _on_m2m(sender, instance, action, **kwargs):
     if action.startswith("post_") and _watched(type(instance)):
-        team_changed(_team_or_none(instance))
+        scope_changed(_scope_or_none(instance))
 
 
-def _team_or_none(instance) -> int | None:
-    if instance._meta.label_lower == "reports.team":
-        return None  # a team renamed, re-slugged or deleted: every page may name it
+def _scope_or_none(instance) -> int | None:
+    if instance._meta.label_lower == _config().scope.lower():
+        return None  # a scope renamed, re-slugged or deleted: every page may name it
     try:
-        return team_of(instance)
-    except LookupError:  # a parent already deleted: tell every team
+        return scope_of(instance)
+    except LookupError:  # a parent already deleted: tell every scope
         return None
 
 
-def connect() -> None:
-    """Listen to the watched models only: a model with a delete listener is deleted row by
-    row, so the bookkeeping rows (search entries, deliveries) keep their fast deletes."""
+def watch(
+    *,
+    scope: str,
+    watched_apps: Iterable[str],
+    follow_apps: Iterable[str],
+    ignore: Iterable[str] = (),
+) -> None:
+    """Keep pages per row of ``scope`` ("app_label.Model", found by its ``slug``), and
+    start a new generation of a scope's pages when a row of the ``watched_apps`` is saved
+    or deleted, its scope found by following foreign keys through the ``follow_apps``;
+    ``ignore`` names bookkeeping models ("app_label.model") no page shows.
+
+    Only the watched models get listeners: a model with a delete listener is deleted row
+    by row, so the bookkeeping rows keep their fast deletes."""
+    global _watch
+    _watch = Watch(
+        scope=scope,
+        apps=frozenset(watched_apps),
+        follow=frozenset(follow_apps),
+        ignore=frozenset(name.lower() for name in ignore),
+    )
     for model in apps.get_models():
         if _watched(model):
             uid = model._meta.label_lower
             post_save.connect(_on_save, sender=model, dispatch_uid=f"page-cache-save-{uid}")
             post_delete.connect(_on_delete, sender=model, dispatch_uid=f"page-cache-del-{uid}")
-    m2m_changed.connect(_on_m2m, dispatch_uid="weekly-page-cache-m2m")
+    m2m_changed.connect(_on_m2m, dispatch_uid="page-cache-m2m")
 
 
 def forget() -> None:
     """Start every page afresh (tests: ids are reused when a test's transaction is
     rolled back)."""
-    _team_of_row.cache_clear()
+    _scope_of_row.cache_clear()
     cache.set(SITE, uuid.uuid4().hex, None)

@@ -1,7 +1,7 @@
 """The signed-in user of a request, read through the shared cache.
 
 Every request with a session or an API token reads its user. For a page kept in the
-cache (reports.page_cache) that read was the only database query left, and it cost more
+cache (core.page_cache) that read was the only database query left, and it cost more
 than the rest of the request: a health check of the connection, then the query. Here the
 user is kept in the cache under its id (and, for a token, under a digest of the token)
 and forgotten when the row is saved or deleted, in the transaction and again once it
@@ -27,7 +27,7 @@ from django.db.models.signals import post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from weekly.cache import CACHE_ERRORS
+from core.cache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import logging
 
 from django.contrib.sessions.backends import cached_db, db
 
-from weekly.cache import CACHE_ERRORS
+from core.cache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 

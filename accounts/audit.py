@@ -2,7 +2,7 @@
 
 Every line is written to the ``weekly.security`` logger and names the user (as typed, for
 a failed sign-in) and the client's address; the time is the record's, formatted in UTC by
-``weekly.logs.UTCFormatter``. Passwords, session keys and CSRF tokens are never passed to
+``core.logs.UTCFormatter``. Passwords, session keys and CSRF tokens are never passed to
 the logger: the handlers below read only the username from what Django and django-axes
 hand them. Values are quoted with ``repr`` so a username cannot forge a log line.
 """
@@ -12,11 +12,17 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
-from reports.permissions import NotYourTeam
-
 log = logging.getLogger("weekly.security")
+
+
+class NotYours(Http404):
+    """Something that exists but the reader may not see: a 404 to them (nothing is given
+    away), a refusal in the security log, described by ``refusal``."""
+
+    refusal = "not the reader's"
 
 
 def _address(request) -> str:
@@ -47,7 +53,7 @@ def locked_out(sender, request, username, ip_address, **kwargs) -> None:
 
 
 def denied(request, reason: str) -> None:
-    """A request refused for want of permission (a 403, or another team's 404)."""
+    """A request refused for want of permission (a 403, or a 404 for what is not theirs)."""
     log.warning(
         "denied user=%r ip=%s %s %r: %s",
         _username(getattr(request, "user", None)),
@@ -59,12 +65,12 @@ def denied(request, reason: str) -> None:
 
 
 def refused(request, exc: BaseException) -> None:
-    """Log ``exc`` when it refuses the request: a 403 (Django's or DRF's), or a 404 for a
-    team that exists but is not the reader's. Anything else is not a refusal."""
+    """Log ``exc`` when it refuses the request: a 403 (Django's or DRF's), or a 404 for
+    something that exists but is not the reader's. Anything else is not a refusal."""
     if isinstance(exc, (PermissionDenied, ApiPermissionDenied)):
         denied(request, "forbidden")
-    elif isinstance(exc, NotYourTeam):
-        denied(request, "another team's page")
+    elif isinstance(exc, NotYours):
+        denied(request, exc.refusal)
 
 
 def connect() -> None:

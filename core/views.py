@@ -1,35 +1,17 @@
-"""Refusal pages that are logged and worded for the reader, without internals."""
+"""The health check, for load balancers and orchestrators."""
 
 import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
-from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
-
-from weekly import audit
-
-
-def csrf_failure(request, reason=""):
-    audit.denied(request, f"CSRF check failed ({reason})")
-    return django_csrf_failure(request, reason=reason, template_name="403_csrf.html")
-
-
-def locked_out(request, original_response=None, credentials=None):
-    """django-axes' lockout page: 429 Too Many Requests, with how long the pause lasts."""
-    context = {
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
-    }
-    return render(request, "registration/locked_out.html", context, status=429)
 
 
 @never_cache
 def healthz(request):
     """For load balancers and orchestrators: 200 when the database and Redis answer,
     503 naming what does not. No sign-in, and nothing about the data. Served by
-    weekly.middleware.HealthCheckMiddleware, ahead of the host check and HTTPS redirect."""
+    core.middleware.HealthCheckMiddleware, ahead of the host check and HTTPS redirect."""
     checks = {"database": _database_ok(), "redis": _redis_ok()}
     healthy = all(state in ("ok", "not configured") for state in checks.values())
     return JsonResponse(

@@ -1,37 +1,21 @@
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from reports import outbox, tasks
+from core.admin import RecordAdmin
 from reports.models import (
     DailyNote,
-    Delivery,
-    ExportJob,
-    ExportPart,
     ItemUpdate,
     Membership,
     NotificationChannel,
     Objective,
     ObjectiveEntry,
     ProjectItem,
-    Reminder,
     ReportRevision,
     SearchEntry,
     StabilityEvent,
     Team,
     WeeklyReport,
 )
-
-
-class RecordAdmin(admin.ModelAdmin):
-    """A record the portal writes itself: read in the admin, never added or edited there."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 class MembershipInline(admin.TabularInline):
@@ -160,57 +144,6 @@ class SearchEntryAdmin(RecordAdmin):
     list_filter = ["kind", "team"]
     search_fields = ["title", "text"]
     list_select_related = ["team"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(NotificationChannel)
-class NotificationChannelAdmin(SimpleHistoryAdmin):
-    list_display = ["team", "kind", "target", "enabled"]
-    list_filter = ["kind", "enabled", "team"]
-    list_select_related = ["team"]
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(RecordAdmin):
-    """What was sent where, what failed and why; failed deliveries can be sent again."""
-
-    list_display = ["channel", "revision", "status", "attempts", "last_error", "sent_at"]
-    list_filter = ["status", "channel__kind", "channel__team"]
-    list_select_related = ["channel__team", "revision__report__team"]
-    actions = ["send_again"]
-
-    @admin.action(description=_("Send again"))
-    def send_again(self, request, queryset):
-        ids = outbox.resend(queryset.values_list("pk", flat=True))
-        for delivery_id in ids:
-            tasks.deliver.delay(delivery_id)
-        message = ngettext(
-            "%(n)d delivery queued again.", "%(n)d deliveries queued again.", len(ids)
-        )
-        self.message_user(request, message % {"n": len(ids)}, messages.SUCCESS)
-
-
-@admin.register(Reminder)
-class ReminderAdmin(RecordAdmin):
-    list_display = ["team", "week_start", "kind", "sent_at", "recipients"]
-    list_filter = ["kind", "team"]
-    list_select_related = ["team"]
-
-
-@admin.register(ExportJob)
-class ExportJobAdmin(RecordAdmin):
-    list_display = ["label", "requested_by", "status", "done", "total", "created_at"]
-    list_filter = ["status"]
-    list_select_related = ["requested_by"]
-
-
-@admin.register(ExportPart)
-class ExportPartAdmin(RecordAdmin):
-    list_display = ["job", "name"]
-    list_select_related = ["job"]
-    search_fields = ["name"]
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -673,7 +673,7 @@ class ExportJob(models.Model):
         return f"{self.label} ({self.status})"
 
     def get_absolute_url(self) -> str:
-        return reverse("reports:export_detail", args=[self.pk])
+        return reverse("exports:export_detail", args=[self.pk])
 
     @property
     def percent(self) -> int:

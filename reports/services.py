@@ -11,12 +11,13 @@ from django.utils import timezone
 from metrics import models as mm
 from reports import document as d
 from reports import rows as r
-from reports import search, selectors, tasks
+from reports import search, selectors
 from reports.document import ReportStatus
 from reports.document.changes import line_counts
 from reports.document.renderer import render_markdown
 from reports.models import DailyNote, ReportRevision, RevisionAction, Team, WeeklyReport
 from reports.rows import TeamRows
+from reports.signals import report_published
 
 
 class ReportLocked(Exception):
@@ -153,8 +154,10 @@ def _set_status(report: WeeklyReport, status: str, *, reason: str, by) -> Weekly
     markdown = last.markdown if last else render_markdown(selectors.report_document(report))
     revision = _record_revision(report, markdown, action=reason, author=by)
     if status == ReportStatus.PUBLISHED:
-        # Channels hear of it only once the publication is committed.
-        transaction.on_commit(partial(tasks.notify_published.delay, revision.pk))
+        # Whoever tells people of it hears only once the publication is committed.
+        transaction.on_commit(
+            partial(report_published.send, sender=WeeklyReport, revision_id=revision.pk)
+        )
     return report
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports import export_views, views
+from reports import views
 
 
 class IsoDateConverter:
@@ -26,10 +26,6 @@ urlpatterns = [
     path("preview/markdown/", views.markdown_preview, name="markdown_preview"),
     path("search/", views.search_page, name="search"),
     path("incidents/", views.incident_log, name="incident_log"),
-    path("exports/", export_views.export_list, name="export_list"),
-    path("exports/<int:pk>/", export_views.export_detail, name="export_detail"),
-    path("exports/<int:pk>/status.json", export_views.export_status, name="export_status"),
-    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("weeks/", views.week_latest, name="week_latest"),
     path("weeks/<isodate:day>/", views.week_rollup, name="week_rollup"),
     path("weeks/<isodate:day>.md", views.week_rollup_markdown, name="week_rollup_markdown"),
@@ -43,7 +39,6 @@ urlpatterns = [
         views.daily_note_delete,
         name="daily_note_delete",
     ),
-    path("teams/<slug:slug>/export.zip", views.team_export_zip, name="team_export_zip"),
     path("teams/<slug:slug>/<isodate:report_date>/", views.report_detail, name="report_detail"),
     path(
         "teams/<slug:slug>/<isodate:report_date>/diff/",

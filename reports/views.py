@@ -17,7 +17,7 @@ from core import page_cache
 from core.markup import markdown_to_html
 from metrics import trends
 from metrics.charts import cached_svg
-from reports import exports, incidents, rollup, search, selectors, services
+from reports import files, incidents, rollup, search, selectors, services
 from reports.document.changes import line_diff, text_diff, week_changes
 from reports.document.consistency import report_warnings
 from reports.document.renderer import render_markdown
@@ -169,25 +169,15 @@ def report_revision(request, slug: str, report_date: date, number: int):
 @login_required
 def report_markdown(request, slug: str, report_date: date):
     report = get_report_for_user(request.user, slug, report_date)
-    response = HttpResponse(
-        exports.export_text(report), content_type="text/markdown; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(report)}"'
+    response = HttpResponse(files.export_text(report), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{files.export_filename(report)}"'
     return response
 
 
 @login_required
 def report_json(request, slug: str, report_date: date):
     report = get_report_for_user(request.user, slug, report_date)
-    return HttpResponse(exports.export_text(report, "json"), content_type="application/json")
-
-
-@login_required
-def team_export_zip(request, slug: str):
-    team = get_team_for_user(request.user, slug)
-    response = HttpResponse(exports.team_export_zip(team), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{team.slug}-reports.zip"'
-    return response
+    return HttpResponse(files.export_text(report, "json"), content_type="application/json")
 
 
 # ---------------------------------------------------------------------------------------

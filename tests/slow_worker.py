@@ -13,15 +13,16 @@ SECONDS_PER_WEEK = 0.3
 
 @task_prerun.connect
 def _slow_exports(sender=None, **kwargs):
-    from reports import bulk_export
+    from exports import jobs
 
-    if getattr(bulk_export.export_text, "slowed", False):
+    if getattr(jobs.report_texts, "slowed", False):
         return
-    real = bulk_export.export_text
+    real = jobs.report_texts
 
-    def slow(report):
-        time.sleep(SECONDS_PER_WEEK)
-        return real(report)
+    def slow(*args, **kwargs):
+        for report, text in real(*args, **kwargs):
+            time.sleep(SECONDS_PER_WEEK)
+            yield report, text
 
     slow.slowed = True
-    bulk_export.export_text = slow
+    jobs.report_texts = slow

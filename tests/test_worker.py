@@ -29,7 +29,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reports import bulk_export, services, tasks
+from exports import jobs
+from exports.tasks import run_export
+from notifications.tasks import send_due_reminders
+from reports import services
 from reports.models import (
     Delivery,
     DeliveryStatus,
@@ -159,12 +162,12 @@ def test_a_reminder_is_sent_by_the_worker(worker, team):
     team.save()
     worker.start()
 
-    tasks.send_due_reminders.delay()
+    send_due_reminders.delay()
 
     _wait("the reminder", lambda: Reminder.objects.filter(sent_at__isnull=False).exists())
     (message,) = _wait("the mail file", worker.mails)
     assert "lead@example.com" in message
-    tasks.send_due_reminders.delay()  # a second run, and a second worker, send nothing more
+    send_due_reminders.delay()  # a second run, and a second worker, send nothing more
     worker.start()
     time.sleep(2)
     assert Reminder.objects.count() == 1 and len(worker.mails()) == 1
@@ -220,10 +223,10 @@ def test_an_export_survives_a_killed_worker(worker, team):
     for back in range(1, 20):
         import_sample(team, document=made_up_week(sample, back))
     weeks = list(WeeklyReport.objects.filter(team=team).order_by("report_date"))
-    job = bulk_export.export_job_create(teams=[team], label="支付平台组")
+    job = jobs.export_job_create(teams=[team], label="支付平台组")
     slow = worker.start("tests.slow_worker")
 
-    tasks.run_export.delay(job.pk)
+    run_export.delay(job.pk)
     _wait("a few weeks written", lambda: ExportJob.objects.get(pk=job.pk).done >= 3)
     worker.kill(slow)
 
@@ -240,10 +243,10 @@ def test_an_export_survives_a_killed_worker(worker, team):
     )
     assert (done.done, done.total) == (len(weeks), len(weeks))
     buffer = io.BytesIO()
-    bulk_export.write_zip(done, buffer)
+    jobs.write_zip(done, buffer)
     archive = zipfile.ZipFile(buffer)
     names = archive.namelist()
     assert names == [f"payments/{w.report_date}.md" for w in weeks]  # each once, in order
-    from reports.exports import export_text
+    from reports.files import export_text
 
     assert archive.read(names[-1]).decode() == export_text(weeks[-1])

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "accounts",
     "reports",
     "metrics",
+    "notifications",
+    "exports",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
     path("api/v1/", include("reports.api_urls")),
     path("", include("accounts.urls")),
+    path("", include("exports.urls")),
     path("", include("reports.urls")),
 ]

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from reports import bulk_export
+from exports import jobs
 from reports.models import ExportJob, Team
 from tests.browser.conftest import login
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_page_shows_progress_then_the_download(page, live_server, artifacts):
     call_command("load_demo", "--history", "3", stdout=StringIO())
     manager = get_user_model().objects.get(username="manager")
-    job = bulk_export.export_job_create(
+    job = jobs.export_job_create(
         teams=list(Team.objects.all()), label="全部团队", user=manager
     )  # queued: no worker has it yet
     login(page, live_server, "manager", "weekly-demo-2023")
@@ -25,7 +25,7 @@ def test_the_page_shows_progress_then_the_download(page, live_server, artifacts)
     assert page.locator("[data-download]").is_hidden()
     assert page.locator("[data-status-text]").inner_text() == "排队中"
 
-    bulk_export.export_job_run(job.pk)  # the worker, here in the test's process
+    jobs.export_job_run(job.pk)  # the worker, here in the test's process
 
     page.wait_for_selector("[data-download]:not([hidden])", timeout=10_000)
     assert page.locator("[data-bar]").inner_text() == "100%"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from reports.exports import export_text
+from reports.files import export_text
 from reports.models import WeeklyReport
 from tests.browser.conftest import login
 

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from reports import bulk_export
-from reports.exports import export_text
+from exports import jobs
+from reports.files import export_text
 from reports.models import ExportJob, ExportStatus, WeeklyReport
 from tests.factories import import_sample, sample_document
 
@@ -30,13 +30,13 @@ def weeks(sample_team):
 
 
 def _ask(client, team=""):
-    with_commit = client.post(reverse("reports:export_list"), {"team": team})
+    with_commit = client.post(reverse("exports:export_list"), {"team": team})
     return with_commit
 
 
 def _zip_of(job) -> bytes:
     buffer = io.BytesIO()
-    bulk_export.write_zip(job, buffer)
+    jobs.write_zip(job, buffer)
     return buffer.getvalue()
 
 
@@ -54,9 +54,9 @@ def test_a_member_exports_the_teams_history(
     assert response.status_code == 302
     assert response["Location"] == job.get_absolute_url()
     assert (job.status, job.done, job.total, job.label) == ("done", 6, 6, "支付平台组")
-    status = member_client.get(reverse("reports:export_status", args=[job.pk])).json()
+    status = member_client.get(reverse("exports:export_status", args=[job.pk])).json()
     assert status["percent"] == 100 and status["download"].endswith(f"/exports/{job.pk}/download/")
-    download = member_client.get(reverse("reports:export_download", args=[job.pk]))
+    download = member_client.get(reverse("exports:export_download", args=[job.pk]))
     data = b"".join(download.streaming_content)
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.namelist() == [f"payments/{w.report_date}.md" for w in weeks]
@@ -68,13 +68,13 @@ def test_the_page_shows_progress_before_the_worker_is_done(member_client, weeks)
     job = ExportJob.objects.get()
 
     page = member_client.get(job.get_absolute_url())
-    status = member_client.get(reverse("reports:export_status", args=[job.pk])).json()
+    status = member_client.get(reverse("exports:export_status", args=[job.pk])).json()
 
     assert page.status_code == 200
     html = page.content.decode()
     assert "export-progress.js" in html and 'data-status="queued"' in html
     assert (status["status"], status["download"]) == ("queued", None)
-    assert member_client.get(reverse("reports:export_download", args=[job.pk])).status_code == 404
+    assert member_client.get(reverse("exports:export_download", args=[job.pk])).status_code == 404
 
 
 def test_all_teams_means_the_teams_the_reader_can_see(
@@ -97,7 +97,7 @@ def test_someone_elses_export_is_a_404(member_client, manager_client, weeks):
     job = ExportJob.objects.get()
 
     for name in ("export_detail", "export_status", "export_download"):
-        assert manager_client.get(reverse(f"reports:{name}", args=[job.pk])).status_code == 404
+        assert manager_client.get(reverse(f"exports:{name}", args=[job.pk])).status_code == 404
 
 
 def test_a_team_the_reader_cannot_see_is_refused(outsider_client, weeks):
@@ -109,12 +109,16 @@ def test_a_team_the_reader_cannot_see_is_refused(outsider_client, weeks):
 
 
 def test_an_export_killed_midway_continues_and_writes_each_week_once(weeks, monkeypatch):
-    job = bulk_export.export_job_create(teams=[weeks[0].team], label="t")
+    job = jobs.export_job_create(teams=[weeks[0].team], label="t")
     exported = []
-    real_export = bulk_export.export_text
-    monkeypatch.setattr(
-        bulk_export, "export_text", lambda report: exported.append(report.pk) or real_export(report)
-    )
+    real_texts = jobs.report_texts
+
+    def counted(*args, **kwargs):
+        for report, text in real_texts(*args, **kwargs):
+            exported.append(report.pk)
+            yield report, text
+
+    monkeypatch.setattr(jobs, "report_texts", counted)
 
     class Killed(BaseException):
         """Like SIGKILL: nothing after it runs, no except clause sees it."""
@@ -124,13 +128,13 @@ def test_an_export_killed_midway_continues_and_writes_each_week_once(weeks, monk
             raise Killed
 
     with pytest.raises(Killed):
-        bulk_export.export_job_run(job.pk, progress=die_after_three)
+        jobs.export_job_run(job.pk, progress=die_after_three)
     job.refresh_from_db()
     assert (job.status, job.done) == (ExportStatus.RUNNING, 3)
-    assert bulk_export.export_job_run(job.pk) is False  # its worker's lease still holds
+    assert jobs.export_job_run(job.pk) is False  # its worker's lease still holds
 
     ExportJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert bulk_export.export_job_run(job.pk) is True
+    assert jobs.export_job_run(job.pk) is True
 
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == (ExportStatus.DONE, 6, 6)
@@ -140,14 +144,15 @@ def test_an_export_killed_midway_continues_and_writes_each_week_once(weeks, monk
 
 
 def test_a_failing_export_says_so(weeks, monkeypatch):
-    job = bulk_export.export_job_create(teams=[weeks[0].team], label="t")
+    job = jobs.export_job_create(teams=[weeks[0].team], label="t")
 
-    def broken(report):
+    def broken(*args, **kwargs):
         raise OSError("disk full")
+        yield  # a generator, as report_texts is: it fails when the first week is read
 
-    monkeypatch.setattr(bulk_export, "export_text", broken)
+    monkeypatch.setattr(jobs, "report_texts", broken)
     with pytest.raises(OSError):
-        bulk_export.export_job_run(job.pk)
+        jobs.export_job_run(job.pk)
 
     job.refresh_from_db()
     assert (job.status, job.error) == (ExportStatus.FAILED, "disk full")
@@ -182,9 +187,9 @@ def test_the_command_refuses_an_unknown_team(db, tmp_path):
 def test_nothing_is_written_to_local_disk(weeks, tmp_path, monkeypatch):
     """Any web process serves the zip, any worker continues the job: all in the database."""
     monkeypatch.chdir(tmp_path)
-    job = bulk_export.export_job_create(teams=[weeks[0].team], label="t")
+    job = jobs.export_job_create(teams=[weeks[0].team], label="t")
 
-    bulk_export.export_job_run(job.pk)
+    jobs.export_job_run(job.pk)
 
     assert list(tmp_path.iterdir()) == []
     assert job.parts.count() == 6
@@ -192,9 +197,9 @@ def test_nothing_is_written_to_local_disk(weeks, tmp_path, monkeypatch):
 
 
 def test_the_zip_is_read_in_pages(weeks, monkeypatch, django_assert_max_num_queries):
-    monkeypatch.setattr(bulk_export, "PAGE", 4)
-    job = bulk_export.export_job_create(teams=[weeks[0].team], label="t")
-    bulk_export.export_job_run(job.pk)
+    monkeypatch.setattr(jobs, "PAGE", 4)
+    job = jobs.export_job_create(teams=[weeks[0].team], label="t")
+    jobs.export_job_run(job.pk)
 
     with django_assert_max_num_queries(3):  # 6 parts in pages of 4: two pages and an end
         names = _zip_names(_zip_of(job))
@@ -205,15 +210,15 @@ def test_the_zip_is_read_in_pages(weeks, monkeypatch, django_assert_max_num_quer
 def test_out_of_time_lets_the_lease_go_for_the_next_run(weeks, monkeypatch):
     from celery.exceptions import SoftTimeLimitExceeded
 
-    job = bulk_export.export_job_create(teams=[weeks[0].team], label="t")
+    job = jobs.export_job_create(teams=[weeks[0].team], label="t")
 
     def out_of_time(done, total):
         if done == 2:
             raise SoftTimeLimitExceeded
 
     with pytest.raises(SoftTimeLimitExceeded):
-        bulk_export.export_job_run(job.pk, progress=out_of_time)
+        jobs.export_job_run(job.pk, progress=out_of_time)
 
     job.refresh_from_db()
     assert job.status == ExportStatus.RUNNING
-    assert bulk_export.export_job_run(job.pk) is True  # no waiting for a lease
+    assert jobs.export_job_run(job.pk) is True  # no waiting for a lease

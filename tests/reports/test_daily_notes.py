@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports import services
-from reports.exports import export_text
+from reports.files import export_text
 from reports.models import DailyNote
 from reports.selectors import report_document
 from tests.factories import import_sample, sample_document

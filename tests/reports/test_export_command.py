@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from reports.document.jsonformat import render_json
 from reports.document.renderer import render_markdown
-from reports.exports import export_text
+from reports.files import export_text
 from reports.selectors import report_document
 from tests.factories import TZ, import_sample, sample_document
 

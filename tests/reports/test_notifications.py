@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from metrics.models import KpiDefinition
-from reports import notify, outbox, services, tasks
+from notifications import notify, outbox, tasks
+from reports import services
 from reports.models import (
     ChannelKind,
     Delivery,

@@ -12,7 +12,7 @@ from django.test import Client
 
 from metrics.models import KpiDefinition
 from reports.document.renderer import render_markdown
-from reports.exports import export_text
+from reports.files import export_text
 from reports.selectors import report_document
 from tests.factories import SAMPLE_DATE, WeeklyReportFactory, import_sample, sample_document
 from tests.reports.test_export_command import DOCUMENTED_KEYS
@@ -190,6 +190,32 @@ def test_report_json_download(lead_client):
     assert len(data["events"]) == 3
 
 
+def _zip_queries(client, weeks: int, team) -> int:
+    """The queries of downloading the team's zip when it has ``weeks`` weeks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(team.reports.count(), weeks):
+        doc = sample_document()
+        doc.report_date, doc.week_number = date(2023, 5, 20) + timedelta(weeks=n), 21 + n
+        import_sample(team, document=doc)
+    client.get("/teams/payments/")  # the reader's session and user, read once and kept
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/teams/payments/export.zip")
+        with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+            assert len(archive.namelist()) == weeks
+    return len(queries)
+
+
+def test_team_export_zip_reads_its_weeks_in_batches(lead_client, sample_team, sample_report):
+    """The same queries for 3 weeks as for 12: the weeks are read together, not one by one
+    (it was 101 queries for 10 weeks)."""
+    few = _zip_queries(lead_client, 3, sample_team)
+    many = _zip_queries(lead_client, 12, sample_team)
+
+    assert few == many < 30
+
+
 def test_team_export_zip_has_one_file_per_week(lead_client, sample_team, sample_report):
     later = sample_document()
     later.report_date, later.week_number = date(2023, 5, 27), 22
@@ -199,7 +225,7 @@ def test_team_export_zip_has_one_file_per_week(lead_client, sample_team, sample_
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
         assert sorted(archive.namelist()) == ["payments-2023-05-20.md", "payments-2023-05-27.md"]
         for report in (sample_report, second):
             name = f"payments-{report.report_date.isoformat()}.md"

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-TEAM_VIEWS = ["reports:team_detail", "reports:team_export_zip", "reports:team_trends"]
+TEAM_VIEWS = ["reports:team_detail", "exports:team_zip", "reports:team_trends"]
 REPORT_VIEWS = [
     "reports:report_detail",
     "reports:report_markdown",
@@ -52,16 +52,18 @@ WRITE_URLS = pytest.mark.parametrize("name", WRITE_GET + WRITE_POST)
 
 
 def test_every_team_url_is_covered():
-    from reports.urls import urlpatterns
+    from exports.urls import urlpatterns as export_urls
+    from reports.urls import urlpatterns as report_urls
 
-    names = {f"reports:{p.name}" for p in urlpatterns if p.pattern.converters}
+    names = {f"reports:{p.name}" for p in report_urls if p.pattern.converters}
+    names |= {f"exports:{p.name}" for p in export_urls if p.pattern.converters}
     # Daily notes have their own ownership tests in test_daily_notes.py; the department's
     # week lists only the reader's teams (test_week_rollup.py).
     # Exports belong to the person who asked for them (test_bulk_export.py).
     notes = {
-        "reports:export_detail",
-        "reports:export_status",
-        "reports:export_download",
+        "exports:export_detail",
+        "exports:export_status",
+        "exports:export_download",
         "reports:daily_notes",
         "reports:daily_note_delete",
         "reports:week_rollup",

@@ -9,7 +9,8 @@ from django.core import mail
 from django.db import connection
 from django_celery_beat.models import PeriodicTask
 
-from reports import reminders, services
+from notifications import reminders
+from reports import services
 from reports.models import Membership, Reminder, ReminderKind
 from tests.factories import MembershipFactory, UserFactory
 

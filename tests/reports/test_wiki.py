@@ -7,8 +7,9 @@ import subprocess
 
 import pytest
 
-from reports import outbox, services, wiki
-from reports.exports import export_text
+from notifications import outbox, wiki
+from reports import services
+from reports.files import export_text
 from reports.models import ChannelKind, Delivery, DeliveryStatus, NotificationChannel
 from reports.selectors import report_document
 from tests.factories import import_sample, sample_document

@@ -64,9 +64,10 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.regex_helper import normalize
 from rest_framework.views import APIView
 
-from reports import bulk_export, services
+from exports import jobs
+from reports import services
 from reports.document.jsonformat import render_json
-from reports.exports import export_text
+from reports.files import export_text
 from reports.models import DailyNote, ExportJob, Membership, Team, WeeklyReport
 from reports.selectors import report_document
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, import_sample
@@ -199,7 +200,7 @@ API_KPIS = Access(lead=(405, 200), member=(405, 403), manager=(405, 403), post_w
 TEAM_ROUTES: dict[str, Access] = {
     "reports:team_detail": READ,
     "reports:team_trends": READ,
-    "reports:team_export_zip": READ,
+    "exports:team_zip": READ,
     "reports:report_detail": READ,
     "reports:report_diff": READ,
     "reports:report_history": READ,
@@ -240,9 +241,9 @@ class Owned:
 # looked up before the method is checked, so only its owner learns that POST is refused.
 EXPORT = Owned(owner=(200, 405), others=(404, 404))
 OWNER_ROUTES: dict[str, Owned] = {
-    "reports:export_detail": EXPORT,
-    "reports:export_status": EXPORT,
-    "reports:export_download": EXPORT,
+    "exports:export_detail": EXPORT,
+    "exports:export_status": EXPORT,
+    "exports:export_download": EXPORT,
 }
 OWNER_URLS = [r for r in ROUTES if r.id in OWNER_ROUTES]
 
@@ -305,8 +306,8 @@ def _build_world() -> World:
 
 def _finished_export(team: Team, user) -> ExportJob:
     """A bulk export of the team's weeks that ``user`` asked for, built and ready."""
-    job = bulk_export.export_job_create(teams=[team], label=team.name, user=user)
-    bulk_export.export_job_run(job.pk)
+    job = jobs.export_job_create(teams=[team], label=team.name, user=user)
+    jobs.export_job_run(job.pk)
     return job
 
 
@@ -373,9 +374,9 @@ NAMED_PARAMS: dict[str, Callable[[World], object]] = {
 ROUTE_PARAMS: dict[str, dict[str, Callable[[World], object]]] = {
     "reports:daily_note_delete": {"pk": lambda w: w.note.pk},
     "reports:report_revision": {"number": lambda w: _first_revision(w.report)},
-    "reports:export_detail": {"pk": lambda w: w.export.pk},
-    "reports:export_status": {"pk": lambda w: w.export.pk},
-    "reports:export_download": {"pk": lambda w: w.export.pk},
+    "exports:export_detail": {"pk": lambda w: w.export.pk},
+    "exports:export_status": {"pk": lambda w: w.export.pk},
+    "exports:export_download": {"pk": lambda w: w.export.pk},
     "admin:view_on_site": {
         "content_type_id": lambda w: ContentType.objects.get_for_model(Team).pk,
         "object_id": lambda w: w.team.pk,
@@ -872,7 +873,7 @@ def test_a_post_without_csrf_token_is_refused_on_every_url(world, csrf_refusals,
 
 # The same bodies with CSRF checks off, on a few routes: they would have done harm.
 CSRF_CONTROLS = {
-    "reports:export_list": ("lead", "reports.exportjob"),
+    "exports:export_list": ("lead", "reports.exportjob"),
     "login": ("anonymous", "sessions"),
     "logout": ("lead", "signed out"),
     "set_language": ("lead", "language cookie set"),

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.exports import export_filename, export_texts, export_with_charts
+from reports.files import export_filename, export_with_charts, report_texts
 from reports.models import Team, WeeklyReport
 
 
@@ -49,17 +49,19 @@ class Command(BaseCommand):
             reports = reports.filter(report_date=date)
             if not reports.exists():
                 raise CommandError(f"{team} has no report for {date.isoformat()}")
-        reports = list(reports.order_by("report_date"))
+        reports = reports.order_by("report_date")
         if with_charts:
-            self._with_charts(reports, format, out, all)
+            self._with_charts(list(reports), format, out, all)
             return
         if all and out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            for report, text in export_texts(reports, format):
+            written = 0
+            for report, text in report_texts(reports, format):
                 (out / export_filename(report, format)).write_text(text, encoding="utf-8")
-            self.stdout.write(f"Wrote {len(reports)} file(s) to {out}")
+                written += 1
+            self.stdout.write(f"Wrote {written} file(s) to {out}")
             return
-        text = "\n".join(text for _, text in export_texts(reports, format))
+        text = "\n".join(text for _, text in report_texts(reports, format))
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding="utf-8")

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reports import notify, selectors, wiki
+from notifications import notify, wiki
+from reports import selectors
 from reports.models import ChannelKind, Delivery, DeliveryStatus, ReportRevision
 
 

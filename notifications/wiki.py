@@ -21,7 +21,7 @@ from django.conf import settings
 
 from reports.document import ReportStatus
 from reports.document.renderer import title_line
-from reports.exports import export_text
+from reports.files import export_text
 from reports.models import NotificationChannel, WeeklyReport
 from reports.selectors import report_document
 

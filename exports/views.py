@@ -1,4 +1,5 @@
-"""Bulk exports on the page: ask for one, watch its progress, download it when done.
+"""Exports on the page: a team's weeks as a zip at once; bulk exports asked for, watched
+while a worker builds them, and downloaded when done.
 
 An export belongs to whoever asked for it; anybody else gets a 404. The teams are those
 the reader could see when asking.
@@ -6,36 +7,28 @@ the reader could see when asking.
 
 from __future__ import annotations
 
-from functools import partial
-
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from reports import bulk_export, tasks
-from reports.models import ExportJob, ExportStatus
-from reports.permissions import teams_for_user
+from exports import jobs, services
+from exports.archive import zip_stream
+from exports.forms import ExportForm
+from reports.files import export_filename, report_texts
+from reports.models import ExportJob, ExportStatus, WeeklyReport
+from reports.permissions import get_team_for_user, teams_for_user
 
-ALL_TEAMS = ""
 
-
-class ExportForm(forms.Form):
-    team = forms.ChoiceField(label=gettext_lazy("Teams"), required=False)
-
-    def __init__(self, *args, teams, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.teams = {t.slug: t for t in teams}
-        choices = [(ALL_TEAMS, _("Every team I can read"))]
-        choices += [(t.slug, t.name) for t in teams]
-        self.fields["team"].choices = choices
-
-    def chosen(self):
-        slug = self.cleaned_data["team"]
-        return [self.teams[slug]] if slug else list(self.teams.values())
+@login_required
+def team_zip(request, slug: str):
+    """Every week of the team as Markdown files in a zip, streamed as it is written."""
+    team = get_team_for_user(request.user, slug)
+    weeks = WeeklyReport.objects.filter(team=team).order_by("report_date")
+    files = ((export_filename(report), text) for report, text in report_texts(weeks))
+    response = StreamingHttpResponse(zip_stream(files), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{team.slug}-reports.zip"'
+    return response
 
 
 def _job_for(user, pk: int) -> ExportJob:
@@ -56,18 +49,16 @@ def export_list(request):
     if request.method == "POST" and form.is_valid():
         chosen = form.chosen()
         label = chosen[0].name if form.cleaned_data["team"] else _("All teams")
-        with transaction.atomic():
-            job = bulk_export.export_job_create(teams=chosen, label=label, user=request.user)
-            transaction.on_commit(partial(tasks.run_export.delay, job.pk))
+        job = services.export_request(teams=chosen, label=label, user=request.user)
         return redirect(job)
-    jobs = ExportJob.objects.filter(requested_by=request.user)[:20]
-    return render(request, "reports/export_list.html", {"form": form, "jobs": jobs})
+    found = ExportJob.objects.filter(requested_by=request.user)[:20]
+    return render(request, "exports/export_list.html", {"form": form, "jobs": found})
 
 
 @login_required
 def export_detail(request, pk: int):
     job = _job_for(request.user, pk)
-    return _not_a_read(request) or render(request, "reports/export_detail.html", {"job": job})
+    return _not_a_read(request) or render(request, "exports/export_detail.html", {"job": job})
 
 
 @login_required
@@ -97,6 +88,6 @@ def export_download(request, pk: int):
         return refused
     if job.status != ExportStatus.DONE:
         raise Http404("The export is not ready")
-    response = StreamingHttpResponse(bulk_export.zip_chunks(job), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{bulk_export.download_name(job)}"'
+    response = StreamingHttpResponse(jobs.zip_chunks(job), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{jobs.download_name(job)}"'
     return response

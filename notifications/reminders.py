@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from notifications.notify import absolute_url
 from reports.document import ReportStatus
 from reports.document.weeks import calendar_week
 from reports.models import Membership, Reminder, ReminderKind, Team, WeeklyReport
-from reports.notify import absolute_url
 from reports.permissions import MANAGERS_GROUP
 
 ESCALATION_TIME = time(9, 0)

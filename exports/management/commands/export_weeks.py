@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from reports import bulk_export
+from exports import jobs
 from reports.models import Team
 
 BAR_WIDTH = 30
@@ -29,12 +29,12 @@ class Command(BaseCommand):
                 raise CommandError(_("No such team: %(slugs)s") % {"slugs": ", ".join(missing)})
         chosen = list(teams)
         label = ", ".join(t.name for t in chosen) if team else _("All teams")
-        job = bulk_export.export_job_create(teams=chosen, label=label)
-        bulk_export.export_job_run(job.pk, progress=self._bar)
+        job = jobs.export_job_create(teams=chosen, label=label)
+        jobs.export_job_run(job.pk, progress=self._bar)
         self.stderr.write("")
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("wb") as target:
-            bulk_export.write_zip(job, target)
+            jobs.write_zip(job, target)
         job.refresh_from_db()
         written = ngettext(
             "%(n)d week written to %(out)s", "%(n)d weeks written to %(out)s", job.total

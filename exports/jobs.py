@@ -11,7 +11,6 @@ command run again) continues with the weeks not yet exported. Each week is a par
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import BinaryIO
@@ -22,7 +21,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from reports.exports import export_text
+from exports.archive import zip_stream
+from reports.files import report_texts
 from reports.models import ExportJob, ExportPart, ExportStatus, Team, WeeklyReport
 
 Progress = Callable[[int, int], None]
@@ -63,31 +63,44 @@ def _reports(job: ExportJob):
 
 
 def part_name(report: WeeklyReport) -> str:
-    return f"{report.team.slug}/{report.report_date.isoformat()}.md"
+    return _part_name(report.team.slug, report.report_date)
+
+
+def _part_name(slug: str, day) -> str:
+    return f"{slug}/{day.isoformat()}.md"
+
+
+def _names(job: ExportJob) -> Iterator[tuple[int, str]]:
+    """Each week of the job, by id, with its name in the zip (without reading the weeks)."""
+    for pk, slug, day in _reports(job).values_list("pk", "team__slug", "report_date"):
+        yield pk, _part_name(slug, day)
 
 
 def export_job_run(job_id: int, progress: Progress | None = None) -> bool:
-    """Export the job's weeks if nobody else is; True when this call finished it."""
+    """Export the job's weeks if nobody else is; True when this call finished it.
+
+    The weeks an interrupted run wrote are kept; the others are read a batch at a time."""
     if not claim(job_id):
         return False
     job = ExportJob.objects.get(pk=job_id)
-    reports = list(_reports(job))
-    done = set(job.parts.values_list("name", flat=True))  # from an interrupted run
-    ExportJob.objects.filter(pk=job_id).update(total=len(reports))
+    written = set(job.parts.values_list("name", flat=True))  # from an interrupted run
+    names = list(_names(job))
+    todo = [pk for pk, name in names if name not in written]
+    total, count = len(names), len(names) - len(todo)
+    ExportJob.objects.filter(pk=job_id).update(total=total, done=count)
     try:
-        for count, report in enumerate(reports, start=1):
-            name = part_name(report)
-            if name not in done:
-                try:
-                    with transaction.atomic():
-                        ExportPart.objects.create(job=job, name=name, text=export_text(report))
-                except IntegrityError:
-                    pass  # written by the worker this one took over from
+        for report, text in report_texts(todo):
+            try:
+                with transaction.atomic():
+                    ExportPart.objects.create(job=job, name=part_name(report), text=text)
+            except IntegrityError:
+                pass  # written meanwhile by the worker this one took over from
+            count += 1
             ExportJob.objects.filter(pk=job_id).update(
                 done=count, lease_until=timezone.now() + _lease()
             )
             if progress:
-                progress(count, len(reports))
+                progress(count, total)
     except SoftTimeLimitExceeded:
         # Out of time, not broken: let the lease go so the task's next run continues.
         ExportJob.objects.filter(pk=job_id).update(lease_until=timezone.now())
@@ -117,40 +130,23 @@ def lease_remaining(job_id: int) -> int | None:
 PAGE = 100
 
 
-class _Chunks:
-    """A write-only stream that hands over what was written since the last call."""
-
-    def __init__(self):
-        self._pending: list[bytes] = []
-
-    def write(self, data) -> int:
-        self._pending.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data, self._pending = b"".join(self._pending), []
-        return data
+def _parts(job: ExportJob) -> Iterator[tuple[str, str]]:
+    """The job's weeks as (name, text), a short query per page, so a slow download
+    holds no cursor open."""
+    last = ""
+    while True:
+        page = list(
+            job.parts.filter(name__gt=last).order_by("name").values_list("name", "text")[:PAGE]
+        )
+        if not page:
+            return
+        yield from page
+        last = page[-1][0]
 
 
 def zip_chunks(job: ExportJob) -> Iterator[bytes]:
     """The job's zip, piece by piece as it is compressed (for a streaming download)."""
-    stream = _Chunks()
-    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
-        last = ""
-        while True:  # a short query per page, so a slow download holds no cursor open
-            page = list(
-                job.parts.filter(name__gt=last).order_by("name").values_list("name", "text")[:PAGE]
-            )
-            if not page:
-                break
-            for name, text in page:
-                archive.writestr(name, text)
-                yield stream.take()
-            last = page[-1][0]
-    yield stream.take()
+    return zip_stream(_parts(job))
 
 
 def write_zip(job: ExportJob, target: BinaryIO) -> None:

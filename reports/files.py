@@ -1,19 +1,25 @@
-"""Report exports as files: one week, or a team's whole history as a zip."""
+"""A report as a file: its name, its text in Markdown or JSON, and its charts beside it.
+
+The text is always the renderer's (``reports.document``); this module only reads the
+reports and names the files. Many reports are read a batch at a time, so ten years of a
+team cost a few dozen queries and a batch's documents in memory, never all of them.
+"""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from django.db.models import QuerySet
 
 from metrics import trends
 from metrics.charts import Chart, cached_svg
-from reports import selectors
+from reports import rows, selectors
+from reports.document import ReportDocument
 from reports.document.jsonformat import render_json
 from reports.document.renderer import render_markdown
-from reports.models import Team, WeeklyReport
-from reports.selectors import report_document
+from reports.models import WeeklyReport
 
 
 def export_filename(report: WeeklyReport, fmt: str = "markdown") -> str:
@@ -22,17 +28,31 @@ def export_filename(report: WeeklyReport, fmt: str = "markdown") -> str:
 
 
 def export_text(report: WeeklyReport, fmt: str = "markdown") -> str:
-    return document_text(report_document(report), fmt)
+    return document_text(selectors.report_document(report), fmt)
 
 
-def export_texts(reports: list[WeeklyReport], fmt: str = "markdown"):
-    """(report, text) of each report, the documents read in batches."""
-    docs = selectors.report_documents(reports)
-    for report in reports:
-        yield report, document_text(docs[report.pk], fmt)
+def report_texts(
+    reports: QuerySet[WeeklyReport] | Iterable[int],
+    fmt: str = "markdown",
+    *,
+    batch: int = rows.DOCUMENT_BATCH,
+) -> Iterator[tuple[WeeklyReport, str]]:
+    """(report, text) of each report of the query (or of the ids), in its order, read
+    ``batch`` reports at a time (their team with them)."""
+    if isinstance(reports, QuerySet):
+        ids = list(reports.values_list("pk", flat=True))
+    else:
+        ids = list(reports)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        found = WeeklyReport.objects.select_related("team").in_bulk(chunk)
+        page = [found[pk] for pk in chunk if pk in found]  # one deleted meanwhile is skipped
+        docs = rows.documents(page)
+        for report in page:
+            yield report, document_text(docs[report.pk], fmt)
 
 
-def document_text(doc, fmt: str = "markdown") -> str:
+def document_text(doc: ReportDocument, fmt: str = "markdown") -> str:
     if fmt == "json":
         return json.dumps(render_json(doc), ensure_ascii=False, indent=2) + "\n"
     return render_markdown(doc)
@@ -59,16 +79,7 @@ def export_with_charts(report: WeeklyReport, markdown_path: Path) -> list[Path]:
         svg_path.write_text(cached_svg(chart), encoding="utf-8")
         links.append((chart.title, f"{folder.name}/{svg_path.name}"))
         written.append(svg_path)
-    text = render_markdown(report_document(report), charts=links)
+    text = render_markdown(selectors.report_document(report), charts=links)
     markdown_path.parent.mkdir(parents=True, exist_ok=True)
     markdown_path.write_text(text, encoding="utf-8")
     return [markdown_path, *written]
-
-
-def team_export_zip(team: Team) -> bytes:
-    buffer = io.BytesIO()
-    reports = WeeklyReport.objects.filter(team=team).select_related("team").order_by("report_date")
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for report in reports:
-            archive.writestr(export_filename(report), export_text(report))
-    return buffer.getvalue()

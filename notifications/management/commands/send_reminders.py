@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from reports.reminders import send_due_reminders
+from notifications.reminders import send_due_reminders
 
 
 class Command(BaseCommand):

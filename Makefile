@@ -87,10 +87,10 @@ bench: venv messages
 		echo "No Redis at $(BENCH_REDIS_URL): each gunicorn worker keeps its own cache."; \
 	fi; \
 	if $(BIN)/python -c "import dj_database_url, psycopg2; c = dj_database_url.parse('$(BENCH_DATABASE_URL)'); psycopg2.connect(dbname='postgres', user=c['USER'] or None, password=c['PASSWORD'] or None, host=c['HOST'] or None, port=c['PORT'] or None, connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) bench; \
+		DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) bench --settings=bench.settings; \
 	else \
 		echo "No PostgreSQL at $(BENCH_DATABASE_URL): measuring on SQLite (bench.sqlite3); search figures are for SQLite."; \
-		DATABASE_URL="sqlite:///bench.sqlite3" $(MANAGE) bench; \
+		DATABASE_URL="sqlite:///bench.sqlite3" $(MANAGE) bench --settings=bench.settings; \
 	fi
 
 # Every report, note, setting, user and revision, as one compressed JSON file; `make

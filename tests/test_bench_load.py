@@ -1,6 +1,6 @@
-"""The benchmark's reading of wrk (weekly/bench/load.py): what counts as an error."""
+"""The benchmark's reading of wrk (bench/load.py): what counts as an error."""
 
-from weekly.bench.load import _wrk_figures, count_errors
+from bench.load import _wrk_figures, count_errors
 
 LINE = (
     "Running 10s test @ http://127.0.0.1:1/\n"

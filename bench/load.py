@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[1]
 
 
 class BenchError(RuntimeError):
@@ -84,7 +84,7 @@ def gunicorn(*, workers: int, threads: int = 1, env: dict[str, str]) -> Iterator
         server_env = {
             **os.environ,
             **env,
-            "DJANGO_SETTINGS_MODULE": "weekly.bench.settings",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
             "WEEKLY_ENV": "production",
             "DEBUG": "0",
             "SECRET_KEY": secret_key,

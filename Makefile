@@ -54,9 +54,11 @@ PYTEST_ARGS ?=
 test: venv messages
 	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
+# Style, then the import contracts of pyproject.toml (docs/architecture.md).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: venv
 	$(BIN)/ruff check --fix .

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from metrics.models import (
     CategorySnapshot,
     IncidentCount,
@@ -21,21 +22,24 @@ class KpiDefinitionAdmin(SimpleHistoryAdmin):
     list_select_related = ["team"]
 
 
+# A week's numbers are written by the report services only (reports/admin.py says why):
+# the admin shows them.
+
+
 @admin.register(KpiValue)
-class KpiValueAdmin(SimpleHistoryAdmin):
+class KpiValueAdmin(ReadOnlyAdmin):
     list_display = ["definition", "report", "value", "note"]
     list_filter = ["definition__team"]
     list_select_related = ["definition", "report__team"]
     raw_id_fields = ["report"]
 
 
-class IncidentCountInline(admin.TabularInline):
+class IncidentCountInline(ReadOnlyInline):
     model = IncidentCount
-    extra = 0
 
 
 @admin.register(IncidentSummary)
-class IncidentSummaryAdmin(SimpleHistoryAdmin):
+class IncidentSummaryAdmin(ReadOnlyAdmin):
     list_display = ["report", "note"]
     list_select_related = ["report__team"]
     inlines = [IncidentCountInline]
@@ -43,7 +47,7 @@ class IncidentSummaryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IncidentCount)
-class IncidentCountAdmin(SimpleHistoryAdmin):
+class IncidentCountAdmin(ReadOnlyAdmin):
     list_display = ["summary", "grade", "count"]
     list_select_related = ["summary__report__team"]
 
@@ -66,33 +70,31 @@ class MigrationCategoryAdmin(SimpleHistoryAdmin):
     list_select_related = ["tracker"]
 
 
-class CategorySnapshotInline(admin.TabularInline):
+class CategorySnapshotInline(ReadOnlyInline):
     model = CategorySnapshot
-    extra = 0
     fields = ["category", "stage", "total", "offline", "paused", "done", "not_started"]
 
 
 @admin.register(MigrationSnapshot)
-class MigrationSnapshotAdmin(SimpleHistoryAdmin):
+class MigrationSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["tracker", "report", "stated_progress", "stated_total"]
     list_select_related = ["tracker", "report__team"]
     inlines = [CategorySnapshotInline]
     raw_id_fields = ["report", "item_update"]
 
 
-class ProgressBucketInline(admin.TabularInline):
+class ProgressBucketInline(ReadOnlyInline):
     model = ProgressBucket
-    extra = 0
 
 
 @admin.register(CategorySnapshot)
-class CategorySnapshotAdmin(SimpleHistoryAdmin):
+class CategorySnapshotAdmin(ReadOnlyAdmin):
     list_display = ["category", "snapshot", "total", "offline", "paused", "done", "not_started"]
     list_select_related = ["category", "snapshot__tracker"]
     inlines = [ProgressBucketInline]
 
 
 @admin.register(ProgressBucket)
-class ProgressBucketAdmin(SimpleHistoryAdmin):
+class ProgressBucketAdmin(ReadOnlyAdmin):
     list_display = ["category", "label", "percent", "count"]
     list_select_related = ["category__category"]

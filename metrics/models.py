@@ -72,8 +72,6 @@ class KpiValue(models.Model):
         default=KpiSource.TYPED.value,
     )
 
-    history = HistoricalRecords()
-
     class Meta:
         ordering = ["report", "position"]
         constraints = [
@@ -92,8 +90,6 @@ class IncidentSummary(models.Model):
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("incident summary")
         verbose_name_plural = _("incident summaries")
@@ -106,8 +102,6 @@ class IncidentCount(models.Model):
     summary = models.ForeignKey(IncidentSummary, on_delete=models.CASCADE, related_name="counts")
     grade = models.CharField(_("grade"), max_length=5)
     count = models.PositiveIntegerField(_("count"), default=0)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["summary", "grade"]
@@ -185,8 +179,6 @@ class MigrationSnapshot(models.Model):
     headline_text = models.TextField(blank=True)
     summary_text = models.TextField(blank=True)
 
-    history = HistoricalRecords()
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tracker", "report"], name="tracker_once_a_week")
@@ -216,8 +208,6 @@ class CategorySnapshot(models.Model):
     heading_text = models.TextField(blank=True)
     counts_text = models.TextField(blank=True)
 
-    history = HistoricalRecords()
-
     class Meta:
         ordering = ["snapshot", "position"]
         verbose_name = _("category snapshot")
@@ -237,8 +227,6 @@ class ProgressBucket(models.Model):
     label = models.CharField(_("name"), max_length=200, blank=True)
     percent = models.DecimalField(_("percent"), max_digits=6, decimal_places=2)
     count = models.PositiveIntegerField(_("count"), default=1)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["category", "position"]

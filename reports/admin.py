@@ -1,7 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import RecordAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, RecordAdmin, without_permissions_for
+from metrics import models as mm
 from reports.models import (
     DailyNote,
     ItemUpdate,
@@ -29,12 +30,34 @@ class ChannelInline(admin.StackedInline):
     extra = 0
 
 
+# A week's data: written only by the report services (the edit page, the API, imports),
+# which bump the version, record a revision, keep published weeks locked and the search
+# index right. The admin shows these rows and never changes them.
+WEEK_PARTS = (
+    ObjectiveEntry,
+    ItemUpdate,
+    StabilityEvent,
+    mm.KpiValue,
+    mm.IncidentSummary,
+    mm.IncidentCount,
+    mm.MigrationSnapshot,
+    mm.CategorySnapshot,
+    mm.ProgressBucket,
+)
+
+
 @admin.register(Team)
 class TeamAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "heading_language", "week_numbering"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, ChannelInline]
+
+    def get_deleted_objects(self, objs, request):
+        # A team goes with its weeks when none was ever published (WeeklyReportAdmin and
+        # ReportRevisionAdmin decide), their parts and its members' notes with them.
+        deleted = super().get_deleted_objects(objs, request)
+        return without_permissions_for(deleted, (*WEEK_PARTS, DailyNote))
 
 
 @admin.register(Membership)
@@ -59,18 +82,19 @@ class ProjectItemAdmin(SimpleHistoryAdmin):
     list_select_related = ["objective", "team", "parent"]
 
 
-class ObjectiveEntryInline(admin.TabularInline):
+class ObjectiveEntryInline(ReadOnlyInline):
     model = ObjectiveEntry
-    extra = 0
 
 
-class StabilityEventInline(admin.StackedInline):
+class StabilityEventInline(ReadOnlyInline):
     model = StabilityEvent
-    extra = 0
 
 
 @admin.register(WeeklyReport)
-class WeeklyReportAdmin(SimpleHistoryAdmin):
+class WeeklyReportAdmin(ReadOnlyAdmin):
+    """Read here; written on the site. A week never published may be deleted whole (a
+    draft started by mistake), its parts and revisions with it."""
+
     list_display = ["team", "report_date", "week_number", "status", "author", "updated_at"]
     list_filter = ["status", "team"]
     date_hierarchy = "report_date"
@@ -82,7 +106,10 @@ class WeeklyReportAdmin(SimpleHistoryAdmin):
         # A report that was ever published is on record, with all its revisions.
         if obj is not None and obj.published_at is not None:
             return False
-        return super().has_delete_permission(request, obj)
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        return without_permissions_for(super().get_deleted_objects(objs, request), WEEK_PARTS)
 
 
 @admin.register(ReportRevision)
@@ -105,13 +132,13 @@ class ReportRevisionAdmin(RecordAdmin):
 
 
 @admin.register(ObjectiveEntry)
-class ObjectiveEntryAdmin(SimpleHistoryAdmin):
+class ObjectiveEntryAdmin(ReadOnlyAdmin):
     list_display = ["report", "objective", "position", "holds_events"]
     list_select_related = ["report__team", "objective"]
 
 
 @admin.register(ItemUpdate)
-class ItemUpdateAdmin(SimpleHistoryAdmin):
+class ItemUpdateAdmin(ReadOnlyAdmin):
     list_display = ["item", "report", "marker", "percent", "status", "eta"]
     list_filter = ["status", "report__team"]
     search_fields = ["item__title", "body", "detail"]
@@ -120,7 +147,7 @@ class ItemUpdateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StabilityEvent)
-class StabilityEventAdmin(SimpleHistoryAdmin):
+class StabilityEventAdmin(ReadOnlyAdmin):
     list_display = ["occurred_on", "summary", "kind", "detected_at", "recovered_at", "report"]
     list_filter = ["kind", "report__team"]
     search_fields = ["summary", "cause", "handling"]
@@ -128,7 +155,10 @@ class StabilityEventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DailyNote)
-class DailyNoteAdmin(SimpleHistoryAdmin):
+class DailyNoteAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """Members write and delete their notes on the site, where a published week locks
+    them; here they are read, with their history."""
+
     list_display = ["day", "team", "author_name", "text"]
     list_filter = ["team"]
     search_fields = ["text", "author_name"]

@@ -231,8 +231,6 @@ class WeeklyReport(MarkdownFieldsMixin):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
-
     markdown_fields = ("kpi_notes", "other", "reflections", "next_week", "daily")
 
     class Meta:
@@ -268,10 +266,11 @@ class RevisionAction(models.TextChoices):
 class ReportRevision(models.Model):
     """The whole report as its Markdown export, each time it was saved or changed status.
 
-    Written in the transaction that made the change, so a revision exists exactly when the
-    change does. Revisions are never edited; the admin refuses to delete those of a report
-    that was ever published (and so the report itself). What changed in each part, field
-    by field, is kept besides by django-simple-history.
+    The one history of a week: who changed it, when, how (saved, imported, published,
+    reopened) and the whole report as it then stood. Written in the transaction that made
+    the change, so a revision exists exactly when the change does. Revisions are never
+    edited; the admin refuses to delete those of a report that was ever published (and so
+    the report itself).
     """
 
     report = models.ForeignKey(WeeklyReport, on_delete=models.CASCADE, related_name="revisions")
@@ -329,8 +328,6 @@ class ObjectiveEntry(MarkdownFieldsMixin):
     notes_html = models.TextField(blank=True, editable=False)
     holds_events = models.BooleanField(_("lists the stability events"), default=False)
 
-    history = HistoricalRecords()
-
     markdown_fields = ("notes",)
 
     class Meta:
@@ -369,8 +366,6 @@ class ItemUpdate(MarkdownFieldsMixin):
     )
     eta = models.DateField(_("ETA"), null=True, blank=True)
 
-    history = HistoricalRecords()
-
     markdown_fields = ("body", "detail")
 
     class Meta:
@@ -407,8 +402,6 @@ class StabilityEvent(models.Model):
         _("kind"), max_length=10, choices=EventKind.choices(), default=EventKind.INCIDENT.value
     )
     grade = models.CharField(_("grade"), max_length=3, blank=True)
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["report", "position"]

@@ -164,21 +164,20 @@ def _save_kpis(rows: TeamRows, report: WeeklyReport, kpis: list[d.Kpi]) -> None:
                 source=kpi.source,
             )
         )
-    bulk_create_with_history(values, mm.KpiValue)
+    mm.KpiValue.objects.bulk_create(values)
 
 
 def _save_incidents(report: WeeklyReport, incidents: d.Incidents) -> None:
     if not incidents.counts and not incidents.note:
         return
-    (summary,) = bulk_create_with_history(
-        [mm.IncidentSummary(report=report, note=incidents.note)], mm.IncidentSummary
+    (summary,) = mm.IncidentSummary.objects.bulk_create(
+        [mm.IncidentSummary(report=report, note=incidents.note)]
     )
-    bulk_create_with_history(
+    mm.IncidentCount.objects.bulk_create(
         [
             mm.IncidentCount(summary=summary, grade=grade, count=count)
             for grade, count in incidents.counts.items()
-        ],
-        mm.IncidentCount,
+        ]
     )
 
 
@@ -212,12 +211,12 @@ def _save_objectives(rows: TeamRows, report: WeeklyReport, document: d.ReportDoc
             _plan_item(team, report, objective, item, None, None, items, used, levels)
     for entry in entries:
         entry.render_html()
-    bulk_create_with_history(entries, ObjectiveEntry)
+    ObjectiveEntry.objects.bulk_create(entries)
     for level in levels:
         for update, parent, _ in level:
             update.parent = parent
             update.render_html()
-        bulk_create_with_history([update for update, _, _ in level], ItemUpdate)
+        ItemUpdate.objects.bulk_create([update for update, _, _ in level])
     for level in levels:
         for update, _, item in level:
             if item.migration is not None:
@@ -280,7 +279,7 @@ def _save_migration(
 ) -> None:
     tracker, categories = rows.tracker(migration.name)
     stated = migration.stated
-    (snapshot,) = bulk_create_with_history(
+    (snapshot,) = mm.MigrationSnapshot.objects.bulk_create(
         [
             mm.MigrationSnapshot(
                 tracker=tracker,
@@ -295,8 +294,7 @@ def _save_migration(
                 headline_text=migration.headline_text,
                 summary_text=migration.summary_text,
             )
-        ],
-        mm.MigrationSnapshot,
+        ]
     )
     snaps = []
     for position, cat in enumerate(migration.categories):
@@ -322,21 +320,20 @@ def _save_migration(
                 counts_text=cat.counts_text,
             )
         )
-    snaps = bulk_create_with_history(snaps, mm.CategorySnapshot)
-    bulk_create_with_history(
+    snaps = mm.CategorySnapshot.objects.bulk_create(snaps)
+    mm.ProgressBucket.objects.bulk_create(
         [
             mm.ProgressBucket(
                 category=snap, position=i, label=b.label, percent=b.percent, count=b.count
             )
             for snap, cat in zip(snaps, migration.categories, strict=True)
             for i, b in enumerate(cat.in_progress)
-        ],
-        mm.ProgressBucket,
+        ]
     )
 
 
 def _save_events(report: WeeklyReport, events: list[d.StabilityEvent]) -> None:
-    bulk_create_with_history(
+    StabilityEvent.objects.bulk_create(
         [
             StabilityEvent(
                 report=report,
@@ -353,8 +350,7 @@ def _save_events(report: WeeklyReport, events: list[d.StabilityEvent]) -> None:
                 grade=event.grade,
             )
             for position, event in enumerate(events)
-        ],
-        StabilityEvent,
+        ]
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from metrics import models as mm
 from reports import document as d
 from reports import rows
+from reports.document import ReportStatus
 from reports.document.carryover import next_document
 from reports.document.weeks import WEEK_DAYS, report_week
 from reports.models import (
@@ -164,14 +165,15 @@ class StatusChange:
 
 
 def status_changes(report: WeeklyReport) -> list[StatusChange]:
-    """When the report was published and reopened, and by whom, from its history."""
-    records = report.history.select_related("history_user").order_by("history_date")
+    """When the report was published and reopened, and by whom, from its revisions (a
+    week imported as published counts as published then)."""
     changes: list[StatusChange] = []
     last = None
-    for record in records:
-        if record.status != last and (last is not None or record.status == "published"):
-            changes.append(StatusChange(record.status, record.history_date, record.history_user))
-        last = record.status
+    for revision in report_revisions(report).order_by("number"):
+        status = revision.status
+        if status != last and (last is not None or status == ReportStatus.PUBLISHED):
+            changes.append(StatusChange(status, revision.created_at, revision.author))
+        last = status
     return changes
 
 

@@ -148,7 +148,6 @@ def _set_status(report: WeeklyReport, status: str, *, reason: str, by) -> Weekly
     report.status = status
     if status == ReportStatus.PUBLISHED:
         report.published_at = timezone.now()
-    report._change_reason = str(reason)  # read by simple-history
     report.save(update_fields=["status", "published_at", "updated_at"])
     last = report.revisions.only("markdown").first()
     markdown = last.markdown if last else render_markdown(selectors.report_document(report))

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from reports.files import export_text
-from reports.models import DailyNote, ReportRevision, SearchEntry, WeeklyReport
+from reports.models import DailyNote, ReportRevision, SearchEntry, Team, WeeklyReport
 from reports.services import daily_note_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,7 @@ def test_backup_then_restore_into_an_empty_database(tmp_path, django_user_model)
         team=lead.memberships.get().team, author=lead, day=timezone.localdate(), text="备份前的日报"
     )
     before = _exports()
-    histories = WeeklyReport.history.count()
+    histories = Team.history.count()
     revisions = ReportRevision.objects.count()
     dump = tmp_path / "weekly.json.gz"
 
@@ -55,7 +55,7 @@ def test_backup_then_restore_into_an_empty_database(tmp_path, django_user_model)
     assert ReportRevision.objects.count() == revisions  # nothing had to be filled in
     assert len(before) == 4
     assert "axes.accessattempt" in EXCLUDE and "reports.searchentry" in EXCLUDE
-    assert WeeklyReport.history.count() == histories  # the revisions come back too
+    assert Team.history.count() == histories  # the settings' history comes back too
     assert DailyNote.objects.get().text == "备份前的日报"
     assert SearchEntry.objects.filter(kind="note").count() == 1
     assert django_user_model.objects.get(username="lead").check_password("weekly-demo-2023")

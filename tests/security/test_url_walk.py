@@ -641,8 +641,8 @@ def test_every_state_snapshot_covers_the_history_tables(world):
     state = _state(world)
 
     historical = {key for key in state if key.split(".")[-1].startswith("historical")}
-    assert {"reports.historicalweeklyreport", "reports.historicaldailynote"} <= historical
-    assert state["reports.historicalweeklyreport"], "the sample week has no history"
+    assert {"reports.historicalteam", "reports.historicaldailynote"} <= historical
+    assert state["reports.historicalteam"], "the sample team has no history"
     assert state["reports.dailynote"]
 
 
@@ -883,7 +883,7 @@ CSRF_CONTROLS = {
     "reports:daily_notes": ("lead", "reports.dailynote"),
     "reports:daily_note_delete": ("lead", "reports.dailynote"),
     "admin:auth_user_delete": ("superuser", "auth.user"),
-    "admin:reports_dailynote_changelist": ("superuser", "reports.dailynote"),
+    "admin:reports_membership_changelist": ("superuser", "reports.membership"),
 }
 
 

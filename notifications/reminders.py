@@ -1,6 +1,6 @@
 """Reminders: the lead at the due time, the manager the next morning, each once a week.
 
-A team's week is the calendar week (Monday to Sunday, Asia/Shanghai) its report date
+A team's week is the calendar week (Monday to Sunday, in the site's time zone) its report date
 falls in; the report is due on the team's due day and time of that week. When a check
 runs after the due time and the week has no published report, the lead is reminded;
 after 09:00 the next morning the team's manager is told. Each reminder is a row claimed
@@ -55,7 +55,7 @@ def escalate_at(team: Team, monday: date) -> datetime:
 def week_published(team: Team, monday: date) -> bool:
     return WeeklyReport.objects.filter(
         team=team,
-        report_date__range=(monday, monday + timedelta(days=6)),
+        report_date__range=calendar_week(monday),
         status=ReportStatus.PUBLISHED,
     ).exists()
 

@@ -23,7 +23,7 @@ from metrics.prometheus import PrometheusError, instant_value
 from reports import document as d
 from reports import selectors, services
 from reports.document import ReportStatus
-from reports.document.weeks import report_week
+from reports.document.weeks import report_dates_covering, report_week
 from reports.models import Team, WeeklyReport
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,7 @@ class PullResult:
 def current_week(team: Team, today: date) -> date | None:
     """The report date of the team's week that covers ``today``, if it can be told."""
     draft = (
-        WeeklyReport.objects.filter(
-            team=team, report_date__gte=today, report_date__lt=today + timedelta(days=7)
-        )
+        WeeklyReport.objects.filter(team=team, report_date__range=report_dates_covering(today))
         .order_by("report_date")
         .first()
     )

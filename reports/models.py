@@ -82,7 +82,7 @@ class Team(models.Model):
         choices=WeekNumbering.choices(),
         default=WeekNumbering.SEQUENCE.value,
     )
-    # When the week's report is due (Asia/Shanghai): the lead is reminded then if it is not
+    # When the week's report is due (the site's time zone): the lead is reminded then if it is not
     # published, and the manager the next morning.
     due_weekday = models.PositiveSmallIntegerField(
         _("due day"), choices=Weekday.choices, default=Weekday.FRIDAY

@@ -14,7 +14,7 @@ from reports import document as d
 from reports import rows
 from reports.document import ReportStatus
 from reports.document.carryover import next_document
-from reports.document.weeks import WEEK_DAYS, report_week
+from reports.document.weeks import report_dates_covering, report_week
 from reports.models import (
     DailyNote,
     ItemUpdate,
@@ -213,9 +213,8 @@ def published_report_covering(team: Team, day: date) -> WeeklyReport | None:
     return (
         WeeklyReport.objects.filter(
             team=team,
-            status="published",
-            report_date__gte=day,
-            report_date__lte=day + timedelta(days=WEEK_DAYS - 1),
+            status=ReportStatus.PUBLISHED,
+            report_date__range=report_dates_covering(day),
         )
         .order_by("report_date")
         .first()

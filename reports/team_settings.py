@@ -8,7 +8,9 @@ with it.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.forms import BaseModelFormSet, modelformset_factory
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from metrics.models import KpiDefinition, MigrationCategory, MigrationTracker
@@ -34,9 +36,12 @@ class TeamForm(forms.ModelForm):
         ]
         widgets = {"due_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
         help_texts = {
-            "due_time": _(
-                "Asia/Shanghai. If the week is not published by then, the leads are "
-                "reminded; the next morning at 9:00 the manager is told."
+            "due_time": format_lazy(
+                _(
+                    "Time zone: {zone}. If the week is not published by then, the leads are reminded; "
+                    "the next morning at 9:00 the manager is told."
+                ),
+                zone=settings.TIME_ZONE,
             )
         }
 

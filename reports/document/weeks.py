@@ -20,6 +20,11 @@ def report_week(report_date: date) -> tuple[date, date]:
     return report_date - timedelta(days=WEEK_DAYS - 1), report_date
 
 
+def report_dates_covering(day: date) -> tuple[date, date]:
+    """The first and last date of a report whose week holds ``day``."""
+    return day, day + timedelta(days=WEEK_DAYS - 1)
+
+
 def calendar_week(day: date) -> tuple[date, date]:
     """Monday and Sunday of the calendar week ``day`` falls in."""
     monday = day - timedelta(days=day.weekday())

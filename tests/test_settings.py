@@ -82,7 +82,7 @@ def test_celery_uses_redis_when_configured():
 def test_cache_follows_redis_url():
     assert cache_settings("")["default"]["BACKEND"].endswith("LocMemCache")
     redis = cache_settings("redis://127.0.0.1:6379/1")["default"]
-    assert redis["BACKEND"] == "core.cache.RedisCache"
+    assert redis["BACKEND"] == "django_redis.cache.RedisCache"
     assert redis["LOCATION"] == "redis://127.0.0.1:6379/1"
     assert redis["KEY_PREFIX"] == "weekly"
 

@@ -77,7 +77,7 @@ def cache_settings(
 ) -> dict[str, dict[str, object]]:
     if redis_url:
         backend = {
-            "BACKEND": "core.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": key_prefix,
         }

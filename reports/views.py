@@ -86,7 +86,7 @@ def _history_part(team, number: str) -> str:
 @page_cache.per_reader()
 def report_detail(request, slug: str, report_date: date):
     """The report as a page; what the report itself shows is rendered once per change of
-    the team's data, whoever reads it (reports.page_cache)."""
+    the team's data, whoever reads it (core.page_cache)."""
     report = get_report_for_user(request.user, slug, report_date)
     ctx = {
         "report": report,

@@ -77,6 +77,8 @@ clean:
 # and import_report of 520 weeks. Prints each goal as met or MISSED.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/weekly_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/13
+# Options for manage.py bench, e.g. BENCH_ARGS="--rebuild" or BENCH_ARGS="--parts load".
+BENCH_ARGS ?=
 
 bench: venv messages
 	@command -v wrk >/dev/null || { \
@@ -89,10 +91,10 @@ bench: venv messages
 		echo "No Redis at $(BENCH_REDIS_URL): each gunicorn worker keeps its own cache."; \
 	fi; \
 	if $(BIN)/python -c "import dj_database_url, psycopg2; c = dj_database_url.parse('$(BENCH_DATABASE_URL)'); psycopg2.connect(dbname='postgres', user=c['USER'] or None, password=c['PASSWORD'] or None, host=c['HOST'] or None, port=c['PORT'] or None, connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) bench --settings=bench.settings; \
+		DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) bench --settings=bench.settings $(BENCH_ARGS); \
 	else \
 		echo "No PostgreSQL at $(BENCH_DATABASE_URL): measuring on SQLite (bench.sqlite3); search figures are for SQLite."; \
-		DATABASE_URL="sqlite:///bench.sqlite3" $(MANAGE) bench --settings=bench.settings; \
+		DATABASE_URL="sqlite:///bench.sqlite3" $(MANAGE) bench --settings=bench.settings $(BENCH_ARGS); \
 	fi
 
 # Every report, note, setting, user and revision, as one compressed JSON file; `make

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache, wraps
+from importlib import import_module
 from pathlib import Path
 from typing import TypeVar
 
@@ -68,14 +70,25 @@ def _config() -> Watch:
     return _watch
 
 
-def _release() -> str:
-    """A fingerprint of the code and templates this process serves: the project's own
-    apps and template folders (nothing from site-packages)."""
-    digest = hashlib.sha256()
-    base = Path(settings.BASE_DIR)
+def release_folders() -> list[Path]:
+    """What the fingerprint covers: the project's own apps, its configuration package (the
+    URLs' and settings' one) and its template folders; nothing installed (site-packages,
+    even in a virtualenv inside the project)."""
+    base = Path(settings.BASE_DIR).resolve()
+    installed = Path(sys.prefix).resolve()
     folders = [Path(config.path) for config in apps.get_app_configs()]
+    configuration = import_module(settings.ROOT_URLCONF.split(".")[0])
+    folders += [Path(path) for path in configuration.__path__]
     folders += [Path(folder) for engine in settings.TEMPLATES for folder in engine["DIRS"]]
-    for folder in sorted({f for f in folders if f.is_relative_to(base)}):
+    resolved = {f.resolve() for f in folders}
+    return sorted(f for f in resolved if f.is_relative_to(base) and not f.is_relative_to(installed))
+
+
+def _release() -> str:
+    """A fingerprint of the code and templates this process serves."""
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR).resolve()
+    for folder in release_folders():
         for path in sorted(folder.rglob("*")):
             if path.suffix in {".py", ".html", ".txt"}:
                 stat = path.stat()
@@ -85,9 +98,16 @@ def _release() -> str:
     return digest.hexdigest()[:12]
 
 
-@lru_cache(maxsize=1)
+_release_digest: str | None = None
+
+
 def release() -> str:
-    return _release()
+    """The fingerprint taken when the process started (``watch`` is called from an app's
+    ``ready``): files replaced later, before a restart, do not change what it serves."""
+    global _release_digest
+    if _release_digest is None:
+        _release_digest = _release()
+    return _release_digest
 
 
 def _scope_key(scope_id: int) -> str:
@@ -397,6 +417,7 @@ def watch(
     Only the watched models get listeners: a model with a delete listener is deleted row
     by row, so the bookkeeping rows keep their fast deletes."""
     global _watch
+    release()  # the code this process loaded, before any file can be replaced
     _watch = Watch(
         scope=scope,
         apps=frozenset(watched_apps),

@@ -110,8 +110,14 @@ def export_job_run(job_id: int, progress: Progress | None = None) -> bool:
             status=ExportStatus.FAILED, error=str(exc)[:2000], lease_until=None
         )
         raise
+    # What the zip holds: a week deleted while the job ran is not in it.
+    weeks = job.parts.count()
     ExportJob.objects.filter(pk=job_id).update(
-        status=ExportStatus.DONE, finished_at=timezone.now(), lease_until=None
+        status=ExportStatus.DONE,
+        finished_at=timezone.now(),
+        lease_until=None,
+        total=weeks,
+        done=weeks,
     )
     return True
 

@@ -18,10 +18,12 @@ class Vocabulary(StrEnum):
 
     label: str  # a lazy translation
 
-    def __new__(cls, value: str, label: str = ""):
+    def __new__(cls, value: str, label: str | None = None):
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label or value
+        # Not ``label or value``: that would translate the lazy label now, at import,
+        # and the vocabulary is imported where no settings exist.
+        member.label = value if label is None else label
         return member
 
     @classmethod

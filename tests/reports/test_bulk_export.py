@@ -222,3 +222,20 @@ def test_out_of_time_lets_the_lease_go_for_the_next_run(weeks, monkeypatch):
     job.refresh_from_db()
     assert job.status == ExportStatus.RUNNING
     assert jobs.export_job_run(job.pk) is True  # no waiting for a lease
+
+
+def test_a_week_deleted_while_the_job_runs_is_left_out_and_counted_so(weeks, monkeypatch):
+    job = jobs.export_job_create(teams=[weeks[0].team], label="t")
+    real_texts = jobs.report_texts
+
+    def deleting_the_last(ids, *args, **kwargs):
+        WeeklyReport.objects.filter(pk=weeks[-1].pk).delete()  # after the weeks were listed
+        yield from real_texts(ids, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "report_texts", deleting_the_last)
+
+    assert jobs.export_job_run(job.pk) is True
+
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (ExportStatus.DONE, 5, 5)
+    assert len(_zip_names(_zip_of(job))) == 5

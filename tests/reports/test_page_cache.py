@@ -254,3 +254,16 @@ def test_the_api_refuses_a_member_removed_at_once(member, sample_team):
     Membership.objects.filter(user=member).delete()
 
     assert api.get(API).status_code == 404
+
+
+def test_the_release_covers_the_projects_code_and_templates_and_nothing_installed(settings):
+    import sys
+    from pathlib import Path
+
+    base = Path(settings.BASE_DIR).resolve()
+    folders = page_cache.release_folders()
+
+    names = {str(f.relative_to(base)) for f in folders}
+    assert {"weekly", "templates", "core", "accounts", "reports", "metrics"} <= names
+    assert {"notifications", "exports"} <= names
+    assert not any(f.is_relative_to(Path(sys.prefix).resolve()) for f in folders)

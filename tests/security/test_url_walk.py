@@ -237,7 +237,7 @@ class Owned:
 
 # Objects of one user rather than a team: a bulk export (a zip of every week of the teams
 # its requester could read) is its requester's alone; every other reader, however much
-# they may read, gets a 404 (reports.export_views), whatever the method: the export is
+# they may read, gets a 404 (exports.views), whatever the method: the export is
 # looked up before the method is checked, so only its owner learns that POST is refused.
 EXPORT = Owned(owner=(200, 405), others=(404, 404))
 OWNER_ROUTES: dict[str, Owned] = {

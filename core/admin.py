@@ -3,11 +3,15 @@
 from django.contrib import admin
 
 
-class RecordAdmin(admin.ModelAdmin):
-    """A record the portal writes itself: read in the admin, never added or edited there."""
+class AllFieldsReadOnly:
+    """For a ModelAdmin or an inline: every field of its model shown, none editable."""
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+class RecordAdmin(AllFieldsReadOnly, admin.ModelAdmin):
+    """A record the portal writes itself: read in the admin, never added or edited there."""
 
     def has_add_permission(self, request):
         return False
@@ -25,14 +29,11 @@ class ReadOnlyAdmin(RecordAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(AllFieldsReadOnly, admin.TabularInline):
     """An inline of such rows, for reading beside their parent."""
 
     extra = 0
     can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request, obj=None):
         return False

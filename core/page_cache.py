@@ -59,6 +59,7 @@ class Watch:
     apps: frozenset[str]  # apps whose rows, saved or deleted, change a scope's pages
     follow: frozenset[str]  # apps whose foreign keys are followed towards the scope
     ignore: frozenset[str]  # "app_label.model" of bookkeeping rows no page shows
+    release: str  # the fingerprint of the code this process loaded (``_release``)
 
 
 _watch: Watch | None = None
@@ -98,18 +99,6 @@ def _release() -> str:
     return digest.hexdigest()[:12]
 
 
-_release_digest: str | None = None
-
-
-def release() -> str:
-    """The fingerprint taken when the process started (``watch`` is called from an app's
-    ``ready``): files replaced later, before a restart, do not change what it serves."""
-    global _release_digest
-    if _release_digest is None:
-        _release_digest = _release()
-    return _release_digest
-
-
 def _scope_key(scope_id: int) -> str:
     return f"pages:gen:scope:{scope_id}"
 
@@ -137,7 +126,7 @@ def generation(scope_id: int) -> str:
 def key(kind: str, scope_id: int, *parts: object) -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
     names = _digest(":".join(str(p) for p in parts))  # may hold what a reader typed
-    return f"pages:{kind}:{release()}:{language}:{generation(scope_id)}:{names}"
+    return f"pages:{kind}:{_config().release}:{language}:{generation(scope_id)}:{names}"
 
 
 def etag(cache_key: str) -> str:
@@ -148,9 +137,9 @@ def per_reader(*, query: tuple[str, ...] = ()):
     """Keep a scope's page whole for each reader, until the scope's data changes.
 
     For a view ``view(request, slug, ...)`` (the scope's slug) that renders the same page
-    for the same reader while the scope's generation holds. The page is stored under the reader, their CSRF
-    secret (the page's forms carry a token made from it), the path and the ``query``
-    parameters named; a request with other parameters, without a CSRF cookie or with
+    for the same reader while the scope's generation holds. The page is stored under the
+    reader, their CSRF secret (the page's forms carry a token made from it), the path and
+    the ``query`` parameters named; a request with other parameters, without a CSRF cookie or with
     one-time messages to show is rendered as usual and not kept. The permission check is
     not repeated for a kept page: a change of membership, group or user starts a new
     generation. The page carries an ETag, so a browser asking again is told "304 Not
@@ -233,7 +222,7 @@ def _kept(request, slug: str, query: tuple[str, ...], reader: str):
     language = translation.get_language() or settings.LANGUAGE_CODE
     params = "&".join(f"{n}={request.GET.get(n, '')[:20]}" for n in query)
     where = _digest(f"{reader}:{request.path}?{params}")  # any text: not a key as it is
-    key = f"pages:kept:{release()}:{language}:{site}:{where}"
+    key = f"pages:kept:{_config().release}:{language}:{site}:{where}"
     scope_key = _scope_key(scope_id)
     found = _current([scope_key], also=[key])
     stored = found.get(key)
@@ -417,12 +406,14 @@ def watch(
     Only the watched models get listeners: a model with a delete listener is deleted row
     by row, so the bookkeeping rows keep their fast deletes."""
     global _watch
-    release()  # the code this process loaded, before any file can be replaced
     _watch = Watch(
         scope=scope,
         apps=frozenset(watched_apps),
         follow=frozenset(follow_apps),
         ignore=frozenset(name.lower() for name in ignore),
+        # Taken now, from an app's ready(): files replaced later, before a restart, do not
+        # change what this process says it serves.
+        release=_release(),
     )
     for model in apps.get_models():
         if _watched(model):

@@ -54,26 +54,16 @@ def claim(job_id: int) -> bool:
     )
 
 
-def _reports(job: ExportJob):
-    return (
-        WeeklyReport.objects.filter(team_id__in=job.team_ids)
-        .select_related("team")
-        .order_by("team__slug", "report_date")
+def _names(job: ExportJob) -> dict[int, str]:
+    """Each week of the job, by id, with its name in the zip ("<team>/<date>.md"), in the
+    zip's order, without reading the weeks."""
+    weeks = WeeklyReport.objects.filter(team_id__in=job.team_ids).order_by(
+        "team__slug", "report_date"
     )
-
-
-def part_name(report: WeeklyReport) -> str:
-    return _part_name(report.team.slug, report.report_date)
-
-
-def _part_name(slug: str, day) -> str:
-    return f"{slug}/{day.isoformat()}.md"
-
-
-def _names(job: ExportJob) -> Iterator[tuple[int, str]]:
-    """Each week of the job, by id, with its name in the zip (without reading the weeks)."""
-    for pk, slug, day in _reports(job).values_list("pk", "team__slug", "report_date"):
-        yield pk, _part_name(slug, day)
+    return {
+        pk: f"{slug}/{day.isoformat()}.md"
+        for pk, slug, day in weeks.values_list("pk", "team__slug", "report_date")
+    }
 
 
 def export_job_run(job_id: int, progress: Progress | None = None) -> bool:
@@ -84,15 +74,15 @@ def export_job_run(job_id: int, progress: Progress | None = None) -> bool:
         return False
     job = ExportJob.objects.get(pk=job_id)
     written = set(job.parts.values_list("name", flat=True))  # from an interrupted run
-    names = list(_names(job))
-    todo = [pk for pk, name in names if name not in written]
+    names = _names(job)
+    todo = [pk for pk, name in names.items() if name not in written]
     total, count = len(names), len(names) - len(todo)
     ExportJob.objects.filter(pk=job_id).update(total=total, done=count)
     try:
         for report, text in report_texts(todo):
             try:
                 with transaction.atomic():
-                    ExportPart.objects.create(job=job, name=part_name(report), text=text)
+                    ExportPart.objects.create(job=job, name=names[report.pk], text=text)
             except IntegrityError:
                 pass  # written meanwhile by the worker this one took over from
             count += 1

@@ -103,8 +103,8 @@ def write_report(report: WeeklyReport, document: d.ReportDocument) -> None:
 def write_parts(
     rows: TeamRows, report: WeeklyReport, document: d.ReportDocument
 ) -> list[DailyNote]:
-    """The week's parts as rows of the saved ``report`` (cleared first when it had any);
-    the daily notes added to the team."""
+    """The week's parts as rows of the saved ``report``, which has none (``clear_parts``
+    removes an earlier save's); the daily notes added to the team."""
     _save_kpis(rows, report, document.kpis)
     _save_incidents(report, document.incidents)
     _save_objectives(rows, report, document)
@@ -367,7 +367,7 @@ def _add_daily_notes(team: Team, notes: list[d.DailyNote]) -> list[DailyNote]:
     known = set(
         DailyNote.objects.filter(team=team, day__in=days).values_list("day", "author_name", "text")
     )
-    added = bulk_create_with_history(
+    return bulk_create_with_history(
         [
             DailyNote(team=team, day=n.day, author_name=n.author, text=n.text)
             for n in notes
@@ -375,7 +375,6 @@ def _add_daily_notes(team: Team, notes: list[d.DailyNote]) -> list[DailyNote]:
         ],
         DailyNote,
     )
-    return added
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -16,7 +16,6 @@ from reports.document import ReportStatus
 from reports.document.changes import line_counts
 from reports.document.renderer import render_markdown
 from reports.models import DailyNote, ReportRevision, RevisionAction, Team, WeeklyReport
-from reports.rows import TeamRows
 from reports.signals import report_published
 
 
@@ -44,7 +43,7 @@ def report_save_document(
     author=None,
     fresh: bool = False,
     action: str | None = None,
-    rows: TeamRows | None = None,
+    rows: r.TeamRows | None = None,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
@@ -54,7 +53,7 @@ def report_save_document(
     Each save is recorded as a revision (``action``: created or saved unless told).
     ``rows``: the team's rows, when the caller keeps them across saves (TeamRows).
     """
-    rows = rows if rows is not None else TeamRows(team)
+    rows = rows if rows is not None else r.TeamRows(team)
     week = WeeklyReport.objects.select_for_update()
     report = week.filter(team=team, report_date=document.report_date).first()
     created = report is None

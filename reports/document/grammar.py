@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from reports.document.report import MigrationCategory, ProgressBucket
-from reports.document.wording import WORDING, events_item_names, fmt_clock
+from reports.document.wording import WORDING, fmt_clock
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 
@@ -187,7 +187,8 @@ def is_incident_line(text: str) -> bool:
     return INCIDENTS_PREFIX_RE.match(text) is not None
 
 
-_EVENTS_ITEMS = events_item_names()
+# The stability events' list entry without its colon, in every language.
+_EVENTS_ITEMS = {words.events_item.rstrip(":： ") for words in WORDING.values()}
 
 
 def is_events_item(text: str) -> bool:

@@ -197,11 +197,6 @@ def section_kind(heading: str) -> str | None:
     return _SECTION_KINDS.get(re.sub(r"\s+", " ", heading))
 
 
-def events_item_names() -> set[str]:
-    """The stability events' list entry without its colon, in every language."""
-    return {words.events_item.rstrip(":： ") for words in WORDING.values()}
-
-
 # ---------------------------------------------------------------------------------------
 # Numbers, dates and times as the report writes them
 # ---------------------------------------------------------------------------------------

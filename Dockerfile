@@ -23,9 +23,10 @@ RUN pip install "setuptools<81" wheel \
     && pip install -r requirements.txt
 
 COPY . .
-# Settings refuse the development key when DEBUG is off; these build-time values
+# Settings refuse a short or published key when DEBUG is off; these build-time values
 # exist only so collectstatic can import them and never reach the running image.
-RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+RUN DEBUG=0 ALLOWED_HOSTS=localhost \
+    SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv
 

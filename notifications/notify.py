@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from notifications import markup
 from reports import document as d
 from reports.document.renderer import incident_line, kpi_line, title_line
 from reports.models import ChannelKind, NotificationChannel
@@ -41,16 +43,22 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True)
 class Summary:
+    """The title and lines are plain text (``markup.plain``: the authors' words, with no
+    link or mention in them); ``url`` is the product's own link to the page."""
+
     title: str
     lines: list[str] = field(default_factory=list)
     url: str = ""
 
-    def text(self) -> str:
-        return "\n".join([self.title, "", *self.lines, "", self.url]).strip()
+    def text(self, escape: Callable[[str], str] = str) -> str:
+        """Plain text, as mailed; ``escape`` makes the words safe for a chat's text."""
+        words = [escape(self.title), "", *map(escape, self.lines)]
+        return "\n".join([*words, "", self.url]).strip()
 
     def markdown(self) -> str:
-        body = "\n".join(f"- {line}" for line in self.lines)
-        return f"### {self.title}\n{body}\n\n[{self.url}]({self.url})"
+        """WeCom's and DingTalk's Markdown: the words escaped, the link ours."""
+        body = "\n".join(f"- {markup.chat_markdown(line)}" for line in self.lines)
+        return f"### {markup.chat_markdown(self.title)}\n{body}\n\n[{self.url}]({self.url})"
 
 
 def ui_language(doc: d.ReportDocument) -> str:
@@ -80,7 +88,7 @@ def published_summary(team_name: str, doc: d.ReportDocument, url: str) -> Summar
                 len(events),
             )
             lines.append(count % {"n": len(events)})
-    return Summary(title=title, lines=lines, url=url)
+    return Summary(title=markup.plain(title), lines=[markup.plain(x) for x in lines], url=url)
 
 
 def absolute_url(path: str) -> str:
@@ -94,24 +102,29 @@ def webhook_body(kind: str, summary: Summary, secret: str = "") -> dict:
     if kind == ChannelKind.WECOM:
         return {"msgtype": "markdown", "markdown": {"content": summary.markdown()}}
     if kind == ChannelKind.DINGTALK:
+        # No "at" object: DingTalk notifies only the people it names (its robot docs), so
+        # "@所有人" in the text notifies nobody.
         return {
             "msgtype": "markdown",
-            "markdown": {"title": summary.title, "text": summary.markdown()},
+            "markdown": {"title": markup.chat_markdown(summary.title), "text": summary.markdown()},
         }
     if kind == ChannelKind.FEISHU:
-        body: dict = {"msg_type": "text", "content": {"text": summary.text()}}
+        text = summary.text(escape=markup.chat_markdown)
+        body: dict = {"msg_type": "text", "content": {"text": text}}
         if secret:
             timestamp = str(int(time.time()))
             body.update(timestamp=timestamp, sign=feishu_sign(secret, timestamp))
         return body
     if kind == ChannelKind.SLACK:
-        return {"text": slack_text(summary)}
+        # No preview is fetched for a link, nor an image shown (Slack's unfurling
+        # reference); no "link_names", so a plain "@channel" stays text.
+        return {"text": slack_text(summary), "unfurl_links": False, "unfurl_media": False}
     raise ValueError(f"{kind} is not a webhook")
 
 
 def slack_text(summary: Summary) -> str:
-    lines = "\n".join(f"• {line}" for line in summary.lines)
-    return f"*{summary.title}*\n{lines}\n<{summary.url}>"
+    lines = "\n".join(f"• {markup.slack(line)}" for line in summary.lines)
+    return f"*{markup.slack(summary.title)}*\n{lines}\n<{summary.url}>"
 
 
 def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int | None = None) -> str:

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from notifications import markup
 from notifications.notify import absolute_url
 from reports.document import ReportStatus
 from reports.document.weeks import calendar_week
@@ -138,7 +139,7 @@ def message(due: Due) -> tuple[str, str]:
     team = due.team
     link = absolute_url(reverse("reports:team_detail", args=[team.slug]))
     values = {
-        "team": team.name,
+        "team": markup.plain(team.name),  # no link nor header break made of the name
         "week": due.week_start.isoformat(),
         "due": due_at(team, due.week_start).strftime("%Y-%m-%d %H:%M"),
         "link": link,

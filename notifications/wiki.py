@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from notifications import markup
 from reports.document import ReportStatus
 from reports.document.renderer import title_line
 from reports.files import export_text
@@ -121,7 +122,9 @@ def checked_place(folder: str, branch: str) -> tuple[str, str]:
 
 
 def index_page(team_name: str, reports: list[WeeklyReport]) -> str:
-    lines = [f"# {team_name}", ""]
+    """The team's list of weeks; the name is the team's words, escaped for Markdown, and
+    the links to the week pages are ours."""
+    lines = [f"# {markup.wiki_markdown(markup.plain(team_name))}", ""]
     for report in reports:
         doc = report_document(report)
         lines.append(f"- [{title_line(doc)}]({report.report_date.isoformat()}.md)")
@@ -148,7 +151,9 @@ def publish(channel: NotificationChannel, report: WeeklyReport) -> str | None:
         _git(["add", "--", folder], cwd=path)
         if not _git(["status", "--porcelain", "--", folder], cwd=path).strip():
             return None
-        message = f"{team.name}: {title_line(report_document(report))}"
+        # One line of plain text: a line break in the name could add trailers
+        # ("Signed-off-by:") and a hosting site links addresses and mentions in it.
+        message = f"{markup.plain(team.name)}: {title_line(report_document(report))}"
         _git(["commit", "-q", "-m", message], cwd=path)
         _git(["push", "-q", "origin", f"HEAD:refs/heads/{branch}"], cwd=path)
         return _git(["rev-parse", "HEAD"], cwd=path).strip()

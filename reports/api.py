@@ -58,14 +58,20 @@ def _report(request, slug: str, report_date: str, **kwargs):
 
 def looked_up_first(find):
     """Another team's URL is a 404 whatever the method, as on the pages: a method the
-    view does not take is refused (405) only after the object was found."""
+    view does not take is refused (405), and OPTIONS describes the URL (DRF's metadata,
+    which every view answers), only after the object was found."""
 
     def decorate(view):
         def http_method_not_allowed(self, request, *args, **kwargs):
             find(request, **kwargs)
             return APIView.http_method_not_allowed(self, request, *args, **kwargs)
 
+        def options(self, request, *args, **kwargs):
+            find(request, **kwargs)
+            return APIView.options(self, request, *args, **kwargs)
+
         view.cls.http_method_not_allowed = http_method_not_allowed
+        view.cls.options = options
         return view
 
     return decorate

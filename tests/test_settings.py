@@ -1,6 +1,7 @@
 """Configuration from the environment fails loudly and has safe local defaults."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -131,6 +132,8 @@ def test_production_refuses_the_development_secret_key():
 
 def test_production_starts_with_a_secret_key():
     result = import_settings(
-        WEEKLY_ENV="production", SECRET_KEY="s3cret", ALLOWED_HOSTS="weekly.example.com"
+        WEEKLY_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="weekly.example.com",
     )
     assert result.returncode == 0, result.stderr

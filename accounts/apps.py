@@ -9,9 +9,8 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from accounts import audit, auth
+        from accounts import audit
         from accounts.middleware import start_session_clock
 
         user_logged_in.connect(start_session_clock, dispatch_uid="weekly-session-clock")
         audit.connect()
-        auth.connect()

@@ -2,28 +2,35 @@
 
 Pages belong to a *scope*: the rows of one model (the project says which, with
 ``watch``) and everything that points to them through foreign keys. A part is stored
-under a key that names its scope's *generation*: a random token that is replaced, once
-the transaction commits, whenever any watched row of the scope is saved or deleted. A
-change that cannot be traced to one scope (a user renamed, a scope row itself) replaces
-the site-wide generation, which every key names too. Old entries are never read again
-and age out of the cache. Keys also name the language and the release (a fingerprint of
-the code and templates), so a deployment never serves parts rendered by the one before.
+under a key that names its scope's *generation*: a random token in the database
+(``core.models.PageGeneration``), replaced in the same transaction whenever any watched
+row of the scope is saved or deleted. A change that cannot be traced to one scope (a user
+renamed, a scope row itself) replaces the site-wide generation, which every key names
+too. Old entries are never read again and age out of the cache. Keys also name the
+language and the release (a fingerprint of the code and templates), so a deployment
+never serves parts rendered by the one before.
+
+The database is the place of record for generations, and for who may read what: a kept
+page's key names the reader's grants in its scope as the database has them at that
+request (read in the same query as the generations), so access that has been taken away
+is never served from the cache, whichever way it was taken (a queryset update, a
+directory sync, a change made while the cache was down), and a change is never lost
+because the cache did not answer. Redis holds nothing but copies.
 
 The same generation gives the pages their ETag, so a browser that has the page is told
 "304 Not Modified" without anything being rendered.
 
-Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) must call
-:func:`scope_changed` themselves, unless they also save a watched row of the scope.
+Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) of rows that pages
+show must call :func:`scope_changed` themselves, unless they also save a watched row of
+the scope. Grants need no such call.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import sys
 import uuid
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from importlib import import_module
@@ -36,21 +43,28 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import models, transaction
+from django.db.models import Expression, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 
-from core.cache import CACHE_ERRORS
+from core import cache as shared
+from core.models import PageGeneration
 
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
 
 TIMEOUT = 7 * 24 * 3600
-SITE = "pages:gen:site"
+SITE = PageGeneration.SITE
 # How far to follow foreign keys from a changed row to its scope (a value → its week →
 # the week's owner).
 MAX_HOPS = 4
+# Named by every key; replaced by forget() (tests, whose rolled-back rows reuse ids).
+_salt = uuid.uuid4().hex[:8]
+
+# A callable taking a user and giving annotations on the scope's queryset that together
+# say what that user may do in a scope row (``Watch.access``).
+Access = Callable[[object], dict[str, Expression]]
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,7 @@ class Watch:
     apps: frozenset[str]  # apps whose rows, saved or deleted, change a scope's pages
     follow: frozenset[str]  # apps whose foreign keys are followed towards the scope
     ignore: frozenset[str]  # "app_label.model" of bookkeeping rows no page shows
+    access: Access  # the reader's grants in a scope, read with its generation
     release: str  # the fingerprint of the code this process loaded (``_release``)
 
 
@@ -99,34 +114,23 @@ def _release() -> str:
     return digest.hexdigest()[:12]
 
 
-def _scope_key(scope_id: int) -> str:
-    return f"pages:gen:scope:{scope_id}"
-
-
-def _current(keys: list[str], also: list[str] = ()) -> dict:
-    """The generations under ``keys`` (started if missing), and whatever the cache has
-    under the keys ``also``, in one round trip when all are there."""
-    found = cache.get_many([*keys, *also])
-    missing = [k for k in keys if k not in found]
-    for k in missing:
-        # First use, or evicted: start a new generation (never an old one again).
-        cache.add(k, uuid.uuid4().hex, None)
-    if missing:
-        found.update(cache.get_many(missing))
-    return found
+def _token_of(scope) -> Subquery:
+    return Subquery(PageGeneration.objects.filter(scope=scope).values("token")[:1])
 
 
 def generation(scope_id: int) -> str:
     """The current generation of the scope's pages (site-wide and the scope's own)."""
-    keys = [SITE, _scope_key(scope_id)]
-    found = _current(keys)
-    return ".".join(found.get(k, "-") for k in keys)
+    found = dict(
+        PageGeneration.objects.filter(scope__in=[SITE, scope_id]).values_list("scope", "token")
+    )
+    return f"{found.get(SITE, '0')}.{found.get(scope_id, '0')}"
 
 
 def key(kind: str, scope_id: int, *parts: object) -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
     names = _digest(":".join(str(p) for p in parts))  # may hold what a reader typed
-    return f"pages:{kind}:{_config().release}:{language}:{generation(scope_id)}:{names}"
+    where = f"{_config().release}:{_salt}:{language}:{generation(scope_id)}"
+    return f"pages:{kind}:{where}:{names}"
 
 
 def etag(cache_key: str) -> str:
@@ -140,10 +144,12 @@ def per_reader(*, query: tuple[str, ...] = ()):
     for the same reader while the scope's generation holds. The page is stored under the
     reader, their CSRF secret (the page's forms carry a token made from it), the path and
     the ``query`` parameters named; a request with other parameters, without a CSRF cookie or with
-    one-time messages to show is rendered as usual and not kept. The permission check is
-    not repeated for a kept page: a change of membership, group or user starts a new
-    generation. The page carries an ETag, so a browser asking again is told "304 Not
-    Modified". A kept page costs two round trips to the cache.
+    one-time messages to show is rendered as usual and not kept. The view's permission
+    check is not repeated for a kept page; instead its key names the reader's grants in
+    the scope as the database has them now (``Watch.access``), so a reader whose access
+    was taken away, by any means, gets the view's answer. The page carries an ETag, so a
+    browser asking again is told "304 Not Modified". A kept page costs one query and one
+    round trip to the cache.
     """
 
     def decorate(view):
@@ -151,11 +157,7 @@ def per_reader(*, query: tuple[str, ...] = ()):
         def wrapper(request, slug, *args, **kwargs):
             if not settings.WEEKLY_PAGE_CACHE:
                 return view(request, slug, *args, **kwargs)
-            try:
-                kept = _kept_page(request, slug, query)
-            except CACHE_ERRORS:
-                logger.warning("page cache unavailable", exc_info=True)
-                kept = None
+            kept = _kept_page(request, slug, query)
             if kept is None:
                 return view(request, slug, *args, **kwargs)
             scope_generation, page_key, stored = kept
@@ -170,8 +172,7 @@ def per_reader(*, query: tuple[str, ...] = ()):
                     settings.CSRF_COOKIE_NAME
                 ):
                     return response  # an error, or forms made for a new CSRF secret
-                with suppress(*CACHE_ERRORS):
-                    cache.set(page_key, (scope_generation, response.content), TIMEOUT)
+                shared.keep(page_key, (scope_generation, response.content), TIMEOUT)
             response["ETag"] = tag
             patch_cache_control(response, private=True, no_cache=True)
             return response
@@ -203,32 +204,37 @@ def _digest(text: str) -> str:
 
 def _kept(request, slug: str, query: tuple[str, ...], reader: str):
     """(the scope's generation, the key, what is kept or None) for ``reader`` reading
-    the path with the ``query`` parameters named; None if there is no such scope."""
-    # The scope's id by its slug, remembered with the site-wide generation it was read
-    # in (a scope row saved or deleted starts a new one, so a slug given to another
-    # scope is read afresh).
-    slug_key = f"pages:slug:{_digest(slug)}"
-    found = _current([SITE], also=[slug_key])
-    site = found[SITE]
-    remembered = found.get(slug_key)
-    if remembered is not None and remembered[0] == site:
-        scope_id = remembered[1]
-    else:
-        scope_model = apps.get_model(_config().scope)
-        scope_id = scope_model.objects.filter(slug=slug).values_list("pk", flat=True).first()
-        if scope_id is None:
-            return None
-        cache.set(slug_key, (site, scope_id), TIMEOUT)
+    the path with the ``query`` parameters named; None if there is no such scope.
+
+    One query reads the scope by its slug, its generations and the reader's grants in
+    it; the key names those grants, so a page kept for a reader is served only while the
+    database still grants what it granted when the page was rendered."""
+    config = _config()
+    access = config.access(request.user)
+    row = (
+        apps.get_model(config.scope)
+        .objects.filter(slug=slug)
+        .annotate(page_site=_token_of(SITE), page_scope=_token_of(OuterRef("pk")), **access)
+        .values("page_site", "page_scope", *access)
+        .first()
+    )
+    if row is None:
+        return None
+    grants = ":".join(f"{name}={row[name]}" for name in sorted(access))
+    scope_generation = row["page_scope"] or "0"
     language = translation.get_language() or settings.LANGUAGE_CODE
     params = "&".join(f"{n}={request.GET.get(n, '')[:20]}" for n in query)
-    where = _digest(f"{reader}:{request.path}?{params}")  # any text: not a key as it is
-    key = f"pages:kept:{_config().release}:{language}:{site}:{where}"
-    scope_key = _scope_key(scope_id)
-    found = _current([scope_key], also=[key])
-    stored = found.get(key)
-    if stored is not None and stored[0] != found[scope_key]:
+    # Any text: not a key as it is.
+    where = _digest(f"{reader}:{request.user.is_superuser}:{grants}:{request.path}?{params}")
+    site = row["page_site"] or "0"
+    key = f"pages:kept:{config.release}:{_salt}:{language}:{site}:{where}"
+    try:  # while the cache is down, pages are rendered afresh but still tagged
+        stored = shared.ask(lambda: cache.get(key))
+    except shared.Unavailable:
+        stored = None
+    if stored is not None and stored[0] != scope_generation:
         stored = None  # kept in an earlier generation of the scope's
-    return found[scope_key], key, stored and stored[1]
+    return scope_generation, key, stored and stored[1]
 
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Location")
@@ -236,8 +242,8 @@ KEPT_HEADERS = ("Content-Type", "ETag", "Location")
 
 def kept_api_response(request, slug: str, respond, *, query: tuple[str, ...] = ()):
     """An API GET answered with what this reader was answered before, while the scope's
-    data holds; else ``respond()``, kept once rendered if it is a 200 in JSON. As for
-    pages, the permission check is not repeated for a kept answer."""
+    data and the reader's grants hold; else ``respond()``, kept once rendered if it is a
+    200 in JSON. As for pages, the key names the reader's grants in the scope."""
     if (
         not settings.WEEKLY_PAGE_CACHE
         or request.method != "GET"
@@ -245,11 +251,7 @@ def kept_api_response(request, slug: str, respond, *, query: tuple[str, ...] = (
         or any(name not in query for name in request.GET)
     ):
         return respond()
-    try:
-        kept = _kept(request, slug, query, f"api:{request.user.pk}")
-    except CACHE_ERRORS:
-        logger.warning("page cache unavailable", exc_info=True)
-        kept = None
+    kept = _kept(request, slug, query, f"api:{request.user.pk}")
     if kept is None:
         return respond()
     scope_generation, key, stored = kept
@@ -264,8 +266,7 @@ def kept_api_response(request, slug: str, respond, *, query: tuple[str, ...] = (
 
         def keep(rendered):
             headers = {h: rendered[h] for h in KEPT_HEADERS if rendered.has_header(h)}
-            with suppress(*CACHE_ERRORS):
-                cache.set(key, (scope_generation, (rendered.content, headers)), TIMEOUT)
+            shared.keep(key, (scope_generation, (rendered.content, headers)), TIMEOUT)
 
         response.add_post_render_callback(keep)
     return response
@@ -276,46 +277,38 @@ def cached(kind: str, scope_id: int, parts: tuple, build: Callable[[], T]) -> T:
     kept) while the cache cannot be reached, or when pages are not kept."""
     if not settings.WEEKLY_PAGE_CACHE:
         return build()
-    try:
-        cache_key = key(kind, scope_id, *parts)
-        value = cache.get(cache_key)
-    except CACHE_ERRORS:
-        logger.warning("page cache unavailable", exc_info=True)
-        return build()
-    if value is None:
-        value = build()
-        with suppress(*CACHE_ERRORS):
-            cache.set(cache_key, value, TIMEOUT)
-    return value
+    return shared.get_or_build(key(kind, scope_id, *parts), build, TIMEOUT)
 
 
 def scope_changed(scope_id: int | None) -> None:
-    """Start a new generation of the scope's pages (every scope's if ``None``) once the
-    current transaction commits: a reader elsewhere cannot see the change before, so
-    anything kept until then was right when kept."""
-    target = SITE if scope_id is None else _scope_key(scope_id)
-
-    def bump() -> None:
-        try:
-            cache.set(target, uuid.uuid4().hex, None)
-        except CACHE_ERRORS:
-            # Saving goes on: nothing is served from the cache while it is unreachable
-            # either. Pages kept from before may be shown again if it comes back with
-            # its data (a restarted Redis here keeps none), until the scope's next change.
-            logger.error("page cache unavailable: generation %s not replaced", target)
-
-    bump.page_cache_target = target
+    """Start a new generation of the scope's pages (every scope's if ``None``), in the
+    current transaction: the change and the end of the pages that showed the old data
+    commit together, or not at all. Readers elsewhere see neither before the commit, so
+    anything kept until then was right when kept. Once per transaction and scope (a save
+    touches many rows); the row stays locked until the commit, so two transactions that
+    change one scope's pages take turns there."""
+    target = SITE if scope_id is None else scope_id
     connection = transaction.get_connection()
-    if any(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
-        bump()  # a test's transaction never commits: as if it had
-    elif not (
-        connection.in_atomic_block
-        and any(
-            getattr(func, "page_cache_target", None) == target
+    if connection.in_atomic_block and not any(
+        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    ):  # a test's transaction never commits: each change replaces the generation
+        if any(
+            getattr(func, "page_generation", None) == target
             for _, func, _ in connection.run_on_commit
-        )
-    ):  # once per transaction (a save touches many rows)
-        transaction.on_commit(bump, robust=True)
+        ):
+            return
+
+        def replaced() -> None:  # marks the transaction (dropped with a rolled-back savepoint)
+            pass
+
+        replaced.page_generation = target
+        transaction.on_commit(replaced)
+    PageGeneration.objects.bulk_create(
+        [PageGeneration(scope=target, token=uuid.uuid4().hex)],
+        update_conflicts=True,
+        unique_fields=["scope"],
+        update_fields=["token"],
+    )
 
 
 def scope_of(instance: models.Model, hops: int = MAX_HOPS) -> int | None:
@@ -396,12 +389,15 @@ def watch(
     scope: str,
     watched_apps: Iterable[str],
     follow_apps: Iterable[str],
+    access: Access,
     ignore: Iterable[str] = (),
 ) -> None:
     """Keep pages per row of ``scope`` ("app_label.Model", found by its ``slug``), and
     start a new generation of a scope's pages when a row of the ``watched_apps`` is saved
     or deleted, its scope found by following foreign keys through the ``follow_apps``;
-    ``ignore`` names bookkeeping models ("app_label.model") no page shows.
+    ``access(user)`` gives annotations on the scope's queryset saying what the user may
+    do there (read with every kept page); ``ignore`` names bookkeeping models
+    ("app_label.model") no page shows.
 
     Only the watched models get listeners: a model with a delete listener is deleted row
     by row, so the bookkeeping rows keep their fast deletes."""
@@ -411,6 +407,7 @@ def watch(
         apps=frozenset(watched_apps),
         follow=frozenset(follow_apps),
         ignore=frozenset(name.lower() for name in ignore),
+        access=access,
         # Taken now, from an app's ready(): files replaced later, before a restart, do not
         # change what this process says it serves.
         release=_release(),
@@ -424,7 +421,8 @@ def watch(
 
 
 def forget() -> None:
-    """Start every page afresh (tests: ids are reused when a test's transaction is
-    rolled back)."""
+    """Start every page afresh (tests: ids and generations are reused when a test's
+    transaction is rolled back)."""
+    global _salt
     _scope_of_row.cache_clear()
-    cache.set(SITE, uuid.uuid4().hex, None)
+    _salt = uuid.uuid4().hex[:8]

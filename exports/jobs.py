@@ -112,6 +112,20 @@ def export_job_run(job_id: int, progress: Progress | None = None) -> bool:
     return True
 
 
+# An export asked this long ago and not started was not queued (or its message was
+# lost): the relay queues it. Queuing one twice is harmless: ``claim`` lets one run it.
+STRANDED_AFTER = timedelta(seconds=60)
+
+
+def stranded() -> list[int]:
+    """Exports no worker will get to by itself: queued a while ago and not started, or
+    running under a lease that lapsed a while ago."""
+    since = timezone.now() - STRANDED_AFTER
+    waiting = Q(status=ExportStatus.QUEUED, created_at__lt=since)
+    abandoned = Q(status=ExportStatus.RUNNING, lease_until__lt=since)
+    return list(ExportJob.objects.filter(waiting | abandoned).values_list("pk", flat=True))
+
+
 def lease_remaining(job_id: int) -> int | None:
     """Seconds until a running job's lease lapses (at least one); None when the job is
     not running (done, failed, or gone)."""

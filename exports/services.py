@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 
+from core import queue
 from exports import jobs, tasks
 from reports.models import ExportJob, Team
 
@@ -13,5 +12,5 @@ from reports.models import ExportJob, Team
 @transaction.atomic
 def export_request(*, teams: list[Team], label: str, user) -> ExportJob:
     job = jobs.export_job_create(teams=teams, label=label, user=user)
-    transaction.on_commit(partial(tasks.run_export.delay, job.pk))
+    queue.send_on_commit(tasks.run_export, job.pk)  # else the relay queues it
     return job

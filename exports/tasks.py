@@ -14,6 +14,16 @@ from exports import jobs
 EXPORT_TIME_LIMIT = 3600
 
 
+@shared_task(name="reports.tasks.relay_exports", acks_late=True)
+def relay_exports() -> list[int]:
+    """Run by Celery beat every minute: queue the exports that the broker never got (it
+    was down when they were asked for) or whose worker died; the ids queued."""
+    ids = jobs.stranded()
+    for job_id in ids:
+        run_export.delay(job_id)
+    return ids
+
+
 @shared_task(
     name="reports.tasks.run_export",
     bind=True,

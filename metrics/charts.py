@@ -249,6 +249,7 @@ class _quiet_fonts:
 
 
 def cached_svg(chart: Chart) -> str:
-    from django.core.cache import cache
+    """The chart's SVG, kept in the cache; drawn afresh while the cache does not answer."""
+    from core.cache import get_or_build
 
-    return cache.get_or_set(chart.key(), lambda: render_svg(chart), CACHE_SECONDS)
+    return get_or_build(chart.key(), lambda: render_svg(chart), CACHE_SECONDS)

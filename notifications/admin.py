@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import queue
 from core.admin import RecordAdmin
 from notifications import outbox, tasks
 from reports.models import Delivery, NotificationChannel, Reminder
@@ -28,7 +29,7 @@ class DeliveryAdmin(RecordAdmin):
     def send_again(self, request, queryset):
         ids = outbox.resend(queryset.values_list("pk", flat=True))
         for delivery_id in ids:
-            tasks.deliver.delay(delivery_id)
+            queue.send(tasks.deliver, delivery_id)  # else the relay queues it
         message = ngettext(
             "%(n)d delivery queued again.", "%(n)d deliveries queued again.", len(ids)
         )

@@ -105,6 +105,20 @@ def _send(delivery: Delivery) -> None:
     notify.send(channel, summary)
 
 
+# A delivery written this long ago and never tried was not queued (or its message was
+# lost): the relay queues it. Queuing one twice is harmless: ``claim`` lets one send.
+STRANDED_AFTER = timedelta(seconds=60)
+
+
+def stranded() -> list[int]:
+    """Deliveries no worker will get to by itself: pending and never tried a while after
+    they were written, or claimed by a worker whose claim lapsed a while ago."""
+    now = timezone.now()
+    never_tried = Q(status=DeliveryStatus.PENDING, attempts=0, created_at__lt=now - STRANDED_AFTER)
+    abandoned = Q(status=DeliveryStatus.SENDING, claimed_until__lt=now - STRANDED_AFTER)
+    return list(Delivery.objects.filter(never_tried | abandoned).values_list("pk", flat=True))
+
+
 def claim_remaining(delivery_id: int) -> int:
     """Seconds until another worker's claim on the delivery lapses (at least one)."""
     until = Delivery.objects.filter(pk=delivery_id).values_list("claimed_until", flat=True).first()

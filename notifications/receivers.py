@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from notifications import tasks
+from core import queue
+from notifications import outbox, tasks
 
 
 def notify_published(sender, revision_id: int, **kwargs) -> None:
-    """A publication was committed: its channels hear of it from a worker."""
-    tasks.notify_published.delay(revision_id)
+    """A publication is being committed: its deliveries are written in its transaction
+    (the outbox), and handed to the workers once it commits; if the broker does not
+    take them then, the relay does later (``tasks.relay_deliveries``)."""
+    for delivery_id in outbox.deliveries_for(revision_id):
+        queue.send_on_commit(tasks.deliver, delivery_id)

@@ -40,6 +40,16 @@ BACKOFF_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
 
+@shared_task(name="reports.tasks.relay_deliveries", acks_late=True)
+def relay_deliveries() -> list[int]:
+    """Run by Celery beat every minute: queue the deliveries that the broker never got
+    (it was down when they were written) or whose worker died; the ids queued."""
+    ids = outbox.stranded()
+    for delivery_id in ids:
+        deliver.delay(delivery_id)
+    return ids
+
+
 @shared_task(
     name="reports.tasks.deliver", bind=True, acks_late=True, max_retries=Delivery.MAX_ATTEMPTS - 1
 )

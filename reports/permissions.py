@@ -11,7 +11,9 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.core.validators import slug_re
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.audit import NotYours
@@ -45,12 +47,34 @@ def _role_subquery(user, team_ref: str) -> Subquery:
     )
 
 
+def reader_grants(user) -> dict:
+    """What ``user`` may do in a team, as annotations on a query of teams (what
+    core.page_cache reads with every kept page): their role there ("" if none), and
+    whether they manage. Superusers are told apart by the page cache itself."""
+    return {
+        "reader_role": Coalesce(_role_subquery(user, "pk"), Value("")),
+        "reader_manages": Exists(
+            get_user_model().groups.through.objects.filter(
+                user=user.pk, group__name=MANAGERS_GROUP
+            )
+        ),
+    }
+
+
 def _remember_role(team: Team, user, role: str | None) -> None:
     # Read with the team in the same query; role_in() uses it for this reader only.
     team._reader_role = (user.pk, role)
 
 
+def _no_such_slug(slug: str) -> bool:
+    """A slug no team can have (the API's URLs take any text: ``pay%00ments``), refused
+    before the database sees it."""
+    return not slug_re.match(slug)
+
+
 def get_team_for_user(user, slug: str) -> Team:
+    if _no_such_slug(slug):
+        raise Http404("No such team")
     team = Team.objects.annotate(role=_role_subquery(user, "pk")).filter(slug=slug).first()
     if team is None:
         raise Http404("No such team")
@@ -63,6 +87,8 @@ def get_team_for_user(user, slug: str) -> Team:
 def get_report_for_user(user, slug: str, report_date: date) -> WeeklyReport:
     """The report, its team and author, the reader's role and whether they manage, in
     one query."""
+    if _no_such_slug(slug):
+        raise Http404("No such team")
     report = (
         WeeklyReport.objects.select_related("team", "author")
         .annotate(

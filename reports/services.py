@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -152,10 +151,8 @@ def _set_status(report: WeeklyReport, status: str, *, reason: str, by) -> Weekly
     markdown = last.markdown if last else render_markdown(selectors.report_document(report))
     revision = _record_revision(report, markdown, action=reason, author=by)
     if status == ReportStatus.PUBLISHED:
-        # Whoever tells people of it hears only once the publication is committed.
-        transaction.on_commit(
-            partial(report_published.send, sender=WeeklyReport, revision_id=revision.pk)
-        )
+        # Whoever tells people of it writes what they will send in this transaction.
+        report_published.send(sender=WeeklyReport, revision_id=revision.pk)
     return report
 
 

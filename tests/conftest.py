@@ -12,19 +12,14 @@ from tests.factories import MembershipFactory, TeamFactory, UserFactory, import_
 
 
 @pytest.fixture(autouse=True)
-def _sessions_in_the_database(settings):
-    """Sessions in the database, with Redis or without, so pinned query counts (which
-    include reading the session) are the same locally and in CI. The store used with
-    Redis has tests of its own (tests/test_session_store.py)."""
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
-
-
-@pytest.fixture(autouse=True)
 def _fresh_page_cache():
-    """Each test starts with no rendered page parts from an earlier test."""
-    from core import page_cache
+    """Each test starts with no rendered page parts from an earlier test, and with the
+    cache and the broker asked again even if an earlier test took them away."""
+    from core import cache, page_cache, queue
 
     page_cache.forget()
+    cache.resume()
+    queue.resume()
 
 
 @pytest.fixture(autouse=True)

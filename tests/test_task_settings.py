@@ -8,7 +8,7 @@ from django.db import transaction
 from exports.tasks import EXPORT_TIME_LIMIT
 from notifications import tasks
 from reports import services
-from reports.models import Delivery
+from reports.models import ChannelKind, Delivery, NotificationChannel
 from weekly.celery import app
 
 # The tasks keep the names they were first registered under (reports.tasks.*), whichever
@@ -35,6 +35,8 @@ def test_the_tasks_are_the_ones_described():
         "reports.tasks.deliver",
         "reports.tasks.notify_published",
         "reports.tasks.pull_prometheus_kpis",
+        "reports.tasks.relay_deliveries",
+        "reports.tasks.relay_exports",
         "reports.tasks.run_export",
         "reports.tasks.send_due_reminders",
     ]
@@ -60,30 +62,46 @@ def test_deliveries_retry_with_growing_jittered_delays():
     assert len(set(delays[5])) > 5  # jittered, not in lockstep
 
 
+@pytest.fixture
+def queued(monkeypatch):
+    """What is handed to the broker, in order: (task name, args)."""
+    sent = []
+    for task in (tasks.deliver, tasks.notify_published):
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, name=task.name, **kw: sent.append((name, args))
+        )
+    return sent
+
+
 @pytest.mark.django_db
-def test_a_publication_is_queued_only_when_it_commits(
-    sample_report, monkeypatch, django_capture_on_commit_callbacks
+def test_a_publication_writes_its_deliveries_with_it_and_queues_them_once_committed(
+    sample_report, queued, django_capture_on_commit_callbacks
 ):
-    queued = []
-    monkeypatch.setattr(tasks.notify_published, "delay", lambda *args: queued.append(args))
+    channel = NotificationChannel.objects.create(
+        team=sample_report.team, kind=ChannelKind.EMAIL, target="ops@example.com"
+    )
 
     with django_capture_on_commit_callbacks(execute=True) as on_commit:
         services.report_publish(report=sample_report)
-        assert queued == []  # a rollback now would leave nothing queued
+        # Written in the publishing transaction (the outbox), not yet handed out.
+        delivery = Delivery.objects.get(channel=channel)
+        assert queued == []
 
     assert len(on_commit) == 1
-    assert queued == [(sample_report.revisions.first().pk,)]
+    assert queued == [("reports.tasks.deliver", (delivery.pk,))]
 
 
 @pytest.mark.django_db
-def test_a_publication_rolled_back_queues_nothing(sample_report, monkeypatch):
-    queued = []
-    monkeypatch.setattr(tasks.notify_published, "delay", lambda *args: queued.append(args))
+def test_a_publication_rolled_back_leaves_no_delivery_and_queues_nothing(sample_report, queued):
+    NotificationChannel.objects.create(
+        team=sample_report.team, kind=ChannelKind.EMAIL, target="ops@example.com"
+    )
 
     with pytest.raises(RuntimeError), transaction.atomic():
         services.report_publish(report=sample_report)
         raise RuntimeError("a later step failed")
 
     assert queued == []
+    assert Delivery.objects.count() == 0
     sample_report.refresh_from_db()
     assert not sample_report.is_published

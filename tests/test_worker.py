@@ -250,3 +250,71 @@ def test_an_export_survives_a_killed_worker(worker, team):
     from reports.files import export_text
 
     assert archive.read(names[-1]).decode() == export_text(weeks[-1])
+
+
+@pytest.fixture
+def broker_behind_proxy(worker):
+    """This process's broker connections go through a proxy to the worker's Redis, so the
+    test can take the broker away from the web side (tests/redis_proxy.py)."""
+    from urllib.parse import urlsplit
+
+    from core import queue
+    from tests.redis_proxy import RedisProxy
+
+    real = urlsplit(REDIS_URL)
+    proxy = RedisProxy(real.port or 6379, real.hostname or "127.0.0.1")
+    before = app.conf.broker_url
+    app.conf.broker_url = proxy.url(int(real.path.strip("/") or 0))
+    app._after_fork()  # drop the pooled connections, as a forked worker does
+    queue.resume()
+    yield proxy
+    proxy.close()
+    app.conf.broker_url = before
+    app._after_fork()
+    queue.resume()
+
+
+def _strand(model) -> None:
+    """As if the rows were written more than a minute ago (the relay's patience)."""
+    from datetime import timedelta
+
+    model.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+
+
+@pytest.mark.parametrize("outage", ["down", "hung"])
+def test_work_asked_for_while_the_broker_is_away_is_done_once_it_is_back(
+    worker, broker_behind_proxy, team, outage
+):
+    from exports import services as export_services
+    from exports.tasks import relay_exports
+    from notifications.tasks import relay_deliveries
+
+    NotificationChannel.objects.create(team=team, kind="email", target="ops@example.com")
+    worker.start()
+    getattr(broker_behind_proxy, outage)()
+
+    with transaction.atomic():
+        services.report_publish(report=team.reports.get())
+    with transaction.atomic():
+        job = export_services.export_request(teams=[team], label="支付平台组", user=None)
+
+    # The publication and the request stand, with what is to follow written beside them.
+    report = team.reports.get()
+    assert report.is_published
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
+    assert ExportJob.objects.get(pk=job.pk).status == ExportStatus.QUEUED
+
+    broker_behind_proxy.up()
+    _strand(Delivery)
+    _strand(ExportJob)
+    relay_deliveries.delay()  # as Celery beat does every minute
+    relay_exports.delay()
+
+    _wait("the delivery", lambda: Delivery.objects.filter(status=DeliveryStatus.SENT).exists())
+    _wait("the export", lambda: ExportJob.objects.filter(status=ExportStatus.DONE).exists())
+    relay_deliveries.delay()  # a second round finds nothing left to do
+    relay_exports.delay()
+    time.sleep(2)
+    assert len(worker.mails()) == 1
+    assert Delivery.objects.get().attempts == 1

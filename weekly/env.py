@@ -123,13 +123,16 @@ def celery_settings(redis_url: str | None) -> CelerySettings:
 
 
 def cache_settings(
-    redis_url: str | None, key_prefix: str = "weekly"
+    redis_url: str | None, key_prefix: str = "weekly", timeout: float = 0.5
 ) -> dict[str, dict[str, object]]:
+    """The cache: Redis when there is one, answering within ``timeout`` seconds or
+    failing (a hung Redis must not hold a request: see core.cache)."""
     if redis_url:
         backend = {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": key_prefix,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": timeout, "SOCKET_TIMEOUT": timeout},
         }
     else:
         backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

@@ -163,8 +163,9 @@ AUTHENTICATION_BACKENDS = [
     # Refuses a sign-in while its username and address are locked out, before the
     # password is checked.
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend, reading the user of each request through the cache.
-    "accounts.auth.CachedModelBackend",
+    # Django's: the user of every request is read from the database, the one place of
+    # record for who may sign in (docs/security.md, "What is trusted from the cache").
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Five wrong passwords for one username from one address lock that pair out for 15
 # minutes; a correct password before that clears the count. Counting by username and
@@ -222,7 +223,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 20_000)
 REST_FRAMEWORK = {
     # A token first, so a request without credentials is told so (401), not refused (403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.auth.CachedTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # The API reads JSON documents; a body of any other type is a 415.
@@ -253,11 +254,10 @@ REDIS_URL = env_str("REDIS_URL", "")
 # the one Redis. The Celery worker a test starts inherits the variable, and the prefix.
 _test_process = os.environ.get("PYTEST_XDIST_WORKER", "")
 CACHES = cache_settings(REDIS_URL, key_prefix="-".join(filter(None, ["weekly", _test_process])))
-# Rendered pages kept until the team's data changes (core.page_cache). The cache must
-# be one that every process shares: Redis, or the in-process cache of a single process
-# (the development server, the tests). Several gunicorn workers without Redis would each
-# keep pages another worker's change made stale, so production without Redis keeps none.
-WEEKLY_PAGE_CACHE = env_bool("WEEKLY_PAGE_CACHE", default=bool(REDIS_URL) or DEBUG or TESTING)
+# Rendered pages kept until the team's data changes (core.page_cache). Their generations
+# live in the database, so even an in-process cache per worker (without Redis) never
+# serves a page another worker's change made stale; off only when asked.
+WEEKLY_PAGE_CACHE = env_bool("WEEKLY_PAGE_CACHE", default=True)
 
 _celery = celery_settings(REDIS_URL)
 CELERY_BROKER_URL = _celery.broker_url
@@ -282,7 +282,21 @@ EXPORT_LEASE_SECONDS = env_int("EXPORT_LEASE_SECONDS", 60)
 # Redis hands an unacknowledged task (its worker was killed) to another worker after this.
 # It must be longer than the longest task and the longest retry delay (an hour each), or
 # Redis would hand out tasks that are still running or waiting.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200),
+    # A broker that does not answer fails a publish within seconds instead of holding the
+    # request (core.queue leaves the work to the relay); workers reconnect.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "retry_on_timeout": True,
+    "health_check_interval": 25,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing is not retried in the request: the outbox rows are, by the relay.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 2
 # The queue tasks go to and workers read; tests use their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 
@@ -312,10 +326,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Weekly <weekly@localhost>")
 # For django.core.mail.backends.filebased.EmailBackend: one file per mail, in this folder.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 
-# Sessions are kept in the database; with Redis, read through it (a round trip to Redis
-# instead of a query on every request) and still written to the database, so an outage
-# of Redis signs nobody out (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Sessions are read from the database on every request: a signed-out session is gone
+# at once, whatever the cache is doing.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # A sign-in lasts a working day at most, and ends after half an hour without a request

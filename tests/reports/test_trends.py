@@ -17,10 +17,10 @@ from tests.factories import SAMPLE_DATE, sample_document
 pytestmark = pytest.mark.django_db
 
 URL = reverse("reports:team_trends", args=["payments"])
-# The page reads the session, the team, the weeks, KPI definitions and values,
-# incidents, trackers (snapshots, categories, buckets) and item percentages, whatever the
-# number of weeks; the reader, read by the request before, comes from the cache.
-TRENDS_QUERIES = 11
+# The page reads the session, the reader, the team, the weeks, KPI definitions and
+# values, incidents, trackers (snapshots, categories, buckets) and item percentages,
+# whatever the number of weeks.
+TRENDS_QUERIES = 12
 
 
 @pytest.fixture

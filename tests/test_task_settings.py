@@ -105,3 +105,42 @@ def test_a_publication_rolled_back_leaves_no_delivery_and_queues_nothing(sample_
     assert Delivery.objects.count() == 0
     sample_report.refresh_from_db()
     assert not sample_report.is_published
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("task", ["reports.tasks.relay_deliveries", "reports.tasks.relay_exports"])
+def test_the_relays_run_every_minute_on_a_beat_schedule(task):
+    from django_celery_beat.models import PeriodicTask
+
+    (scheduled,) = PeriodicTask.objects.filter(task=task)
+
+    assert task in app.tasks
+    assert (scheduled.interval.every, scheduled.interval.period) == (1, "minutes")
+    assert scheduled.enabled
+
+
+@pytest.mark.django_db
+def test_the_relay_queues_only_what_no_worker_will_get_to(sample_report, queued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications import outbox
+
+    channels = [
+        NotificationChannel.objects.create(team=sample_report.team, kind=ChannelKind.EMAIL, target=t)
+        for t in ("a@example.com", "b@example.com", "c@example.com", "d@example.com")
+    ]
+    revision = services.report_publish(report=sample_report).revisions.first()
+    Delivery.objects.all().delete()  # written again below, each in its state
+    long_ago = timezone.now() - outbox.STRANDED_AFTER - timedelta(seconds=1)
+    never_queued = Delivery.objects.create(channel=channels[0], revision=revision)
+    just_written = Delivery.objects.create(channel=channels[1], revision=revision)
+    worker_died = Delivery.objects.create(
+        channel=channels[2], revision=revision, status="sending", claimed_until=long_ago
+    )
+    Delivery.objects.create(channel=channels[3], revision=revision, status="sent")
+    Delivery.objects.filter(pk__in=[never_queued.pk, worker_died.pk]).update(created_at=long_ago)
+
+    assert sorted(tasks.relay_deliveries()) == sorted([never_queued.pk, worker_died.pk])
+    assert just_written.pk not in [args[0] for _, args in queued]

@@ -1,7 +1,9 @@
 """The REST API at /api/v1/: the same data and the same permissions as the pages.
 
 Reports travel in the JSON layout of the export (docs/format.md): read it, send it back
-to create or update a draft. A monitoring job posts a week's KPI values. Authentication
+to create or update a draft. A monitoring job posts a week's KPI values. A write to a
+report that exists carries the version it was read at (If-Match; 428 without, 412 when
+stale), so nothing is overwritten unseen. Authentication
 is a per-user token (made on the "API token" page) or the browser's session; every object
 goes through the permission helpers, so another team's URL is a 404 here too.
 """
@@ -10,8 +12,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.validators import slug_re
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,7 +34,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts import audit
 from core import page_cache
 from reports import selectors, services
-from reports.document import jsonformat
+from reports.document import jsonformat, rules
 from reports.document.jsonformat import JsonFormatError, document_from_json, render_json
 from reports.permissions import (
     get_report_for_lead,
@@ -42,10 +46,21 @@ from reports.permissions import (
 
 
 def _day(text: str) -> date:
+    """The date of a report URL; a date no report can have (2023-02-30, 0001-01-01) is
+    no report."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise NotFound("No such report") from None
+    if not rules.date_allowed(day):
+        raise NotFound("No such report")
+    return day
+
+
+def _slug(text: str) -> None:
+    """A slug no team can have (``pay%00ments``) is no team, before any lookup by it."""
+    if not slug_re.match(text):
+        raise NotFound("No such team")
 
 
 def _team(request, slug: str, **kwargs):
@@ -155,6 +170,10 @@ def exception_handler(exc, context):
     request = context.get("request")
     if isinstance(exc, RecursionError):
         exc = ParseError("The JSON is nested too deeply.")
+    if isinstance(exc, rules.Invalid):  # a door that did not check: still nothing saved
+        exc = ParseError({"detail": exc.problem.message, "field": exc.problem.path})
+    if isinstance(exc, services.NotesLocked):  # a note for a published week: nothing saved
+        exc = ParseError({"detail": str(exc), "field": f"daily_notes[{exc.index}].day"})
     if request is not None:
         audit.refused(request, exc)
     response = drf_exception_handler(exc, context)
@@ -243,6 +262,36 @@ def _expected_version(request) -> int | None:
     return -1
 
 
+class _PreconditionRequired(exceptions.APIException):
+    """A write to a report that exists, sent without the version it was read at: it
+    could overwrite a save the sender never saw, so it is refused (RFC 6585)."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        'This report exists: send the version you read in an If-Match header, e.g. If-Match: "3" '
+        "(the ETag of its GET), so that a newer save is not overwritten."
+    )
+    default_code = "precondition_required"
+
+
+def _required_version(request) -> int:
+    """The If-Match of a write to an existing report; 428 without one."""
+    expected = _expected_version(request)
+    if expected is None:
+        raise _PreconditionRequired
+    return expected
+
+
+_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The version the report was read at (its ETag), e.g. "3". Required to change '
+    "a report that exists (428 without it); a newer save is then a 412 instead of being "
+    "overwritten.",
+)
+
+
 class _Invalid(ParseError):
     def __init__(self, exc: JsonFormatError):
         super().__init__({"detail": exc.message, "field": exc.path})
@@ -289,6 +338,7 @@ def team_detail(request, slug: str):
 @looked_up_first(_team)
 @api_view(["GET", "POST"])
 def report_list(request, slug: str):
+    _slug(slug)
     if request.method == "POST":
         team = get_team_for_lead(request.user, slug)
         doc = _read_document(request, team)
@@ -331,15 +381,7 @@ def _report_page(request, slug: str) -> Response:
 @extend_schema(
     methods=["PUT"],
     request=OpenApiTypes.OBJECT,
-    parameters=[
-        OpenApiParameter(
-            "If-Match",
-            str,
-            OpenApiParameter.HEADER,
-            description='The version the document was read at, e.g. "3": a newer save '
-            "is then a 412 instead of being overwritten.",
-        )
-    ],
+    parameters=[_IF_MATCH],
     responses={
         200: OpenApiTypes.OBJECT,
         400: ErrorSerializer,
@@ -349,15 +391,18 @@ def _report_page(request, slug: str) -> Response:
         412: ErrorSerializer,
         413: ErrorSerializer,
         415: ErrorSerializer,
+        428: ErrorSerializer,
     },
     summary="Replace a draft with a document in the JSON export's layout (leads)",
 )
 @looked_up_first(_report)
 @api_view(["GET", "PUT"])
 def report_detail(request, slug: str, report_date: str):
+    _slug(slug)
     day = _day(report_date)
     if request.method == "PUT":
         report = get_report_for_lead(request.user, slug, day)
+        expected = _required_version(request)
         doc = _read_document(request, report.team)
         if doc.report_date != report.report_date:
             raise _Invalid(JsonFormatError("report_date", "must be the date in the URL"))
@@ -366,7 +411,7 @@ def report_detail(request, slug: str, report_date: str):
                 report=report,
                 document=doc,
                 author=request.user,
-                expected_version=_expected_version(request),
+                expected_version=expected,
             )
         except services.ReportLocked:
             return Response(
@@ -395,10 +440,15 @@ def report_detail(request, slug: str, report_date: str):
         403: ErrorSerializer,
         404: ErrorSerializer,
         409: ErrorSerializer,
+        412: ErrorSerializer,
         413: ErrorSerializer,
         415: ErrorSerializer,
+        428: ErrorSerializer,
     },
+    parameters=[_IF_MATCH],
     summary="Set a week's KPI values, e.g. from a monitoring job (leads); idempotent",
+    description="A week with no report yet is started, with no If-Match (201); a week that "
+    "has one needs the If-Match of its GET (428 without it, 412 if it was saved since).",
 )
 @looked_up_first(_team)
 @api_view(["POST"])
@@ -409,9 +459,14 @@ def kpi_values(request, slug: str, report_date: str):
     body.is_valid(raise_exception=True)
     values = {v["name"]: v["value"] for v in body.validated_data["values"]}
     existed = selectors.report_for_team(team, day) is not None
+    expected = _required_version(request) if existed else _expected_version(request)
     try:
-        report, changed = services.kpi_values_ingest_retrying(
-            team=team, report_date=day, values=values, author=request.user
+        report, changed = services.kpi_values_ingest(
+            team=team,
+            report_date=day,
+            values=values,
+            author=request.user,
+            expected_version=services.NO_REPORT if expected is None else expected,
         )
     except services.UnknownKpi as exc:
         return Response(
@@ -425,8 +480,8 @@ def kpi_values(request, slug: str, report_date: str):
         )
     except services.StaleReport:
         return Response(
-            {"detail": "The week kept changing while these values were saved; send them again."},
-            status=status.HTTP_409_CONFLICT,
+            {"detail": _("The week was saved or started since you read it; read it again.")},
+            status=status.HTTP_412_PRECONDITION_FAILED,
         )
     code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
     response = _document_response(request, report, code)

@@ -8,6 +8,7 @@ team cost a few dozen queries and a batch's documents in memory, never all of th
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from django.db.models import QuerySet
 from metrics import trends
 from metrics.charts import Chart, cached_svg
 from reports import rows, selectors
-from reports.document import ReportDocument
+from reports.document import ReportDocument, limits
+from reports.document.importer import ReportFormatError
 from reports.document.jsonformat import render_json
 from reports.document.renderer import render_markdown
 from reports.models import WeeklyReport
@@ -83,3 +85,14 @@ def export_with_charts(report: WeeklyReport, markdown_path: Path) -> list[Path]:
     markdown_path.parent.mkdir(parents=True, exist_ok=True)
     markdown_path.write_text(text, encoding="utf-8")
     return [markdown_path, *written]
+
+
+def read_import_file(path: Path) -> bytes:
+    """The bytes of a Markdown file to import. A file over ``limits.FILE_LIMIT`` is a
+    ReportFormatError, found without reading more of it than the limit."""
+    with path.open("rb") as file:
+        data = file.read(limits.FILE_LIMIT + 1)
+        if len(data) > limits.FILE_LIMIT:
+            size = max(os.fstat(file.fileno()).st_size, len(data))
+            raise ReportFormatError(1, limits.file_too_large(size))
+    return data

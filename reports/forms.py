@@ -20,17 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reports import document as d
-from reports.document import EventKind, ItemStatus, KpiKind, Marker
+from reports.document import EventKind, ItemStatus, KpiKind, Marker, rules
 from reports.document.carryover import with_carried_plan
-from reports.document.weeks import WEEK_DAYS, report_week
+from reports.document.weeks import report_week
 from reports.incidents import Filters
 from reports.search import Query
 
+# Limits, lengths and dates are ``rules``', which the API, the importer and the rows writer
+# keep too: what this page saves, the others accept.
 PERCENT = {"min_value": Decimal(0), "max_value": Decimal(100), "max_digits": 6}
-COUNT = {"min_value": 0, "max_value": 100_000}
+COUNT = {"min_value": 0, "max_value": rules.MAX_COUNT}
 COUNT_FROM_ZERO = {**COUNT, "initial": 0}
-# An open incident is carried from week to week, but not for ever.
-EARLIEST_OPEN_EVENT_DAYS = 366
+LENGTHS = rules.LENGTHS
 # Separators between an item's title and its progress, as the sample writes them.
 SEPARATORS = ("，", "：", ",", ":", "")
 
@@ -60,6 +61,25 @@ class FiniteDecimalField(forms.DecimalField):
         return value
 
 
+class OneLineField(forms.CharField):
+    """Text the report writes on one line (a title, a name, a note beside a figure): line
+    breaks pasted into it become spaces, as every door reads it (``rules.one_line``)."""
+
+    def __init__(self, *, rule: str | None = None, **kwargs):
+        if rule is not None:
+            kwargs.setdefault("max_length", LENGTHS[rule])
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return rules.one_line(super().to_python(value))
+
+
+def _in_allowed_years(value) -> None:
+    problem = rules.year_problem(value)
+    if problem:
+        raise forms.ValidationError(problem, code="year")
+
+
 class RowForm(forms.Form):
     """A row the page can add, remove and move: its own key and its place in the list."""
 
@@ -76,8 +96,12 @@ class ReportForm(forms.Form):
     # The version of the report the page was opened on: a save over a newer version is
     # refused rather than overwriting someone else's changes.
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
-    week_number = forms.IntegerField(label=_("Week number"), min_value=1, max_value=60)
-    incident_note = forms.CharField(label=_("Note on incidents"), max_length=500, required=False)
+    week_number = forms.IntegerField(
+        label=_("Week number"), min_value=1, max_value=rules.MAX_WEEK_NUMBER
+    )
+    incident_note = OneLineField(
+        label=_("Note on incidents"), rule="incidents.note", required=False
+    )
     kpi_notes = forms.CharField(
         label=_("Notes on operations data"), required=False, widget=_markdown(2)
     )
@@ -111,7 +135,7 @@ class DailyNoteForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=_DATE)
     text = forms.CharField(
         label=_("Daily note"),
-        max_length=500,
+        max_length=LENGTHS["daily_note.text"],
         widget=_textarea(2),
         help_text=_("One or two sentences: what you did, what is blocking you."),
     )
@@ -141,7 +165,7 @@ class DailyNoteForm(forms.Form):
 
 
 class PlanLineForm(forms.Form):
-    text = forms.CharField(max_length=2000, widget=forms.HiddenInput)
+    text = OneLineField(rule="plan_line.text", widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         required=False,
@@ -151,13 +175,18 @@ class PlanLineForm(forms.Form):
 
 
 class KpiForm(RowForm):
-    name = forms.CharField(label=_("KPI"), max_length=100)
+    name = OneLineField(label=_("KPI"), rule="kpi.name")
     kind = forms.ChoiceField(
         label=_("Group"), choices=KpiKind.choices(), initial=KpiKind.SUCCESS_RATE
     )
-    value = FiniteDecimalField(label=_("Value"), required=False, max_digits=12, decimal_places=4)
-    unit = forms.CharField(label=_("Unit"), max_length=10, required=False, initial="%")
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    value = FiniteDecimalField(
+        label=_("Value"),
+        required=False,
+        max_digits=rules.KPI_DIGITS + rules.KPI_PLACES,
+        decimal_places=rules.KPI_PLACES,
+    )
+    unit = OneLineField(label=_("Unit"), rule="kpi.unit", required=False, initial="%")
+    note = OneLineField(label=_("Note"), rule="kpi.note", required=False)
     # Where the value came from; a value changed on the page is typed by a person.
     source = forms.ChoiceField(
         choices=[(s, s) for s in d.KpiSource.values()], required=False, widget=forms.HiddenInput
@@ -171,26 +200,29 @@ class KpiForm(RowForm):
     def clean(self):
         data = super().clean()
         value = data.get("value")
-        if value is not None and data.get("unit") == "%" and not 0 <= value <= 100:
-            self.add_error("value", _("A percentage is between 0 and 100."))
+        problem = rules.kpi_value_problem(value, data.get("unit", ""))
+        if value is not None and problem and "value" not in self.errors:
+            self.add_error("value", problem)
         return data
 
 
 class ObjectiveForm(RowForm):
-    code = forms.CharField(label=_("Code"), max_length=10)
-    title = forms.CharField(label=_("Objective"), max_length=200, required=False)
+    code = OneLineField(label=_("Code"), rule="objective.code")
+    title = OneLineField(label=_("Objective"), rule="objective.title", required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=_markdown(2))
     holds_events = forms.BooleanField(label=_("Lists the stability events"), required=False)
 
 
 class ItemForm(RowForm):
     objective = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    depth = forms.IntegerField(min_value=0, max_value=5, widget=forms.HiddenInput)
-    title = forms.CharField(label=_("Item"), max_length=500)
+    depth = forms.IntegerField(
+        min_value=0, max_value=rules.MAX_ITEM_DEPTH - 1, widget=forms.HiddenInput
+    )
+    title = OneLineField(label=_("Item"), rule="item.title")
     body = forms.CharField(label=_("This week"), required=False, widget=_markdown(2))
     detail = forms.CharField(label=_("Details"), required=False, widget=_markdown(2))
     marker = forms.ChoiceField(label=_("Written as"), choices=Marker.choices())
-    label = forms.CharField(label=_("Letter"), max_length=5, required=False)
+    label = OneLineField(label=_("Letter"), rule="item.label", required=False)
     heading_level = forms.IntegerField(
         min_value=1, max_value=6, required=False, widget=forms.HiddenInput
     )
@@ -199,7 +231,9 @@ class ItemForm(RowForm):
         label=_("Percent done"), required=False, decimal_places=2, **PERCENT
     )
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices(), required=False)
-    eta = forms.DateField(label=_("Expected"), required=False, widget=_DATE)
+    eta = forms.DateField(
+        label=_("Expected"), required=False, widget=_DATE, validators=[_in_allowed_years]
+    )
 
     def clean_sep(self):
         sep = self.cleaned_data.get("sep", "")
@@ -208,12 +242,18 @@ class ItemForm(RowForm):
 
 class TrackerForm(RowForm):
     item = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    name = forms.CharField(label=_("Tracker"), max_length=200)
+    name = OneLineField(label=_("Tracker"), rule="migration.name")
     overall_percent = FiniteDecimalField(
-        label=_("Overall progress %"), required=False, decimal_places=2, **PERCENT
+        label=_("Overall progress %"),
+        required=False,
+        decimal_places=rules.STATED_PERCENT_PLACES,
+        **PERCENT,
     )
     progress = FiniteDecimalField(
-        label=_("Stated migration progress %"), required=False, decimal_places=2, **PERCENT
+        label=_("Stated migration progress %"),
+        required=False,
+        decimal_places=rules.STATED_PERCENT_PLACES,
+        **PERCENT,
     )
     total = forms.IntegerField(label=_("Stated total"), required=False, **COUNT)
     developed = forms.IntegerField(label=_("Stated developed"), required=False, **COUNT)
@@ -225,13 +265,13 @@ class TrackerForm(RowForm):
 
 class CategoryForm(RowForm):
     tracker = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    name = forms.CharField(label=_("Category"), max_length=100)
-    stage = forms.CharField(label=_("Stage"), max_length=100, required=False)
+    name = OneLineField(label=_("Category"), rule="category.name")
+    stage = OneLineField(label=_("Stage"), rule="category.stage", required=False)
     total = forms.IntegerField(label=_("Total"), **COUNT_FROM_ZERO)
     offline = forms.IntegerField(label=_("Can go offline"), **COUNT_FROM_ZERO)
     paused = forms.IntegerField(label=_("Paused"), **COUNT_FROM_ZERO)
     done = forms.IntegerField(label=_("Done"), **COUNT_FROM_ZERO)
-    done_names = forms.CharField(
+    done_names = OneLineField(
         label=_("Done (names)"), max_length=1000, required=False,
         help_text=_("Separated by commas."),
     )  # fmt: skip
@@ -256,9 +296,13 @@ class CategoryForm(RowForm):
 
 class BucketForm(RowForm):
     category = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    label = forms.CharField(label=_("Report"), max_length=100, required=False)
-    percent = FiniteDecimalField(label=_("Progress %"), decimal_places=2, **PERCENT)
-    count = forms.IntegerField(label=_("How many"), min_value=1, max_value=100_000, initial=1)
+    label = OneLineField(label=_("Report"), rule="bucket.label", required=False)
+    percent = FiniteDecimalField(
+        label=_("Progress %"), decimal_places=rules.BUCKET_PERCENT_PLACES, **PERCENT
+    )
+    count = forms.IntegerField(
+        label=_("How many"), min_value=1, max_value=rules.MAX_COUNT, initial=1
+    )
 
 
 class EventForm(RowForm):
@@ -272,11 +316,11 @@ class EventForm(RowForm):
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    time_text = forms.CharField(
-        label=_("Time in words"), max_length=20, required=False,
+    time_text = OneLineField(
+        label=_("Time in words"), rule="event.time_text", required=False,
         help_text=_("When no clock time is known, e.g. 凌晨."),
     )  # fmt: skip
-    detection = forms.CharField(label=_("How detected"), max_length=50, required=False)
+    detection = OneLineField(label=_("How detected"), rule="event.detection", required=False)
     summary = forms.CharField(label=_("What happened"), widget=_textarea(2))
     cause = forms.CharField(label=_("Cause"), required=False, widget=_textarea(2))
     handling = forms.CharField(label=_("Handling"), required=False, widget=_textarea(2))
@@ -298,34 +342,25 @@ class EventForm(RowForm):
         data = super().clean()
         day, clock = data.get("occurred_on"), data.get("detected_time")
         recovered = data.get("recovered_at")
-        start, end = self.week
-        if day and not end - timedelta(days=EARLIEST_OPEN_EVENT_DAYS) <= day <= end:
-            self.add_error("occurred_on", self._date_error(day))
-            return data
-        detected = _aware(datetime.combine(day, clock)) if day and clock else None
+        detected = None
+        if day and clock and rules.year_problem(day) is None:
+            detected = _aware(datetime.combine(day, clock))
         data["detected_at"] = detected
-        if recovered and day and not day <= recovered.date() <= end + timedelta(days=WEEK_DAYS):
-            self.add_error(
-                "recovered_at",
-                _("Recovery is between the event's date and a week after the report's date."),
-            )
-        elif detected and recovered and recovered < detected:
-            self.add_error("recovered_at", _("Recovery cannot be before detection."))
-        elif day and day < start and recovered is not None and recovered.date() < start:
-            self.add_error(
-                "occurred_on",
-                _(
-                    "This event was over before the week of %(start)s–%(end)s began; "
-                    "it belongs to an earlier report."
-                )
-                % {"start": start, "end": end},
-            )
+        if day:
+            tz = timezone.get_current_timezone()
+            for name, message in rules.event_problems(day, detected, recovered, self.week, tz):
+                self.add_error(EVENT_FIELDS.get(name, name), message)
         return data
 
-    def _date_error(self, day: date) -> str:
-        if day > self.week[1]:
-            return _("This date is after the report's date %(end)s.") % {"end": self.week[1]}
-        return _("An event still open after a year is not carried any further.")
+
+# An event's attributes in the document, and the field of the form that holds each.
+EVENT_FIELDS = {"date": "occurred_on", "detected_at": "detected_time"}
+_FORM_FIELDS = {
+    (d.StabilityEvent, "date"): "occurred_on",
+    (d.StabilityEvent, "detected_at"): "detected_time",
+    (d.Incidents, "note"): "incident_note",
+    (d.Item, "migration"): None,
+}
 
 
 def _aware(value: datetime) -> datetime:
@@ -367,6 +402,11 @@ class Node:
             return 0
 
 
+# The version a page of a saved report posted without its version field is taken to
+# have been opened on: no report has it.
+UNVERSIONED = -1
+
+
 class ReportEditor:
     """Every form of the edit page, built from a document or from a POST, and back."""
 
@@ -380,6 +420,12 @@ class ReportEditor:
         data=None,
     ):
         self.initial_document = document
+        # Values the saved report holds that the rules refuse (stored before them): the
+        # page lists them, and saving the corrected rows repairs them.
+        self.stored_problems = (
+            [] if data is not None else [p.sentence() for p in rules.problems(document)]
+        )
+        self.opened_version = version
         self.grades = grades
         self.week = report_week(document.report_date)
         init = _initial(document, previous, grades)
@@ -423,7 +469,38 @@ class ReportEditor:
             valid = formset.is_valid() and valid
         if not valid:
             return False
-        return self._check_across_rows()
+        return self._check_across_rows() and self._keep_rules()
+
+    def _keep_rules(self) -> bool:
+        """The document the rows describe, checked as every door checks it; a problem no
+        single field could see shows beside the field it is about, or above the rows."""
+        self._parts: dict[int, dict] = {}  # filled by document(): part -> its row's data
+        doc = self.document()
+        forms_by_data = {
+            id(f.cleaned_data): f
+            for fs in self.formsets
+            for f in fs.forms
+            if getattr(f, "cleaned_data", None)
+        }
+        where = {id(doc): self.report, id(doc.incidents): self.report}
+        where.update(zip(map(id, doc.kpis), _rows(self.kpis), strict=True))
+        where.update(zip(map(id, doc.objectives), _rows(self.objectives), strict=True))
+        where.update(zip(map(id, doc.events), _rows(self.events), strict=True))
+        where.update({k: forms_by_data[id(data)] for k, data in self._parts.items()})
+        ok = True
+        for problem in rules.problems(doc, tz=timezone.get_current_timezone()):
+            ok = False
+            form = where.get(id(problem.part))
+            if form is None:
+                self.report.add_error(None, problem.sentence())
+                continue
+            name = _FORM_FIELDS.get((type(problem.part), problem.field), problem.field)
+            if isinstance(problem.part, d.Incidents) and problem.path.startswith(
+                "incidents.counts"
+            ):
+                name = f"grade_{problem.field}"
+            form.add_error(name if name in form.fields else None, problem.message)
+        return ok
 
     def week_taken_message(self) -> str:
         return _(
@@ -433,7 +510,12 @@ class ReportEditor:
 
     @property
     def posted_version(self) -> int | None:
-        return self.report.cleaned_data.get("version")
+        """The version the page was opened on. A saved report's page posted without one
+        is taken as opened on none (-1): it can only conflict, never overwrite."""
+        version = self.report.cleaned_data.get("version")
+        if version is None and self.opened_version is not None:
+            return UNVERSIONED
+        return version
 
     def _check_across_rows(self) -> bool:
         ok = True
@@ -551,12 +633,29 @@ class ReportEditor:
                 tracker = trackers.get(row["key"])
                 if tracker is not None:
                     item.migration = _migration(tracker, categories, buckets)
+                self._note_parts(item, row, tracker, categories, buckets)
                 depth = min(row["depth"], len(stack))
                 del stack[depth:]
                 (stack[-1].children if stack else objective.items).append(item)
                 stack.append(item)
             objectives.append(objective)
         return objectives
+
+    def _note_parts(self, item, row, tracker, categories, buckets) -> None:
+        """Which row each part of an item came from, for ``_keep_rules``."""
+        parts = getattr(self, "_parts", None)
+        if parts is None:
+            return
+        parts[id(item)] = row
+        if tracker is None:
+            return
+        parts[id(item.migration.stated)] = tracker
+        rows = categories.get(tracker["key"], [])
+        for category, data in zip(item.migration.categories, rows, strict=True):
+            parts[id(category)] = data
+            in_progress = buckets.get(data["key"], [])
+            for bucket, bucket_data in zip(category.in_progress, in_progress, strict=True):
+                parts[id(bucket)] = bucket_data
 
     # -- the page ---------------------------------------------------------------------
 

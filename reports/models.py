@@ -6,6 +6,7 @@ Markdown fields are stored twice, source and sanitised HTML, rendered in ``rende
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, time
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.fields import ReadableDateTimeField
 from core.markup import markdown_to_html
 from reports.document.vocabulary import (
     EventKind,
@@ -36,12 +38,24 @@ class MarkdownFieldsMixin(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        self.render_html()
+        fields = kwargs.get("update_fields")
+        self.render_html(names=None if fields is None else set(fields))
         super().save(*args, **kwargs)
 
-    def render_html(self) -> None:
+    def render_html(
+        self, rendered: Mapping[str, str] | None = None, *, names: set[str] | None = None
+    ) -> None:
+        """``rendered``: HTML already made, by text (``reports.rows.prerender``), taken as
+        it is; a text whose HTML was set here before is not rendered again. ``names``:
+        only these fields (a save of some fields renders only those)."""
+        done = self.__dict__.setdefault("_html_of", {})
         for name in self.markdown_fields:
-            setattr(self, f"{name}_html", markdown_to_html(getattr(self, name)))
+            text = getattr(self, name)
+            if (names is not None and name not in names) or done.get(name) is text:
+                continue
+            html = rendered.get(text) if rendered else None
+            setattr(self, f"{name}_html", markdown_to_html(text) if html is None else html)
+            done[name] = text
 
 
 class Weekday(models.IntegerChoices):
@@ -391,13 +405,14 @@ class StabilityEvent(models.Model):
     report = models.ForeignKey(WeeklyReport, on_delete=models.CASCADE, related_name="events")
     position = models.PositiveIntegerField(default=0)
     occurred_on = models.DateField(_("date"))
-    detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
+    # Readable: PostgreSQL kept times before year 1 that older versions let through.
+    detected_at = ReadableDateTimeField(_("detected at"), null=True, blank=True)
     time_text = models.CharField(_("time in words"), max_length=20, blank=True)
     detection = models.CharField(_("how detected"), max_length=50, blank=True)
     summary = models.TextField(_("what happened"))
     cause = models.TextField(_("cause"), blank=True)
     handling = models.TextField(_("handling"), blank=True)
-    recovered_at = models.DateTimeField(_("recovered at"), null=True, blank=True)
+    recovered_at = ReadableDateTimeField(_("recovered at"), null=True, blank=True)
     kind = models.CharField(
         _("kind"), max_length=10, choices=EventKind.choices(), default=EventKind.INCIDENT.value
     )

@@ -54,9 +54,7 @@ def reader_grants(user) -> dict:
     return {
         "reader_role": Coalesce(_role_subquery(user, "pk"), Value("")),
         "reader_manages": Exists(
-            get_user_model().groups.through.objects.filter(
-                user=user.pk, group__name=MANAGERS_GROUP
-            )
+            get_user_model().groups.through.objects.filter(user=user.pk, group__name=MANAGERS_GROUP)
         ),
     }
 

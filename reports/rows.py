@@ -14,16 +14,20 @@ Transactions, locks, revisions and the search index are the services' business
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from core import markup
 from core.history import bulk_create_with_history
 from metrics import models as mm
 from reports import document as d
+from reports.document import rules
 from reports.document.weeks import report_week
 from reports.models import (
     DailyNote,
@@ -91,13 +95,42 @@ class TeamRows:
 
 
 def write_report(report: WeeklyReport, document: d.ReportDocument) -> None:
-    """The report row's own fields as the document states them (not yet saved)."""
+    """The report row's own fields as the document states them (not yet saved).
+
+    First of all, the document is checked against the rules every door keeps
+    (``rules.Invalid`` naming the first problem), so whatever the caller, nothing is
+    written that a page could not read back or the database would refuse halfway.
+    """
+    rules.check(document, tz=timezone.get_default_timezone())
     report.week_number = document.week_number
     report.status = document.status
     for name in d.FREE_SECTIONS + ("kpi_notes",):
         setattr(report, name, getattr(document, name))
     report.import_notes = list(document.import_notes)
     report.plan_review = [{"text": p.text, "outcome": p.outcome} for p in document.plan_review]
+    report.render_html(document.rendered)
+
+
+def markdown_texts(document: d.ReportDocument) -> Iterator[str]:
+    """Every text of the document that is stored with its HTML."""
+    for name in d.FREE_SECTIONS + ("kpi_notes",):
+        yield getattr(document, name)
+    for objective in document.objectives:
+        yield objective.notes
+        for item in objective.walk():
+            yield item.body
+            yield item.detail
+
+
+def prerender(document: d.ReportDocument) -> None:
+    """Render every Markdown text of the document into ``document.rendered``, within one
+    week's time budget (``core.markup``). The services call this before they take a row
+    lock: formatting is the slow part of a save, and the writes then only look it up."""
+    deadline = time.monotonic() + markup.WEEK_BUDGET
+    for text in markdown_texts(document):
+        if text and text not in document.rendered:
+            budget = min(markup.TIME_BUDGET, max(0.0, deadline - time.monotonic()))
+            document.rendered[text] = markup.markdown_to_html(text, budget=budget)
 
 
 def write_parts(
@@ -210,12 +243,12 @@ def _save_objectives(rows: TeamRows, report: WeeklyReport, document: d.ReportDoc
         for item in entry.items:
             _plan_item(team, report, objective, item, None, None, items, used, levels)
     for entry in entries:
-        entry.render_html()
+        entry.render_html(document.rendered)
     ObjectiveEntry.objects.bulk_create(entries)
     for level in levels:
         for update, parent, _ in level:
             update.parent = parent
-            update.render_html()
+            update.render_html(document.rendered)
         ItemUpdate.objects.bulk_create([update for update, _, _ in level])
     for level in levels:
         for update, _, item in level:

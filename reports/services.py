@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from metrics import models as mm
 from reports import document as d
 from reports import rows as r
 from reports import search, selectors
-from reports.document import ReportStatus
+from reports.document import ReportStatus, rules
 from reports.document.changes import line_counts
 from reports.document.renderer import render_markdown
+from reports.document.weeks import WEEK_DAYS
 from reports.models import DailyNote, ReportRevision, RevisionAction, Team, WeeklyReport
 from reports.signals import report_published
 
@@ -30,6 +33,18 @@ class StaleReport(Exception):
     """The report was saved by someone else after the page was opened."""
 
 
+class NotesLocked(Exception):
+    """A daily note for a day whose week's report is published: that week is locked, so
+    the note is neither added nor removed there. ``index``: the note's place in the
+    document's ``daily_notes`` (None for a note written on its own page)."""
+
+    def __init__(self, day: date, index: int | None = None):
+        self.day, self.index = day, index
+        super().__init__(
+            _("The report of this day's week is published; reopen it to change its daily notes.")
+        )
+
+
 def team_get_or_create(*, slug: str, name: str | None = None) -> tuple[Team, bool]:
     return Team.objects.get_or_create(slug=slug, defaults={"name": name or slug})
 
@@ -43,6 +58,7 @@ def report_save_document(
     fresh: bool = False,
     action: str | None = None,
     rows: r.TeamRows | None = None,
+    reopen: bool = False,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
@@ -51,11 +67,21 @@ def report_save_document(
     trackers are team-level and are reused by name, so history follows them across weeks.
     Each save is recorded as a revision (``action``: created or saved unless told).
     ``rows``: the team's rows, when the caller keeps them across saves (TeamRows).
+
+    A published week is locked, whichever door the document came through: ReportLocked
+    if this week is published, unless ``reopen`` (then it is reopened first, recorded as
+    on its page); NotesLocked if the document adds a daily note to another week that is.
     """
+    r.prerender(document)  # before the row lock (nothing to do if the caller did it)
     rows = rows if rows is not None else r.TeamRows(team)
     week = WeeklyReport.objects.select_for_update()
     report = week.filter(team=team, report_date=document.report_date).first()
     created = report is None
+    if not created and report.is_published:
+        if not reopen:
+            raise ReportLocked(report.pk)
+        report = _set_status(report, ReportStatus.DRAFT, reason=RevisionAction.REOPENED, by=author)
+    _refuse_notes_in_published_weeks(team, report, document.daily_notes)
     if created:
         report = WeeklyReport(team=team, report_date=document.report_date, author=author)
     elif not fresh:  # ``fresh``: created empty by report_create just now
@@ -78,7 +104,13 @@ def report_save_document(
             # Someone created the week since we looked: save over theirs, as if it had
             # been there (their version stays in the revisions).
             return report_save_document(
-                team=team, document=document, author=author, fresh=fresh, action=action, rows=rows
+                team=team,
+                document=document,
+                author=author,
+                fresh=fresh,
+                action=action,
+                rows=rows,
+                reopen=reopen,
             )
     else:
         report.save()
@@ -96,6 +128,7 @@ def report_save_document(
 @transaction.atomic
 def report_create(*, team: Team, document: d.ReportDocument, author) -> WeeklyReport:
     """A new draft for a week that has no report yet; WeekTaken if one appeared meanwhile."""
+    r.prerender(document)  # before the new row is locked by its insert
     try:
         with transaction.atomic():  # the unique (team, date) constraint decides a race
             WeeklyReport.objects.create(
@@ -119,6 +152,7 @@ def report_update(
     expected_version: int | None = None,
 ) -> WeeklyReport:
     """Save the edit page's document over a draft opened at ``expected_version``."""
+    r.prerender(document)  # before the row lock: the save holds it only for its writes
     locked = WeeklyReport.objects.select_for_update().get(pk=report.pk)
     if locked.is_published:
         raise ReportLocked(report.pk)
@@ -192,10 +226,18 @@ class SettingsConflict(Exception):
     """Two rows were given each other's names in one save."""
 
 
+class StaleSettings(Exception):
+    """The team's settings were saved by someone else after the page was opened."""
+
+
 def team_settings_save(*, settings) -> None:
-    """Save the settings page (``reports.team_settings.TeamSettings``) in one transaction."""
+    """Save the settings page (``reports.team_settings.TeamSettings``) in one transaction,
+    unless the settings changed since the page was opened (StaleSettings; nothing saved)."""
     try:
         with transaction.atomic():
+            Team.objects.select_for_update().only("pk").get(pk=settings.team.pk)
+            if not settings.is_current():
+                raise StaleSettings(settings.team.pk)
             settings.save()
     except IntegrityError as exc:
         raise SettingsConflict(str(exc)) from exc
@@ -206,8 +248,50 @@ def display_name(user) -> str:
     return name[: DailyNote._meta.get_field("author_name").max_length]
 
 
+def _published_days(
+    team: Team | int, days: set[date], *, besides: WeeklyReport | None = None
+) -> set[date]:
+    """Of ``days``, those in the week of a published report of the team (other than
+    ``besides``). The reports whose weeks hold them are locked for the transaction, so a
+    week published meanwhile is seen as published, and one cannot be published while
+    a note is added to it."""
+    dates = {
+        day + timedelta(days=n)
+        for day in days
+        for n in range(WEEK_DAYS)
+        if day <= date.max - timedelta(days=n)
+    }
+    reports = WeeklyReport.objects.select_for_update().filter(team=team, report_date__in=dates)
+    if besides is not None and besides.pk is not None:
+        reports = reports.exclude(pk=besides.pk)
+    published = [w.report_date for w in reports.only("report_date", "status") if w.is_published]
+    return {day for day in days if any(0 <= (p - day).days < WEEK_DAYS for p in published)}
+
+
+def _refuse_notes_in_published_weeks(
+    team: Team, report: WeeklyReport | None, notes: list[d.DailyNote]
+) -> None:
+    """NotesLocked for the first note the save would add to a published week. Notes the
+    team already has are no change (a week's JSON sent back carries its own notes)."""
+    if not notes:
+        return
+    locked = _published_days(team, {n.day for n in notes}, besides=report)
+    if not locked:
+        return
+    known = set(
+        DailyNote.objects.filter(team=team, day__in=locked).values_list(
+            "day", "author_name", "text"
+        )
+    )
+    for index, note in enumerate(notes):
+        if note.day in locked and (note.day, note.author, note.text) not in known:
+            raise NotesLocked(note.day, index)
+
+
 @transaction.atomic
 def daily_note_create(*, team: Team, author, day, text: str) -> DailyNote:
+    if _published_days(team, {day}):
+        raise NotesLocked(day)
     note = DailyNote.objects.create(
         team=team, day=day, author=author, author_name=display_name(author), text=text
     )
@@ -217,6 +301,8 @@ def daily_note_create(*, team: Team, author, day, text: str) -> DailyNote:
 
 @transaction.atomic
 def daily_note_delete(*, note: DailyNote) -> None:
+    if _published_days(note.team_id, {note.day}):
+        raise NotesLocked(note.day)
     note.delete()
 
 
@@ -224,6 +310,11 @@ class UnknownKpi(ValueError):
     """A KPI name the team has not defined (team settings)."""
 
 
+# The ``expected_version`` of a write that may only start the week: no report has it.
+NO_REPORT = 0
+
+
+@transaction.atomic
 def kpi_values_ingest(
     *,
     team: Team,
@@ -231,22 +322,35 @@ def kpi_values_ingest(
     values: dict[str, Decimal | None],
     author=None,
     source: str = d.KpiSource.API,
+    expected_version: int | None = None,
 ) -> tuple[WeeklyReport, bool]:
     """Set a week's KPI values as a monitoring job sends them; (report, whether it changed).
 
     The week's draft is started from last week if it does not exist. Sending the same
     values again changes nothing and records no revision. A published week is locked.
+    ``expected_version``: the version the sender read (``NO_REPORT``: it saw no report),
+    StaleReport if the week is not at it; None for a job of ours that merges its values
+    into whatever version it finds.
     """
     defined = {k.name: k for k in mm.KpiDefinition.objects.filter(team=team)}
     unknown = sorted(set(values) - set(defined))
     if unknown:
         raise UnknownKpi(", ".join(unknown))
+    for n, (name, value) in enumerate(values.items()):  # before a draft is started
+        problem = rules.kpi_value_problem(value, defined[name].unit)
+        if problem:
+            raise rules.Invalid(rules.Problem(f"values[{n}].value", problem))
     report = selectors.report_for_team(team, report_date)
+    found = report.version if report is not None else NO_REPORT
+    if expected_version is not None and found != expected_version:
+        raise StaleReport(report.pk if report is not None else None)
     if report is None:
         start, _previous = selectors.new_week_document(team, report_date)
         try:
             report = report_create(team=team, document=start, author=author)
         except WeekTaken:
+            if expected_version is not None:
+                raise StaleReport(None) from None
             report = selectors.report_for_team(team, report_date)
     if report.is_published:
         raise ReportLocked(report.pk)

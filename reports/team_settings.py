@@ -7,10 +7,15 @@ with it.
 
 from __future__ import annotations
 
+import hashlib
+from datetime import time
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
-from django.forms import BaseModelFormSet, modelformset_factory
+from django.forms import BaseModelFormSet, model_to_dict, modelformset_factory
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from metrics.models import KpiDefinition, MigrationCategory, MigrationTracker
@@ -23,6 +28,10 @@ def _codes(text: str) -> list[str]:
 
 
 class TeamForm(forms.ModelForm):
+    # The settings as the page showed them (``TeamSettings.version``): a save from a page
+    # opened before someone else's save is refused instead of reverting theirs.
+    version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
     class Meta:
         model = Team
         fields = [
@@ -94,6 +103,11 @@ class GuardedFormSet(BaseModelFormSet):
 
     def clean(self):
         super().clean()
+        for form in self.initial_forms:
+            # A row posted with an id that is not among this team's rows (another team's,
+            # or one removed meanwhile): Django leaves it unsaved; say so beside it.
+            if form.instance.pk is None:
+                form.add_error(None, _("This row is not one of the team's; reload the page."))
         seen: set[str] = set()
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or not form.cleaned_data:
@@ -157,7 +171,12 @@ MigrationCategoryFormSet = modelformset_factory(
 
 
 class TeamSettings:
-    """All forms of the settings page; ``save()`` runs inside the caller's transaction."""
+    """All forms of the settings page; ``save()`` runs inside the caller's transaction.
+
+    The page carries the version of the settings it shows: a digest of every value and
+    row it edits, so a change by any door (another lead, the admin, a report adding a KPI)
+    makes a page opened before it stale.
+    """
 
     def __init__(self, team: Team, data=None):
         self.team = team
@@ -180,9 +199,77 @@ class TeamSettings:
             for tracker in MigrationTracker.objects.filter(team=team)
         ]
 
+        if data is None:
+            self.team_form.initial["version"] = self.version()
+
     @property
     def formsets(self):
         return [self.kpis, self.objectives, *(fs for _t, fs in self.trackers)]
+
+    def _parts(self):
+        """(heading, model, fields, [(row id, values)]) of every part of the page: as
+        stored for a page not posted, as typed for a posted page that is valid. The same
+        parts serve the version and the differences shown on a conflict."""
+        posted = self.team_form.is_bound
+        team = self.team_form.cleaned_data if posted else model_to_dict(self.team)
+        yield gettext("The team"), Team, TeamForm._meta.fields, [(self.team.pk, team)]
+        parts = [(gettext("KPIs and targets"), self.kpis), (gettext("Objectives"), self.objectives)]
+        parts += [
+            (gettext("Migration categories of %(name)s") % {"name": tracker.name}, formset)
+            for tracker, formset in self.trackers
+        ]
+        for heading, formset in parts:
+            fields = formset.form._meta.fields
+            if posted:
+                kept = [f for f in formset.forms if f.cleaned_data and not _deleted(formset, f)]
+                rows = [(f.instance.pk, f.cleaned_data) for f in kept]
+            else:
+                rows = [(row.pk, model_to_dict(row, fields)) for row in formset.get_queryset()]
+            yield heading, formset.model, fields, rows
+
+    def text(self) -> str:
+        """The settings as lines a reader compares."""
+        lines = []
+        for heading, model, fields, rows in self._parts():
+            lines.append(f"# {heading}")
+            for _pk, values in rows:  # the team a field a line, the lists a row a line
+                per_line = [[n] for n in fields] if model is Team else [fields]
+                lines += [_line(model, names, values) for names in per_line]
+        return "\n".join(lines)
+
+    def version(self) -> str:
+        """A digest of the settings as stored (a page not posted), whatever the language."""
+        digest = hashlib.sha256()
+        for _heading, model, fields, rows in self._parts():
+            for pk, values in rows:
+                raw = [_raw(values.get(n)) for n in fields]
+                digest.update(f"{model._meta.label}\t{pk}\t{raw!r}\n".encode())
+        return digest.hexdigest()[:32]
+
+    def last_change(self):
+        """The newest history record of the rows the page edits: who saved last, when."""
+        histories = [
+            Team.history.filter(id=self.team.pk),
+            KpiDefinition.history.filter(team_id=self.team.pk),
+            Objective.history.filter(team_id=self.team.pk),
+            MigrationCategory.history.filter(tracker_id__in=[t.pk for t, _fs in self.trackers]),
+        ]
+        records = [
+            h.select_related("history_user").order_by("-history_date").first() for h in histories
+        ]
+        return max(filter(None, records), key=lambda r: r.history_date, default=None)
+
+    def posted_version(self) -> str:
+        return self.team_form.cleaned_data.get("version") or ""
+
+    def stored(self) -> TeamSettings:
+        """The page as it would be opened now."""
+        return TeamSettings(Team.objects.get(pk=self.team.pk))
+
+    def is_current(self) -> bool:
+        """Whether the settings are still those the page was opened on (asked under the
+        team's row lock, so no other save comes between the answer and the save)."""
+        return self.posted_version() == self.stored().version()
 
     def is_valid(self) -> bool:
         valid = self.team_form.is_valid()
@@ -200,6 +287,37 @@ class TeamSettings:
         for tracker, formset in self.trackers:
             _save(formset, tracker=tracker)
         search.rename_words(self.team.pk, renames)
+
+
+def _raw(value) -> str:
+    """A value as stored and as typed alike: 99.9500 is 99.95, 18:00:00 is 18:00."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def _shown(model, name: str, value) -> str:
+    field = model._meta.get_field(name)
+    if field.choices and value not in (None, ""):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return _raw(value)
+
+
+def _line(model, fields, values) -> str:
+    return " · ".join(
+        f"{model._meta.get_field(n).verbose_name}: {_shown(model, n, values.get(n))}"
+        for n in fields
+    )
+
+
+def _deleted(formset, form) -> bool:
+    return formset.can_delete and formset._should_delete_form(form)
 
 
 def _renames(formset, fields: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -9,10 +9,15 @@ class IsoDateConverter:
     def to_python(self, value: str):
         from datetime import date
 
+        from reports.document.rules import date_allowed
+
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as exc:  # 2023-02-30 is not a page
             raise ValueError(value) from exc
+        if not date_allowed(day):  # nor is 9999-12-31: no week can be counted there
+            raise ValueError(value)
+        return day
 
     def to_url(self, value) -> str:
         return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -18,17 +18,19 @@ from core.markup import markdown_to_html
 from metrics import trends
 from metrics.charts import cached_svg
 from reports import files, incidents, rollup, search, selectors, services
+from reports.document import limits, rules
 from reports.document.changes import line_diff, text_diff, week_changes
 from reports.document.consistency import report_warnings
 from reports.document.renderer import render_markdown
 from reports.forms import (
     NOTES_LOCKED,
+    UNVERSIONED,
     DailyNoteForm,
     IncidentFilterForm,
     ReportEditor,
     SearchForm,
 )
-from reports.models import Membership
+from reports.models import Membership, Team
 from reports.permissions import (
     get_report_for_lead,
     get_report_for_user,
@@ -272,6 +274,7 @@ def _conflict(request, report, editor, doc, previous):
         "theirs": theirs,
         "mine": mine,
         "lines": line_diff(theirs.markdown if theirs else "", mine),
+        "unversioned": editor.posted_version == UNVERSIONED,
     }
     return conflict, rebased
 
@@ -310,14 +313,15 @@ def report_reopen(request, slug: str, report_date: date):
     return redirect("reports:report_edit", report.team.slug, report.report_date)
 
 
-# Longer than any week's section; a bigger text is not a preview request.
-PREVIEW_LIMIT = 100_000
-
-
 @login_required
 @require_POST
 def markdown_preview(request):
-    text = request.POST.get("text", "")[:PREVIEW_LIMIT]
+    """One field's Markdown as the page will show it; a text longer than a field takes is
+    refused before it is rendered, as the save would refuse it."""
+    text = request.POST.get("text", "")
+    if len(text) > limits.TEXT_LIMIT:
+        error = rules.text_problem(text, limits.TEXT_LIMIT)
+        return JsonResponse({"field": "text", "error": error}, status=400)
     return JsonResponse({"html": markdown_to_html(text)})
 
 
@@ -338,9 +342,13 @@ def daily_notes(request, slug: str):
         locked=lambda day: selectors.published_report_covering(team, day) is not None,
     )
     if request.method == "POST" and form.is_valid():
-        services.daily_note_create(team=team, author=request.user, **form.cleaned_data)
-        messages.success(request, _("Note added."))
-        return redirect("reports:daily_notes", team.slug)
+        try:
+            services.daily_note_create(team=team, author=request.user, **form.cleaned_data)
+        except services.NotesLocked:  # published since the form was checked
+            form.add_error("day", NOTES_LOCKED)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect("reports:daily_notes", team.slug)
     since = today - timedelta(days=NOTES_SHOWN_DAYS)
     notes = selectors.recent_notes(team, since=since)
     ctx = {"team": team, "form": form, "notes": notes, "days": NOTES_SHOWN_DAYS}
@@ -353,10 +361,11 @@ def daily_note_delete(request, slug: str, pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     note = get_object_or_404(team.daily_notes, pk=pk, author=request.user)
-    if selectors.published_report_covering(team, note.day) is not None:
+    try:
+        services.daily_note_delete(note=note)
+    except services.NotesLocked:
         messages.error(request, NOTES_LOCKED)
     else:
-        services.daily_note_delete(note=note)
         messages.info(request, _("Note deleted."))
     return redirect("reports:daily_notes", team.slug)
 
@@ -365,6 +374,7 @@ def daily_note_delete(request, slug: str, pk: int):
 def team_settings(request, slug: str):
     team = get_team_for_lead(request.user, slug)
     page = TeamSettings(team, request.POST or None)
+    conflict = None
     if request.method == "POST" and page.is_valid():
         try:
             services.team_settings_save(settings=page)
@@ -372,10 +382,34 @@ def team_settings(request, slug: str):
             page.team_form.add_error(
                 None, _("Two rows were given the same name; nothing was saved. Rename one.")
             )
+        except services.StaleSettings:
+            conflict, page = _settings_conflict(request, page)
+            team = conflict["stored"].team
         else:
             messages.success(request, _("Team settings saved."))
             return redirect("reports:team_settings", team.slug)
-    return render(request, "reports/team_settings.html", {"team": team, "page": page})
+    ctx = {"team": team, "page": page, "conflict": conflict}
+    return render(request, "reports/team_settings.html", ctx)
+
+
+def _settings_conflict(request, page):
+    """As for a report (``_conflict``): nothing was saved; the page shows how the saved
+    settings and the reader's differ, and who saved last, and keeps the reader's input,
+    now based on the saved version, so saving again is a deliberate choice."""
+    stored = page.stored()
+    change = stored.last_change()
+    data = request.POST.copy()
+    data[page.team_form.add_prefix("version")] = stored.version()
+    rebased = TeamSettings(Team.objects.get(pk=stored.team.pk), data)
+    rebased.is_valid()
+    conflict = {
+        "stored": stored,
+        "unversioned": not page.posted_version(),
+        "who": services.display_name(change.history_user) if change and change.history_user else "",
+        "when": change.history_date if change else None,
+        "lines": line_diff(stored.text(), page.text()),
+    }
+    return conflict, rebased
 
 
 # ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ overloaded server, a black hole), ``up()`` forwards again to the same server."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -83,8 +84,6 @@ class RedisProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

@@ -33,7 +33,7 @@ from reports import services
 from reports.models import Membership
 from reports.permissions import MANAGERS_GROUP
 from reports.selectors import report_document
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 from tests.redis_proxy import RedisProxy
 from weekly.env import cache_settings
 
@@ -169,7 +169,9 @@ def test_a_week_changed_while_redis_was_away_shows_once_it_is_back(
 
 
 @pytest.mark.parametrize("outage", ["down", "hung"])
-def test_pages_answer_while_redis_is_away(proxy, outage, sample_report, member_client, manager_client):
+def test_pages_answer_while_redis_is_away(
+    proxy, outage, sample_report, member_client, manager_client
+):
     read_until_kept(member_client, PAGE)
     getattr(proxy, outage)()
 

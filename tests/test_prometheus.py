@@ -103,8 +103,13 @@ def test_prometheus_that_does_not_answer():
 def team_this_week(sample_team):
     """The sample team with its last report a week before today: this week is next."""
     doc = sample_document()
-    doc.report_date = timezone.localdate() - timedelta(days=7)
+    moved = timezone.localdate() - timedelta(days=7) - doc.report_date
+    doc.report_date += moved
     doc.week_number = 40
+    for event in doc.events:  # the week's events move with it
+        event.date += moved
+        event.detected_at = event.detected_at and event.detected_at + moved
+        event.recovered_at = event.recovered_at and event.recovered_at + moved
     import_sample(sample_team, document=doc)
     KpiDefinition.objects.filter(team=sample_team, name="支付系统年度可用性").update(
         prometheus_query='100 * avg_over_time(up{job="self"}[1m])'

@@ -128,7 +128,9 @@ def test_the_relay_queues_only_what_no_worker_will_get_to(sample_report, queued)
     from notifications import outbox
 
     channels = [
-        NotificationChannel.objects.create(team=sample_report.team, kind=ChannelKind.EMAIL, target=t)
+        NotificationChannel.objects.create(
+            team=sample_report.team, kind=ChannelKind.EMAIL, target=t
+        )
         for t in ("a@example.com", "b@example.com", "c@example.com", "d@example.com")
     ]
     revision = services.report_publish(report=sample_report).revisions.first()

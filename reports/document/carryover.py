@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from reports import document as d
+from reports.document.rules import EARLIEST_OPEN_EVENT_DAYS
 
 # A list entry of the plan: "1. ...", "1、...", "- ...", "* ...".
 _PLAN_ENTRY = re.compile(r"^\s*(?:\d+[.)]\s+|\d+、\s*|[-*+]\s+)(?P<text>.+?)\s*$")
@@ -50,7 +51,11 @@ def next_document(
         kpi_notes=previous.kpi_notes,
         incidents=copy.deepcopy(previous.incidents),
         objectives=[_objective(o) for o in previous.objectives],
-        events=[copy.deepcopy(e) for e in previous.events if is_open(e)],
+        events=[
+            copy.deepcopy(e)
+            for e in previous.events
+            if is_open(e) and e.date >= report_date - timedelta(days=EARLIEST_OPEN_EVENT_DAYS)
+        ],  # an incident still open after a year is not carried any further (the rules')
         plan_review=[d.PlanLine(text=line) for line in plan_lines(previous.next_week)],
     )
     return doc

@@ -170,11 +170,51 @@ def text_diff(
     return line_diff(render_markdown(previous), render_markdown(doc), context)
 
 
+# Pairs of lines difflib may compare. It is quadratic in the lines of a repetitive text
+# (20,000 equal lines: over a minute), and a revision's counts are taken under the report's
+# row lock: past this, the lines both versions begin and end with are set aside, and what
+# is left is compared only if it is within the bound, else counted as replaced.
+DIFF_PAIRS = 1_000_000
+
+
+class _BoundedMatcher(difflib.SequenceMatcher):
+    """difflib's matcher, exactly as it is within ``DIFF_PAIRS``."""
+
+    def __init__(self, a: list[str], b: list[str]):
+        super().__init__(a=a, b=b, autojunk=False)
+
+    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:
+        a, b = self.a, self.b
+        if len(a) * len(b) <= DIFF_PAIRS:
+            return super().get_opcodes()
+        start = 0
+        while start < min(len(a), len(b)) and a[start] == b[start]:
+            start += 1
+        end = 0
+        while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+            end += 1
+        a_end, b_end = len(a) - end, len(b) - end
+        ops = [("equal", 0, start, 0, start)] if start else []
+        if (a_end - start) * (b_end - start) <= DIFF_PAIRS:
+            middle = difflib.SequenceMatcher(a=a[start:a_end], b=b[start:b_end], autojunk=False)
+            ops += [
+                (tag, i1 + start, i2 + start, j1 + start, j2 + start)
+                for tag, i1, i2, j1, j2 in middle.get_opcodes()
+            ]
+        elif a_end > start or b_end > start:
+            tag = "replace" if a_end > start and b_end > start else "delete"
+            tag = "insert" if a_end == start else tag
+            ops.append((tag, start, a_end, start, b_end))
+        if end:
+            ops.append(("equal", a_end, len(a), b_end, len(b)))
+        return ops
+
+
 def line_counts(before: str, after: str) -> tuple[int, int]:
     """How many lines ``after`` adds to ``before``, and how many it removes."""
     added = removed = 0
     a, b = before.splitlines(), after.splitlines()
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in _BoundedMatcher(a, b).get_opcodes():
         if tag != "equal":
             removed += i2 - i1
             added += j2 - j1
@@ -185,7 +225,7 @@ def line_diff(before_text: str, after_text: str, context: int = 2) -> list[DiffL
     """Two texts compared line by line, runs of unchanged lines beyond ``context`` folded."""
     before, after = before_text.splitlines(), after_text.splitlines()
     lines: list[DiffLine] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    matcher = _BoundedMatcher(before, after)
     for group in matcher.get_grouped_opcodes(context):
         if lines:
             lines.append(DiffLine("skip", "…"))

@@ -11,7 +11,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from reports.document import rules
 from reports.document.report import ReportDocument
+from reports.document.weeks import report_week
 from reports.document.wording import fmt_decimal
 
 # Stated migration progress is compared with the weighted progress computed from the
@@ -106,7 +108,19 @@ def report_warnings(doc: ReportDocument) -> list[Warning]:
                     },
                 )
             )
+    week = report_week(doc.report_date) if rules.date_allowed(doc.report_date) else None
     for event in doc.events:
+        if week is not None and rules.event_before_week(event, week):
+            found.append(
+                Warning(
+                    "event_before_week",
+                    _(
+                        "This event was over before the week of %(start)s–%(end)s began; "
+                        "it belongs to an earlier report."
+                    )
+                    % {"start": week[0], "end": week[1]},
+                )
+            )
         minutes = event.duration_minutes
         if minutes is not None and minutes < 0:
             found.append(
@@ -117,4 +131,7 @@ def report_warnings(doc: ReportDocument) -> list[Warning]:
                 )
             )
     found.extend(Warning("import_note", note) for note in doc.import_notes)
+    # Rows stored before the rules (or by a door that did not keep them) are read as they
+    # are; each value the rules refuse is named here, to be corrected on the edit page.
+    found.extend(Warning("invalid_value", p.sentence()) for p in rules.problems(doc))
     return found

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from reports.document import grammar as g
+from reports.document import limits, rules
 from reports.document import wording as w
 from reports.document.report import (
     DailyNote,
@@ -113,10 +114,17 @@ def parse(
 ) -> ReportDocument:
     """The report a Markdown file states. ``tz``: the team's time zone, in which the
     clock times of its stability events are read (Django's default time zone)."""
+    if len(source) > limits.FILE_LIMIT:  # before anything is read line by line
+        raise ReportFormatError(1, limits.file_too_large(len(source)))
     text = decode(source) if isinstance(source, bytes) else source
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ReportFormatError(line, rules.text_problem("\x00"))
     lines = split_lines(text)
     parser = _Parser(lines, team=team, tz=tz)
     doc = parser.run()
+    for problem in rules.problems(doc, tz=tz):  # the rules every door keeps
+        raise ReportFormatError(parser.line_of(problem.part), problem.sentence())
     if grades:
         doc.incidents.grades = grades
     if groups:
@@ -130,6 +138,15 @@ class _Parser:
         self.team = team
         self.tz = tz
         self.notes: list[str] = []
+        self.lines_of: dict[int, int] = {}  # id of a part of the document -> its line
+
+    def at(self, part, line: Line):
+        self.lines_of[id(part)] = line.number
+        return part
+
+    def line_of(self, part) -> int:
+        """The line a part was read from; the title's for the report's own fields."""
+        return self.lines_of.get(id(part), self.title_line)
 
     # -- top level ---------------------------------------------------------------------
 
@@ -146,6 +163,7 @@ class _Parser:
             )
         language, week, report_date = title
         self.report_date = report_date
+        self.title_line = first.number
         doc = ReportDocument(
             team=self.team, week_number=week, report_date=report_date, language=language
         )
@@ -224,7 +242,9 @@ class _Parser:
                     raise ReportFormatError(
                         line.number, _("objective %(code)s appears twice") % {"code": code}
                     )
-                current.objective = objectives[code] = Objective(code=code, title=m["title"])
+                current.objective = objectives[code] = self.at(
+                    Objective(code=code, title=m["title"]), line
+                )
         sections.append(current)
         return [s for s in sections if s.kind != "loose" or any(not ln.blank for ln in s.lines)]
 
@@ -269,15 +289,14 @@ class _Parser:
                     _("“%(name)s” is %(value)s%%; a percentage is between 0 and 100")
                     % {"name": name, "value": m["value"]},
                 )
-            doc.kpis.append(
-                Kpi(
-                    name=name,
-                    value=value,
-                    unit=unit,
-                    kind=kind if kind in KpiKind.values() else guess_kpi_kind(name),
-                    note=m["note"].strip().lstrip("，,；;").strip(),
-                )
+            kpi = Kpi(
+                name=name,
+                value=value,
+                unit=unit,
+                kind=kind if kind in KpiKind.values() else guess_kpi_kind(name),
+                note=m["note"].strip().lstrip("，,；;").strip(),
             )
+            doc.kpis.append(self.at(kpi, line))
         doc.kpi_notes = free_text(notes)
 
     def _incidents(self, line: Line, content: str, doc: ReportDocument) -> None:
@@ -325,6 +344,7 @@ class _Parser:
             grades=tuple(sorted(set(w_ for w_ in counts) | set(doc.incidents.grades))),
             groups=tuple(g for g, _n in groups if len(g) > 1),
         )
+        self.at(doc.incidents, line)
 
     # -- objectives, items, migration trackers and events ------------------------------
 
@@ -356,7 +376,8 @@ class _Parser:
                 body=paragraphs_text(tree.paragraphs),
                 sep="",
             )
-            item.children = self._items(tree.children, objective, doc, holder=item)
+            self.at(item, head)
+            item.children = self._items(tree.children, objective, doc, holder=item, depth=1)
             objective.items.append(item)
 
     def _items(
@@ -365,10 +386,16 @@ class _Parser:
         objective: Objective,
         doc: ReportDocument,
         holder: Item | None = None,
+        depth: int = 0,
     ) -> list[Item]:
         items: list[Item] = []
         in_events = False
         for node in nodes:
+            if depth >= rules.MAX_ITEM_DEPTH:  # before reading deeper: a list may nest far
+                raise ReportFormatError(
+                    node.lines[0].number,
+                    _("Items nest at most %(depth)d deep.") % {"depth": rules.MAX_ITEM_DEPTH},
+                )
             first = node.lines[0].text
             if g.is_events_item(first):
                 objective.holds_events = True
@@ -383,10 +410,10 @@ class _Parser:
             if holder is not None and holder.migration is None and g.is_headline(first):
                 holder.migration = self._migration(node)
                 continue
-            items.append(self._item(node, objective, doc))
+            items.append(self._item(node, objective, doc, depth))
         return items
 
-    def _item(self, node: Node, objective: Objective, doc: ReportDocument) -> Item:
+    def _item(self, node: Node, objective: Objective, doc: ReportDocument, depth: int) -> Item:
         first = node.lines[0].text
         title, sep, body = g.split_item(first)
         lazy = [ln.text for ln in node.lines[1:]]
@@ -399,6 +426,7 @@ class _Parser:
             detail=paragraphs_text(node.paragraphs),
             marker=node.marker,
         )
+        self.at(item, node.lines[0])
         text = f"{body}\n{item.detail}"
         pm = g.ITEM_PERCENT_RE.search(text)
         if pm and Decimal(pm.group(1)) <= 100:
@@ -407,7 +435,7 @@ class _Parser:
         em = g.ITEM_ETA_RE.search(text)
         if em:
             item.eta = self._month_day(int(em.group(1)), int(em.group(2)), future=True)
-        item.children = self._items(node.children, objective, doc, holder=item)
+        item.children = self._items(node.children, objective, doc, holder=item, depth=depth + 1)
         return item
 
     def _migration(self, node: Node) -> Migration:
@@ -417,6 +445,7 @@ class _Parser:
         name, overall, total, progress = headline
         stated = StatedMigration(overall_percent=overall, progress=progress, total=total)
         migration = Migration(name=name, stated=stated, headline_text=line.text)
+        self.at(stated, line)
         summary = strip_bold(paragraphs_text(node.paragraphs))
         if summary:
             figures = g.parse_summary(summary)
@@ -453,6 +482,7 @@ class _Parser:
             )
         name, stage, total = heading
         category = MigrationCategory(name=name, stage=stage, total=total, heading_text=head.text)
+        self.at(category, head)
         texts = [ln.text for ln in node.lines[1:]] + [
             ln.text for para in node.paragraphs for ln in para
         ]
@@ -523,7 +553,7 @@ class _Parser:
                 )
         if not detection and not cause:
             event.kind = event_kind(summary)
-        return event
+        return self.at(event, head)
 
     def _month_day(self, month: int, day: int, *, future: bool) -> date:
         """A "5/15" in the report: the year is the report's, or the adjacent one near New Year."""
@@ -558,9 +588,12 @@ class Node:
 
 
 def walk(node: Node):
-    yield node
-    for child in node.children:
-        yield from walk(child)
+    """The node and everything under it, in order; without recursion, however deep."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
 
 
 def list_marker(line: Line) -> tuple[str, str] | None:

@@ -11,19 +11,23 @@ field, e.g. ``kpis[1].value``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from reports.document import limits, rules
 from reports.document import report as d
 from reports.document import vocabulary as v
 from reports.document.consistency import report_warnings
 
-# What the database columns hold: a whole number of 32 bits; items nested as the page
-# allows them.
+# What the database columns hold: a whole number of 32 bits. What else a document may
+# hold is ``rules``' to say, as for every other door.
 MAX_INTEGER = 2**31 - 1
-MAX_ITEM_DEPTH = 6
+MAX_ITEM_DEPTH = rules.MAX_ITEM_DEPTH
 
 
 class JsonFormatError(ValueError):
@@ -70,7 +74,9 @@ class _Reader:
     def raw(self, key: str) -> Any:
         return self.data.get(key)
 
-    def text(self, key: str, default: str = "", required: bool = False, limit: int = 100_000):
+    def text(
+        self, key: str, default: str = "", required: bool = False, limit: int = limits.TEXT_LIMIT
+    ):
         value = self.data.get(key)
         if value is None:
             if required:
@@ -81,8 +87,13 @@ class _Reader:
         if required and not value.strip():
             raise JsonFormatError(self._at(key), "must not be empty")
         if len(value) > limit:
-            raise JsonFormatError(self._at(key), f"is longer than {limit} characters")
+            raise JsonFormatError(self._at(key), rules.text_problem(value, limit))
         return value
+
+    def line(self, key: str, default: str = "", required: bool = False) -> str:
+        """A one-line field, on one line as the layout writes it (``rules.one_line``);
+        its length is the rules' to check."""
+        return rules.one_line(self.text(key, default, required=required))
 
     def choice(self, key: str, choices, default: str) -> str:
         value = self.text(key, default)
@@ -106,15 +117,13 @@ class _Reader:
             raise JsonFormatError(self._at(key), f"must be between {minimum} and {MAX_INTEGER}")
         return value
 
-    def strings(self, key: str, limit: int) -> list[str]:
+    def strings(self, key: str) -> list[str]:
         value = self.data.get(key)
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise JsonFormatError(self._at(key), "must be a list of strings")
-        if any(len(v) > limit for v in value):
-            raise JsonFormatError(self._at(key), f"holds a text longer than {limit} characters")
-        return value
+        return [rules.one_line(v) for v in value]
 
     def decimal(self, key: str, low=None, high=None) -> Decimal | None:
         value = self.data.get(key)
@@ -153,10 +162,9 @@ def parse_decimal(value) -> Decimal:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValueError("must be a number") from None
-    if not number.is_finite():
-        raise ValueError("must be a finite number")
-    if abs(number) >= Decimal("1e10") or -number.as_tuple().exponent > 4:
-        raise ValueError("has too many digits (at most 10 before the point and 4 after)")
+    problem = rules.number_problem(number, places=rules.KPI_PLACES)
+    if problem:
+        raise ValueError(problem)
     return number
 
 
@@ -192,39 +200,51 @@ def document_from_json(data: Any, *, team: str, tz: tzinfo) -> d.ReportDocument:
     doc.kpis = [_kpi(k) for k in top.items("kpis")]
     incidents = top.obj("incidents")
     counts = incidents.obj("counts")
-    if any(len(grade) > 5 for grade in counts.data):
-        raise JsonFormatError(counts.path, "grades are at most five characters")
     doc.incidents = d.Incidents(
-        counts={g: counts.integer(g) for g in counts.data}, note=incidents.text("note", limit=500)
+        counts={g: counts.integer(g) for g in counts.data}, note=incidents.line("note")
     )
     doc.objectives = [_objective(o) for o in top.items("objectives")]
-    _attach_migrations(doc, top.items("migrations"))
+    migrations = top.items("migrations")
+    _attach_migrations(doc, migrations)
     doc.events = [_event(e, tz) for e in top.items("events")]
     doc.daily_notes = [
         d.DailyNote(
             day=n.day("day", required=True),
-            author=n.text("author", required=True, limit=100),
-            text=n.text("text", required=True, limit=500),
+            author=n.line("author", required=True),
+            text=n.line("text", required=True),
         )
         for n in top.items("daily_notes")
     ]
     doc.plan_review = [
         d.PlanLine(
-            text=p.text("text", required=True),
+            text=p.line("text", required=True),
             outcome=p.choice("outcome", v.PlanOutcome.values(), v.PlanOutcome.UNMARKED),
         )
         for p in top.items("plan_review")
     ]
+    for problem in rules.problems(doc, tz=tz):
+        sent = [rules.one_line(str(m.data.get("name") or "")) for m in migrations]
+        raise JsonFormatError(_as_sent(problem.path, doc, sent), problem.message)
     return doc
+
+
+def _as_sent(path: str, doc: d.ReportDocument, sent: list) -> str:
+    """``path`` with the tracker counted as the sender listed it in ``migrations[]`` (the
+    rules count trackers in the order of the items)."""
+    m = re.match(r"migrations\[(\d+)\]", path)
+    if m is None:
+        return path
+    name = list(doc.migrations())[int(m[1])][2].name
+    return f"migrations[{sent.index(name)}]{path[m.end() :]}" if name in sent else path
 
 
 def _kpi(k: _Reader) -> d.Kpi:
     return d.Kpi(
-        name=k.text("name", required=True, limit=100),
+        name=k.line("name", required=True),
         value=k.decimal("value"),
-        unit=k.text("unit", "%", limit=10),
+        unit=k.line("unit", "%"),
         kind=k.choice("kind", v.KpiKind.values(), v.KpiKind.SUCCESS_RATE),
-        note=k.text("note", limit=500),
+        note=k.line("note"),
         target=k.decimal("target"),
         higher_is_better=k.boolean("higher_is_better", True),
         source=k.choice("source", v.KpiSource.values(), v.KpiSource.TYPED),
@@ -233,8 +253,8 @@ def _kpi(k: _Reader) -> d.Kpi:
 
 def _objective(o: _Reader) -> d.Objective:
     return d.Objective(
-        code=o.text("code", required=True, limit=10),
-        title=o.text("title", limit=200),
+        code=o.line("code", required=True),
+        title=o.line("title"),
         notes=o.text("notes"),
         holds_events=o.boolean("holds_events", False),
         items=[_item(i) for i in o.items("items")],
@@ -243,19 +263,21 @@ def _objective(o: _Reader) -> d.Objective:
 
 def _item(i: _Reader, depth: int = 0) -> d.Item:
     if depth >= MAX_ITEM_DEPTH:
-        raise JsonFormatError(i.path, f"items nest at most {MAX_ITEM_DEPTH} deep")
+        raise JsonFormatError(
+            i.path, _("Items nest at most %(depth)d deep.") % {"depth": MAX_ITEM_DEPTH}
+        )
     item = d.Item(
-        title=i.text("title", required=True, limit=300),
-        label=i.text("label", limit=5),
+        title=i.line("title", required=True),
+        label=i.line("label"),
         marker=i.choice("marker", v.Marker.values(), v.Marker.BULLET),
         body=i.text("body"),
         detail=i.text("detail"),
-        percent=i.decimal("percent", low=0, high=100),
+        percent=i.decimal("percent"),
         status=i.choice("status", v.ItemStatus.values(), v.ItemStatus.NONE),
         eta=i.day("eta"),
         children=[_item(c, depth + 1) for c in i.items("children")],
     )
-    name = i.text("migration", limit=200)
+    name = i.line("migration")
     if name:
         item.migration = d.Migration(name=name)
     return item
@@ -264,7 +286,7 @@ def _item(i: _Reader, depth: int = 0) -> d.Item:
 def _attach_migrations(doc: d.ReportDocument, entries: list[_Reader]) -> None:
     by_name = {item.migration.name: item for item in doc.items() if item.migration}
     for entry in entries:
-        name = entry.text("name", required=True)
+        name = entry.line("name", required=True)
         item = by_name.get(name)
         if item is None:
             raise JsonFormatError(
@@ -272,8 +294,8 @@ def _attach_migrations(doc: d.ReportDocument, entries: list[_Reader]) -> None:
             )
         stated = entry.obj("stated")
         item.migration.stated = d.StatedMigration(
-            overall_percent=stated.decimal("overall_percent", low=0, high=100),
-            progress=stated.decimal("progress", low=0, high=100),
+            overall_percent=stated.decimal("overall_percent"),
+            progress=stated.decimal("progress"),
             total=stated.integer("total", default=None),
             developed=stated.integer("developed", default=None),
             not_started=stated.integer("not_started", default=None),
@@ -284,18 +306,18 @@ def _attach_migrations(doc: d.ReportDocument, entries: list[_Reader]) -> None:
 
 def _category(c: _Reader) -> d.MigrationCategory:
     return d.MigrationCategory(
-        name=c.text("name", required=True, limit=100),
-        stage=c.text("stage", limit=50),
+        name=c.line("name", required=True),
+        stage=c.line("stage"),
         total=c.integer("total"),
         offline=c.integer("offline"),
         paused=c.integer("paused"),
         done=c.integer("done"),
-        done_names=c.strings("done_names", limit=200),
+        done_names=c.strings("done_names"),
         not_started=c.integer("not_started"),
         in_progress=[
             d.ProgressBucket(
-                percent=b.decimal("percent", low=0, high=100) or Decimal(0),
-                label=b.text("label", limit=100),
+                percent=b.decimal("percent") or Decimal(0),
+                label=b.line("label"),
                 count=b.integer("count", default=1, minimum=1),
             )
             for b in c.items("progress")
@@ -309,12 +331,12 @@ def _event(e: _Reader, tz: tzinfo) -> d.StabilityEvent:
         summary=e.text("summary", required=True),
         detected_at=e.moment("detected_at", tz),
         recovered_at=e.moment("recovered_at", tz),
-        time_text=e.text("time_text", limit=20),
-        detection=e.text("detection", limit=50),
+        time_text=e.line("time_text"),
+        detection=e.line("detection"),
         cause=e.text("cause"),
         handling=e.text("handling"),
         kind=e.choice("kind", v.EventKind.values(), v.EventKind.INCIDENT),
-        grade=e.text("grade", limit=3),
+        grade=e.line("grade"),
     )
 
 

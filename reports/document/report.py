@@ -250,6 +250,9 @@ class ReportDocument:
     import_notes: list[str] = field(default_factory=list)
     # Stored HTML of the Markdown fields, filled by the selector for pages.
     html: dict[str, str] = field(default_factory=dict)
+    # HTML of Markdown texts by their text, made before a save takes its row lock
+    # (``reports.rows.prerender``); keyed by the text, so it cannot go stale.
+    rendered: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def items(self) -> Iterator[Item]:
         for objective in self.objectives:

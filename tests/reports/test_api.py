@@ -36,6 +36,12 @@ def _doc_json(report) -> dict:
     return json.loads(json.dumps(render_json(report_document(report)), ensure_ascii=False))
 
 
+def _etag(report) -> str:
+    """The If-Match of a client that has just read ``report``."""
+    report.refresh_from_db(fields=["version"])
+    return f'"{report.version}"'
+
+
 def test_without_credentials_the_api_answers_401(sample_team):
     response = _client().get("/api/v1/teams/")
 
@@ -178,14 +184,18 @@ def test_an_update_from_an_old_version_is_412_and_changes_nothing(lead_api, samp
 def test_a_published_report_is_409_on_update(lead_api, sample_report):
     services.report_publish(report=sample_report)
 
-    assert lead_api.put(REPORT, _doc_json(sample_report), format="json").status_code == 409
+    response = lead_api.put(
+        REPORT, _doc_json(sample_report), format="json", HTTP_IF_MATCH=_etag(sample_report)
+    )
+
+    assert response.status_code == 409
 
 
 def test_the_date_in_the_body_must_be_the_urls(lead_api, sample_report):
     data = _doc_json(sample_report)
     data["report_date"] = "2023-05-27"
 
-    response = lead_api.put(REPORT, data, format="json")
+    response = lead_api.put(REPORT, data, format="json", HTTP_IF_MATCH=_etag(sample_report))
 
     assert response.status_code == 400
     assert response.json()["field"] == "report_date"
@@ -218,7 +228,7 @@ def test_the_same_kpi_post_twice_stores_one_value(lead_api, sample_report):
     week = WeeklyReport.objects.get(report_date="2023-05-27")
     revisions = week.revisions.count()
 
-    again = lead_api.post(KPIS, VALUES, format="json")
+    again = lead_api.post(KPIS, VALUES, format="json", HTTP_IF_MATCH=_etag(week))
 
     assert again.status_code == 200
     assert again.json()["changed"] is False
@@ -238,7 +248,10 @@ def test_kpis_of_a_published_week_are_409(lead_api, sample_report):
     services.report_publish(report=sample_report)
 
     response = lead_api.post(
-        "/api/v1/teams/payments/reports/2023-05-20/kpis/", VALUES, format="json"
+        "/api/v1/teams/payments/reports/2023-05-20/kpis/",
+        VALUES,
+        format="json",
+        HTTP_IF_MATCH=_etag(sample_report),
     )
 
     assert response.status_code == 409
@@ -348,31 +361,79 @@ def test_a_value_changed_on_the_page_becomes_typed(lead_api, lead_client, sample
     assert kpis["出金有效成功率"] == ("99.9", "api")  # untouched: still the machine's
 
 
-def test_a_kpi_post_racing_another_save_is_retried(lead_api, sample_report, monkeypatch):
-    real = services.report_update
-    calls = []
+def _stored(report) -> tuple:
+    """What a refused write must leave as it was."""
+    week = WeeklyReport.objects.get(pk=report.pk)
+    return (
+        week.version,
+        week.revisions.count(),
+        KpiValue.objects.filter(report=week).count(),
+        json.dumps(render_json(report_document(week)), ensure_ascii=False),
+    )
 
-    def stale_once(**kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            real(report=kwargs["report"], document=report_document(kwargs["report"]), author=None)
-        return real(**kwargs)
 
-    monkeypatch.setattr(services, "report_update", stale_once)
+def test_a_put_without_if_match_is_428_naming_the_header_and_changes_nothing(
+    lead_api, sample_report
+):
+    data = _doc_json(sample_report)
+    data["other"] = "没带版本的修改"
+    before = _stored(sample_report)
+
+    response = lead_api.put(REPORT, data, format="json")
+
+    assert response.status_code == 428
+    assert "If-Match" in response.json()["detail"]
+    assert _stored(sample_report) == before
+
+
+def test_the_428_is_in_the_readers_language(lead_api, sample_report):
+    response = lead_api.put(
+        REPORT, _doc_json(sample_report), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 428
+    assert response.json()["detail"].startswith("This report exists")
+
+
+def test_kpis_for_a_week_that_has_a_report_need_if_match(lead_api, sample_report):
+    before = _stored(sample_report)
 
     response = lead_api.post(REPORT + "kpis/", VALUES, format="json")
 
+    assert response.status_code == 428
+    assert "If-Match" in response.json()["detail"]
+    assert _stored(sample_report) == before
+
+
+def test_kpis_with_the_current_if_match_are_saved(lead_api, sample_report):
+    response = lead_api.post(
+        REPORT + "kpis/", VALUES, format="json", HTTP_IF_MATCH=_etag(sample_report)
+    )
+
     assert response.status_code == 200
-    assert len(calls) == 2  # the first write found the week changed and read it again
+    assert response["ETag"] == f'"{sample_report.version + 1}"'
+    kpis = {k.name: str(k.value) for k in report_document(WeeklyReport.objects.get()).kpis}
+    assert kpis["入金有效成功率"] == "99.91"
 
 
-def test_a_kpi_post_that_keeps_losing_the_race_is_409(lead_api, sample_report, monkeypatch):
-    def always_stale(**kwargs):
-        raise services.StaleReport(kwargs["report"].pk)
+def test_kpis_with_a_stale_if_match_are_412_and_change_nothing(lead_api, sample_report):
+    opened = _etag(sample_report)
+    services.report_update(
+        report=sample_report, document=report_document(sample_report), author=None
+    )
+    before = _stored(sample_report)
 
-    monkeypatch.setattr(services, "report_update", always_stale)
+    response = lead_api.post(REPORT + "kpis/", VALUES, format="json", HTTP_IF_MATCH=opened)
 
-    assert lead_api.post(REPORT + "kpis/", VALUES, format="json").status_code == 409
+    assert response.status_code == 412
+    assert _stored(sample_report) == before
+
+
+def test_an_if_match_for_a_week_with_no_report_is_412_and_starts_nothing(lead_api, sample_report):
+    response = lead_api.post(KPIS, VALUES, format="json", HTTP_IF_MATCH='"1"')
+
+    assert response.status_code == 412
+    assert not WeeklyReport.objects.filter(report_date="2023-05-27").exists()
 
 
 @pytest.mark.parametrize("tag", ['W/"1"', "*", '"x"', "1"])

@@ -56,6 +56,18 @@ def test_only_open_incidents_are_carried():
     assert not any(is_open(e) for e in sample_document().events)
 
 
+def test_an_incident_open_for_over_a_year_is_not_carried_further():
+    previous = sample_document()
+    previous.events += [
+        d.StabilityEvent(date=date(2022, 5, 25), summary="对账差异，待查"),  # 367 days before
+        d.StabilityEvent(date=date(2022, 5, 27), summary="清算延迟，待查"),  # 365 days before
+    ]
+
+    doc = _next(previous)
+
+    assert [e.summary for e in doc.events] == ["清算延迟，待查"]
+
+
 def test_last_weeks_plan_becomes_the_checklist():
     doc = _next()
 

@@ -6,6 +6,7 @@ tools really send. The editor alone is tried many times; the whole view, with th
 database, fewer times.
 """
 
+import json
 from datetime import UTC
 
 import pytest
@@ -14,15 +15,17 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports.document.jsonformat import render_json
+from reports.document.jsonformat import document_from_json, render_json
 from reports.document.renderer import render_markdown
 from reports.forms import ReportEditor
-from tests.factories import sample_document
+from reports.models import WeeklyReport
+from tests.factories import TZ, sample_document
 from tests.forms_data import editor_data
 
 SAMPLE = sample_document()
 BASE = editor_data(ReportEditor(SAMPLE, grades=SAMPLE.incidents.grades))
 FIELDS = sorted(BASE)
+VERSION = ReportEditor(SAMPLE, grades=SAMPLE.incidents.grades).report.add_prefix("version")
 
 ODD = [
     "", " ", "-1", "0", "100", "100.01", "1e5", "NaN", "Infinity", "-0", "２３", "٣",
@@ -63,6 +66,9 @@ def test_the_editor_validates_or_gives_errors(changes):
                     assert moment is None or moment.astimezone(UTC).year >= 1
             assert render_markdown(doc)
             assert render_json(doc)["report_date"] == "2023-05-20"
+            # What the page saves, the API takes back (one set of rules at every door).
+            sent = json.loads(json.dumps(render_json(doc)))
+            assert document_from_json(sent, team="payments", tz=TZ) is not None
         else:
             assert editor.error_count > 0
 
@@ -76,8 +82,10 @@ def test_the_editor_validates_or_gives_errors(changes):
 @given(changes=CHANGES)
 def test_the_edit_view_saves_or_shows_errors(lead_client, changes):
     url = reverse("reports:report_edit", args=["payments", "2023-05-20"])
+    # Posted from the page of the version saved now (an earlier example may have saved).
+    version = WeeklyReport.objects.get(report_date="2023-05-20").version
 
-    response = lead_client.post(url, _posted(changes))
+    response = lead_client.post(url, {**_posted(changes), VERSION: str(version)})
 
     assert response.status_code in (200, 302)
     if response.status_code == 200:

@@ -94,7 +94,7 @@ def test_decimals_keep_their_digits_when_sent_as_text():
         ),
         (
             {"report_date": "2023-05-27", "week_number": 1, "incidents": {"counts": {"ABCDEF": 1}}},
-            "incidents.counts",
+            "incidents.counts.ABCDEF",
         ),
         (
             {"report_date": "2023-05-27", "week_number": 1, "events": [{"date": "2023-05-24"}]},

@@ -87,7 +87,7 @@ def documents(draw):
         if draw(st.booleans()):
             holder = Item(title=draw(words), marker=Marker.HEADING, label="C", sep="")
             holder.migration = Migration(
-                name=draw(words),
+                name=draw(words) + "甲乙丙"[n - 1],  # a tracker is in a report once
                 categories=draw(st.lists(categories(), min_size=1, max_size=3)),
                 stated=StatedMigration(overall_percent=draw(st.one_of(st.none(), percents))),
             )

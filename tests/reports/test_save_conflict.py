@@ -174,3 +174,32 @@ def test_a_conflict_with_a_save_by_no_one_in_particular_still_explains_itself(
 
     assert response.status_code == 200
     assert "有人 在您打开此页面之后" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", [None, ""], ids=["field removed", "field emptied"])
+def test_a_save_without_the_version_field_is_refused_and_keeps_the_text(
+    lead_client, sample_report, version
+):
+    data = _opened(lead_client)
+    data["report-reflections"] = "没有版本号的复盘"
+    if version is None:
+        del data["report-version"]
+    else:
+        data["report-version"] = version
+    saved = report_document(sample_report)
+
+    response = lead_client.post(EDIT_URL, data)
+
+    assert response.status_code == 200
+    assert response.context["conflict"]["unversioned"] is True
+    assert 'id="save-conflict"' in response.content.decode()
+    assert response.context["editor"].report["reflections"].value() == "没有版本号的复盘"
+    report = WeeklyReport.objects.get(pk=sample_report.pk)
+    assert (report.version, report.revisions.count()) == (sample_report.version, 1)
+    assert report_document(report) == saved
+    # The page now carries the saved version: saving again is the lead's deliberate choice.
+    again = editor_data(response.context["editor"])
+    again["report-version"] = _hidden_value(response.content.decode(), "report-version")
+    assert lead_client.post(EDIT_URL, again).status_code == 302
+    assert report_document(WeeklyReport.objects.get()).reflections == "没有版本号的复盘"

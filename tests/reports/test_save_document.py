@@ -147,16 +147,16 @@ def test_saving_same_week_again_replaces_parts(sample_team, sample_report):
 
 def test_a_value_the_database_refuses_is_an_error_not_a_retry(other_team):
     """Only a week created meanwhile by someone else is saved over; any other refusal of
-    the new row (here a negative week number) is raised at once, and nothing is saved."""
-    from django.db import IntegrityError
-
+    the new row (here a negative week number, which the rules refuse before the database
+    would) is raised at once, and nothing is saved."""
+    from reports.document.rules import Invalid
     from reports.models import WeeklyReport
     from reports.services import report_save_document
 
     document = sample_document(other_team.slug)
     document.week_number = -1
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Invalid):
         report_save_document(team=other_team, document=document)
 
     assert not WeeklyReport.objects.filter(team=other_team).exists()

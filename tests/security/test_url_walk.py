@@ -184,7 +184,14 @@ LEAD_READ = Access(lead=(200, 200), member=(403, 403), manager=(403, 403))
 LEAD_FORM = Access(lead=(200, 302), member=(403, 403), manager=(403, 403))
 # The lead's buttons: publish, reopen.
 LEAD_ACTION = Access(lead=(405, 302), member=(403, 403), manager=(403, 403))
-NOTE_TABLES = frozenset({"reports.dailynote", "reports.historicaldailynote", "reports.searchentry"})
+NOTE_TABLES = frozenset(
+    {
+        "reports.dailynote",
+        "reports.historicaldailynote",
+        "reports.searchentry",
+        "core.pagegeneration",
+    }
+)
 # Members and leads write daily notes; managers read the team but write no notes.
 NOTES = Access(lead=(200, 302), member=(200, 302), manager=(403, 403), member_writes=NOTE_TABLES)
 # Deleting the lead's note: only its author may, another member gets a 404.
@@ -501,6 +508,16 @@ BODIES: dict[str, Callable[[World, str], dict]] = {
 }
 
 
+def _if_match(world: World) -> dict[str, str]:
+    """An API write to a week that has a report names the version it read (else 428)."""
+    version = WeeklyReport.objects.get(pk=world.report.pk).version
+    return {"HTTP_IF_MATCH": f'"{version}"'}
+
+
+# Headers of a POST that the request needs to be accepted from the lead.
+HEADERS: dict[str, Callable[[World], dict[str, str]]] = {"api:kpi_values": _if_match}
+
+
 def _publish(world: World) -> None:
     services.report_publish(report=world.report)
 
@@ -551,7 +568,8 @@ def _send(world, route, user, method, url, *, csrf=False, body=None):
     if method == GET:
         response = client.get(url)
     elif route.id.startswith("api:") and route.id in BODIES:  # the API reads JSON
-        response = client.post(url, json.dumps(body), content_type="application/json")
+        headers = HEADERS[route.id](world) if route.id in HEADERS else {}
+        response = client.post(url, json.dumps(body), content_type="application/json", **headers)
     else:
         response = client.post(url, body)
     if response.streaming:  # a file download: read it, so that the file is closed

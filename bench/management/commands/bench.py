@@ -31,7 +31,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.authtoken.models import Token
 
-from bench import build, load
+from bench import bounded, build, load
 from bench.build import FIRST_WEEK, PREFIX
 from bench.load import Target
 from reports.models import (
@@ -59,8 +59,9 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="drop the bench teams first")
         parser.add_argument(
             "--parts",
-            default="pages,load,commands",
-            help="which measurements, of pages (test client), load (gunicorn + wrk), commands",
+            default="pages,load,commands,bounded",
+            help="which measurements, of pages (test client), load (gunicorn + wrk), commands, "
+            "bounded (pathological inputs; needs no history, alone it builds none)",
         )
         parser.add_argument("--seconds", type=int, default=10, help="load time per target")
         parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
@@ -86,6 +87,10 @@ class Command(BaseCommand):
     ):
         _create_database_if_missing()
         call_command("migrate", verbosity=0)
+        parts = set(parts.split(","))
+        if parts == {"bounded"}:
+            bounded.run(self.stdout.write)
+            return
         if rebuild:
             Team.objects.filter(slug__startswith=PREFIX).delete()
         have = Team.objects.filter(slug__startswith=PREFIX).count()
@@ -100,13 +105,14 @@ class Command(BaseCommand):
             )
         self._settle()
         self._report_sizes()
-        parts = set(parts.split(","))
         if "pages" in parts:
             self._measure(requests, weeks, teams)
         if "load" in parts:
             self._load(teams, weeks, seconds=seconds, connections=connections, workers=workers)
         if "commands" in parts:
             self._commands(teams)
+        if "bounded" in parts:
+            bounded.run(self.stdout.write)
 
     def _settle(self) -> None:
         """Start every run from the same state: without the last run's imported weeks, and

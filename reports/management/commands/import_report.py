@@ -1,3 +1,5 @@
+import logging
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -5,16 +7,26 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.document import ReportStatus
+from reports.document import ReportDocument, ReportStatus
 from reports.document.importer import ReportFormatError, parse
+from reports.files import read_import_file
 from reports.models import RevisionAction, Team
-from reports.rows import TeamRows
-from reports.services import report_save_document, team_get_or_create
+from reports.rows import TeamRows, prerender
+from reports.services import (
+    NotesLocked,
+    ReportLocked,
+    report_save_document,
+    team_get_or_create,
+)
+
+logger = logging.getLogger(__name__)
 
 # Files saved per transaction: a commit waits for the disk, which costs more than saving
 # a week; a group is small enough that an interruption loses little (run it again: a week
 # imported twice is the same week).
 FILES_PER_COMMIT = 20
+# How much of an unexpected error's text is shown beside its file.
+REASON_CHARS = 200
 
 
 class Command(BaseCommand):
@@ -25,47 +37,59 @@ class Command(BaseCommand):
         parser.add_argument("--team", required=True, help="team slug; created if missing")
         parser.add_argument("--team-name", help="display name for a team created here")
         parser.add_argument("--publish", action="store_true", help="mark imported weeks published")
+        parser.add_argument(
+            "--reopen",
+            action="store_true",
+            help="replace weeks already published: each is reopened first, as on its page "
+            "(without it, a published week is refused and left as it is)",
+        )
 
-    def handle(self, *args, files, team, team_name=None, publish=False, **options):
-        team_obj, created = team_get_or_create(slug=team, name=team_name)
-        if created:
-            self.stdout.write(_("Created team %(slug)s") % {"slug": team_obj.slug})
+    def handle(self, *args, files, team, team_name=None, publish=False, reopen=False, **options):
+        self.slug, self.team_name = team, team_name
+        self.publish, self.reopen = publish, reopen
+        self.team = Team.objects.filter(slug=team).first()  # else created with its first week
+        self.first_file: dict[date, Path] = {}  # each week's file in this import
         failed = 0
         for start in range(0, len(files), FILES_PER_COMMIT):
-            failed += self._import(team_obj, files[start : start + FILES_PER_COMMIT], publish)
+            failed += self._import(files[start : start + FILES_PER_COMMIT])
         if failed:
             raise CommandError(
                 _("%(failed)d of %(total)d file(s) could not be imported")
                 % {"failed": failed, "total": len(files)}
             )
 
-    def _import(self, team: Team, files: list[Path], publish: bool) -> int:
-        """Import a group of files in one transaction, each file in a savepoint of its own
-        (a file that fails leaves nothing behind); report them once it has committed.
-        The team's objectives, items and KPI definitions are read once for the group."""
+    def _import(self, files: list[Path]) -> int:
+        """Read a group of files, then save the ones read in one transaction, each in a
+        savepoint of its own: a file that fails, whatever the reason, leaves nothing
+        behind and is reported alone; the others are saved. Lines are written once the
+        group has committed. The team's objectives, items and KPI definitions are read
+        once for the group; a missing team is created with the first week saved, so an
+        import that saves nothing creates none."""
+        team = self.team or Team(slug=self.slug, name=self.team_name or self.slug)
+        documents = [(path, self._read(path, team)) for path in files]
         lines: list[tuple[bool, str]] = []
-        rows = TeamRows(team)
-        zone = timezone.get_default_timezone()
+        created = False
+        rows = None
         with transaction.atomic():
-            for path in files:
-                try:
-                    data = path.read_bytes()
-                    doc = parse(data, team=team.slug, grades=team.grades, tz=zone)
-                    if publish:
-                        doc.status = ReportStatus.PUBLISHED
-                    try:
-                        with transaction.atomic():
-                            report = report_save_document(
-                                team=team, document=doc, action=RevisionAction.IMPORTED, rows=rows
-                            )
-                    except Exception:
-                        rows = TeamRows(team)  # what the failed save added is rolled back
-                        raise
-                except ReportFormatError as exc:
-                    lines.append((False, f"{path}: {exc} " + _("(nothing of this file was saved)")))
+            for path, doc in documents:
+                if isinstance(doc, str):
+                    lines.append((False, f"{path}: {doc}"))
                     continue
-                except OSError as exc:
-                    lines.append((False, f"{path}: {exc.strerror or exc}"))
+                if rows is None:
+                    team, created = team_get_or_create(slug=self.slug, name=self.team_name)
+                    rows = TeamRows(team)
+                try:
+                    with transaction.atomic():
+                        report = report_save_document(
+                            team=team,
+                            document=doc,
+                            action=RevisionAction.IMPORTED,
+                            rows=rows,
+                            reopen=self.reopen,
+                        )
+                except Exception as exc:
+                    rows = TeamRows(team)  # what the failed save added is rolled back
+                    lines.append((False, f"{path}: {self._failure(path, exc)}"))
                     continue
                 lines.append(
                     (
@@ -75,6 +99,57 @@ class Command(BaseCommand):
                         % {"week": report.week_number, "date": report.report_date.isoformat()},
                     )
                 )
+            if created and not any(ok for ok, _line in lines):
+                transaction.set_rollback(True)  # no week saved: no team either
+                created = False
+        if created:
+            self.team = team
+            self.stdout.write(_("Created team %(slug)s") % {"slug": team.slug})
         for ok, line in lines:
             (self.stdout if ok else self.stderr).write(line)
         return sum(not ok for ok, _line in lines)
+
+    def _read(self, path: Path, team: Team) -> ReportDocument | str:
+        """The file's document, or why it is not imported."""
+        try:
+            data = read_import_file(path)
+            doc = parse(
+                data, team=team.slug, grades=team.grades, tz=timezone.get_default_timezone()
+            )
+        except OSError as exc:
+            return exc.strerror or str(exc)
+        except Exception as exc:  # the importer's crash is this file's alone
+            return self._failure(path, exc)
+        if doc.report_date in self.first_file:
+            return _(
+                "week %(week)d (%(date)s) is also in %(file)s, earlier in this import; "
+                "this file was not imported"
+            ) % {
+                "week": doc.week_number,
+                "date": doc.report_date.isoformat(),
+                "file": self.first_file[doc.report_date],
+            }
+        self.first_file[doc.report_date] = path
+        if self.publish:
+            doc.status = ReportStatus.PUBLISHED
+        prerender(doc)  # before the group's transaction, which holds its weeks' row locks
+        return doc
+
+    def _failure(self, path: Path, exc: Exception) -> str:
+        """Why a file was not imported, in a line beside its name."""
+        nothing = _("(nothing of this file was saved)")
+        if isinstance(exc, ReportFormatError):
+            return f"{exc} {nothing}"
+        if isinstance(exc, ReportLocked):
+            return _(
+                "this week is published; nothing was changed (--reopen reopens and replaces it)"
+            )
+        if isinstance(exc, NotesLocked):
+            return f"{exc.day.isoformat()}: {exc} {nothing}"
+        # An importer's crash is a bug to fix: its trace goes to the log (a recursion's
+        # thousand frames would say nothing more than its name).
+        logger.error(
+            "Importing %s failed", path, exc_info=None if isinstance(exc, RecursionError) else exc
+        )
+        reason = f"{type(exc).__name__}: {exc}"[:REASON_CHARS]
+        return _("the file could not be imported (%(reason)s)") % {"reason": reason} + f" {nothing}"

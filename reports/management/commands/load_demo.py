@@ -78,9 +78,12 @@ class Command(BaseCommand):
         users["manager"].groups.add(managers)
         for weeks_back in range(options["history"], 0, -1):
             report_save_document(
-                team=team, document=made_up_week(doc, weeks_back), author=users["lead"]
+                team=team,
+                document=made_up_week(doc, weeks_back),
+                author=users["lead"],
+                reopen=True,  # loaded again: the demo's weeks are replaced, on record
             )
-        report_save_document(team=team, document=doc, author=users["lead"])
+        report_save_document(team=team, document=doc, author=users["lead"], reopen=True)
         for name, target in TARGETS.items():
             KpiDefinition.objects.filter(team=team, name=name).update(target=target)
         self.stdout.write(

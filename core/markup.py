@@ -42,6 +42,9 @@ TIME_BUDGET = 0.25
 # Seconds all the texts of one week may take (``reports.rows.prerender``): a week of many
 # pathological texts is not many times a text's budget.
 WEEK_BUDGET = 0.5
+# What every text of a week gets even once the week's budget is spent: ordinary Markdown
+# takes a few milliseconds, so only a pathological text is cut off by it.
+TEXT_FLOOR = 0.05
 
 logger = logging.getLogger(__name__)
 _local = threading.local()

@@ -59,8 +59,9 @@ SITE = PageGeneration.SITE
 # How far to follow foreign keys from a changed row to its scope (a value → its week →
 # the week's owner).
 MAX_HOPS = 4
-# Named by every key; replaced by forget() (tests, whose rolled-back rows reuse ids).
-_salt = uuid.uuid4().hex[:8]
+# Named by every key: the same in every process (they share what is kept), replaced only
+# by forget() (tests, whose rolled-back rows reuse ids and generations).
+_salt = "0"
 
 # A callable taking a user and giving annotations on the scope's queryset that together
 # say what that user may do in a scope row (``Watch.access``).

@@ -82,7 +82,9 @@ def attempt(delivery_id: int) -> str:
         Delivery.objects.filter(pk=delivery_id).update(
             status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            claimed_until=None,
+            # When the retry is due at the latest: past it (and the relay's patience), the
+            # retry's message was lost and the relay queues the delivery again.
+            claimed_until=None if failed else timezone.now() + RETRY_DUE,
         )
         if isinstance(exc, notify.DeliveryError):
             raise
@@ -105,6 +107,8 @@ def _send(delivery: Delivery) -> None:
     notify.send(channel, summary)
 
 
+# The longest a failed delivery waits for its retry (``tasks.BACKOFF_MAX_SECONDS``).
+RETRY_DUE = timedelta(hours=1)
 # A delivery written this long ago and never tried was not queued (or its message was
 # lost): the relay queues it. Queuing one twice is harmless: ``claim`` lets one send.
 STRANDED_AFTER = timedelta(seconds=60)
@@ -112,11 +116,18 @@ STRANDED_AFTER = timedelta(seconds=60)
 
 def stranded() -> list[int]:
     """Deliveries no worker will get to by itself: pending and never tried a while after
-    they were written, or claimed by a worker whose claim lapsed a while ago."""
+    they were written, pending a retry a while after it was due (its message was lost:
+    the broker was down when it was to be queued, or restarted empty), or claimed by a
+    worker whose claim lapsed a while ago."""
     now = timezone.now()
     never_tried = Q(status=DeliveryStatus.PENDING, attempts=0, created_at__lt=now - STRANDED_AFTER)
+    retry_lost = Q(
+        status=DeliveryStatus.PENDING, attempts__gt=0, claimed_until__lt=now - STRANDED_AFTER
+    )
     abandoned = Q(status=DeliveryStatus.SENDING, claimed_until__lt=now - STRANDED_AFTER)
-    return list(Delivery.objects.filter(never_tried | abandoned).values_list("pk", flat=True))
+    return list(
+        Delivery.objects.filter(never_tried | retry_lost | abandoned).values_list("pk", flat=True)
+    )
 
 
 def claim_remaining(delivery_id: int) -> int:

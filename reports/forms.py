@@ -146,6 +146,14 @@ class DailyNoteForm(forms.Form):
         self.locked = locked  # day -> whether a published report already covers it
         self.fields["day"].initial = today
 
+    def clean_text(self):
+        """One line, as the week's layout writes a note: the box wraps what is typed, and
+        a line break typed into it becomes a space (else the week could not be saved)."""
+        text = rules.one_line(self.cleaned_data["text"])
+        if problem := rules.text_problem(text, LENGTHS["daily_note.text"]):
+            raise forms.ValidationError(problem)
+        return text
+
     def clean_day(self):
         day = self.cleaned_data["day"]
         if day > self.today:
@@ -158,10 +166,6 @@ class DailyNoteForm(forms.Form):
         if self.locked(day):
             raise forms.ValidationError(NOTES_LOCKED)
         return day
-
-    def clean_text(self):
-        # A note is one line in the report: line breaks typed in the box become spaces.
-        return " ".join(self.cleaned_data["text"].split())
 
 
 class PlanLineForm(forms.Form):

@@ -22,7 +22,7 @@ from metrics.models import KpiDefinition
 from metrics.prometheus import PrometheusError, instant_value
 from reports import document as d
 from reports import selectors, services
-from reports.document import ReportStatus
+from reports.document import ReportStatus, rules
 from reports.document.weeks import report_dates_covering, report_week
 from reports.models import Team, WeeklyReport
 
@@ -81,6 +81,13 @@ def pull_prometheus_kpis(now: datetime | None = None, base_url: str | None = Non
                 message = f"{team.slug} {kpi.name}: {exc}"
                 log.warning("prometheus pull failed: %s", message)
                 result.errors.append(message)
+                continue
+            problem = rules.kpi_value_problem(values[kpi.name], kpi.unit)
+            if problem:  # a % over 100, say: this KPI is left out, the others pulled
+                values[kpi.name] = None
+                message = f"{team.slug} {kpi.name}: {problem}"
+                log.warning("prometheus value refused: %s", message)
+                result.errors.append(message)
         values = {name: value for name, value in values.items() if value is not None}
         if not values:
             continue
@@ -91,6 +98,12 @@ def pull_prometheus_kpis(now: datetime | None = None, base_url: str | None = Non
         except (services.ReportLocked, services.StaleReport) as exc:
             # Published or saved meanwhile: the next hourly pull looks again.
             result.errors.append(f"{team.slug} {report_date}: {type(exc).__name__}")
+            continue
+        except rules.Invalid as exc:
+            # A value the rules refuse (a % over 100): reported, the other teams pulled.
+            message = f"{team.slug} {report_date}: {exc}"
+            log.warning("prometheus value refused: %s", message)
+            result.errors.append(message)
             continue
         if changed:
             result.changed.append(f"{team.slug} {report_date.isoformat()}")

@@ -129,7 +129,10 @@ def prerender(document: d.ReportDocument) -> None:
     deadline = time.monotonic() + markup.WEEK_BUDGET
     for text in markdown_texts(document):
         if text and text not in document.rendered:
-            budget = min(markup.TIME_BUDGET, max(0.0, deadline - time.monotonic()))
+            # Each text gets at least a floor: ordinary Markdown takes milliseconds, so
+            # pathological texts before it cannot leave it shown as typed.
+            left = max(markup.TEXT_FLOOR, deadline - time.monotonic())
+            budget = min(markup.TIME_BUDGET, left)
             document.rendered[text] = markup.markdown_to_html(text, budget=budget)
 
 

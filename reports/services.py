@@ -293,7 +293,11 @@ def daily_note_create(*, team: Team, author, day, text: str) -> DailyNote:
     if _published_days(team, {day}):
         raise NotesLocked(day)
     note = DailyNote.objects.create(
-        team=team, day=day, author=author, author_name=display_name(author), text=text
+        team=team,
+        day=day,
+        author=author,
+        author_name=display_name(author),
+        text=rules.one_line(text),  # one line, as the week's layout writes it
     )
     search.index_note(note)
     return note

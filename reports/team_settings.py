@@ -15,11 +15,12 @@ from django import forms
 from django.conf import settings
 from django.forms import BaseModelFormSet, model_to_dict, modelformset_factory
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from metrics.models import KpiDefinition, MigrationCategory, MigrationTracker
 from reports import search
+from reports.document import rules
 from reports.models import Objective, Team
 
 
@@ -141,12 +142,48 @@ class CategoryFormSet(GuardedFormSet):
         return instance.snapshots.values("snapshot__report").distinct().count()
 
 
-class KpiDefinitionForm(forms.ModelForm):
+class RuledRowForm(forms.ModelForm):
+    """A row of the settings: its names are one line of text, as the weeks' rules say
+    (they are copied into every week's document)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str) and (problem := rules.text_problem(value, single_line=True)):
+                self.add_error(name, problem)
+        return cleaned
+
+
+class KpiDefinitionForm(RuledRowForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         target = self.initial.get("target")
         if target is not None:  # 99.9500 as stored, 99.95 as typed
             self.initial["target"] = target.normalize()
+
+    def clean(self):
+        """The target by the weeks' rules (a percentage between 0 and 100); a KPI made a
+        percentage only while no week holds a value outside 0–100."""
+        cleaned = super().clean()
+        unit = cleaned.get("unit") or ""
+        target = cleaned.get("target")
+        if target is not None and (problem := rules.kpi_value_problem(target, unit)):
+            self.add_error("target", problem)
+        if unit == "%" and self.instance.pk and self.instance.unit != "%":
+            outside = (
+                self.instance.values.exclude(value=None).exclude(value__range=(0, 100)).count()
+            )
+            if outside:
+                self.add_error(
+                    "unit",
+                    ngettext(
+                        "%(count)d week holds a value of this KPI outside 0–100.",
+                        "%(count)d weeks hold a value of this KPI outside 0–100.",
+                        outside,
+                    )
+                    % {"count": outside},
+                )
+        return cleaned
 
 
 KpiDefinitionFormSet = modelformset_factory(
@@ -158,10 +195,16 @@ KpiDefinitionFormSet = modelformset_factory(
     can_delete=True,
 )
 TeamObjectiveFormSet = modelformset_factory(
-    Objective, formset=ObjectiveFormSet, fields=["code", "title", "order"], extra=1, can_delete=True
+    Objective,
+    form=RuledRowForm,
+    formset=ObjectiveFormSet,
+    fields=["code", "title", "order"],
+    extra=1,
+    can_delete=True,
 )
 MigrationCategoryFormSet = modelformset_factory(
     MigrationCategory,
+    form=RuledRowForm,
     formset=CategoryFormSet,
     fields=["name", "order"],
     labels={"order": _("order")},

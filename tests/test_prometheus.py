@@ -172,3 +172,18 @@ def test_prometheus_answers_on_loopback_only(prometheus):
     assert prometheus.startswith("http://127.0.0.1:")
     with urllib.request.urlopen(f"{prometheus}/-/ready", timeout=5) as response:
         assert response.status == 200
+
+
+@pytest.mark.django_db
+def test_a_value_the_rules_refuse_is_reported_and_the_others_still_pulled(
+    prometheus, team_this_week
+):
+    KpiDefinition.objects.filter(name="入金有效成功率").update(prometheus_query="vector(150)")
+
+    result = kpi_pull.pull_prometheus_kpis(base_url=prometheus)
+
+    assert len(result.errors) == 1 and "入金有效成功率" in result.errors[0]
+    week = WeeklyReport.objects.get(team=team_this_week, report_date=timezone.localdate())
+    kpis = {k.name: k for k in report_document(week).kpis}
+    assert kpis["支付系统年度可用性"].value == 100  # the same team's other KPI
+    assert kpis["入金有效成功率"].value is None

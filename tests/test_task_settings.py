@@ -131,7 +131,7 @@ def test_the_relay_queues_only_what_no_worker_will_get_to(sample_report, queued)
         NotificationChannel.objects.create(
             team=sample_report.team, kind=ChannelKind.EMAIL, target=t
         )
-        for t in ("a@example.com", "b@example.com", "c@example.com", "d@example.com")
+        for t in ("a@", "b@", "c@", "d@", "e@", "f@")
     ]
     revision = services.report_publish(report=sample_report).revisions.first()
     Delivery.objects.all().delete()  # written again below, each in its state
@@ -142,7 +142,22 @@ def test_the_relay_queues_only_what_no_worker_will_get_to(sample_report, queued)
         channel=channels[2], revision=revision, status="sending", claimed_until=long_ago
     )
     Delivery.objects.create(channel=channels[3], revision=revision, status="sent")
+    retry_lost = Delivery.objects.create(
+        channel=channels[4], revision=revision, attempts=1, claimed_until=long_ago
+    )
+    retry_waiting = Delivery.objects.create(
+        channel=channels[5], revision=revision, attempts=1,
+        claimed_until=timezone.now() + timedelta(minutes=30),
+    )  # fmt: skip
     Delivery.objects.filter(pk__in=[never_queued.pk, worker_died.pk]).update(created_at=long_ago)
 
-    assert sorted(tasks.relay_deliveries()) == sorted([never_queued.pk, worker_died.pk])
-    assert just_written.pk not in [args[0] for _, args in queued]
+    relayed = sorted(tasks.relay_deliveries())
+
+    assert relayed == sorted([never_queued.pk, worker_died.pk, retry_lost.pk])
+    assert just_written.pk not in relayed and retry_waiting.pk not in relayed
+
+
+def test_a_failed_delivery_waits_for_its_retry_no_longer_than_the_longest_backoff():
+    from notifications import outbox
+
+    assert outbox.RETRY_DUE.total_seconds() == tasks.BACKOFF_MAX_SECONDS

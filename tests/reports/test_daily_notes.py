@@ -149,3 +149,35 @@ def test_a_published_week_keeps_its_notes(member_client, member, sample_team):
     member_client.post(reverse("reports:daily_note_delete", args=["payments", note.pk]))
 
     assert list(DailyNote.objects.values_list("text", flat=True)) == ["已写入周报"]
+
+
+def test_notes_typed_with_line_breaks_before_the_rules_are_put_on_one_line(
+    lead_client, sample_report, member
+):
+    """The note box once stored line breaks; the migration puts such notes on one line,
+    after which the week saves from its edit page (before, every save was refused)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    DailyNote.objects.create(
+        team=sample_report.team,
+        day=date(2023, 5, 16),
+        author=member,
+        author_name="member",
+        text="第一行\n第二行",
+    )
+    import_module("reports.migrations.0016_daily_notes_on_one_line").one_line(apps, None)
+    url = reverse("reports:report_edit", args=["payments", "2023-05-20"])
+    data = editor_data(lead_client.get(url).context["editor"])
+
+    response = lead_client.post(url, data)
+
+    assert response.status_code == 302
+    assert [n.text for n in DailyNote.objects.all()] == ["第一行 第二行"]
+
+
+def test_the_note_box_keeps_a_note_on_one_line(member_client):
+    member_client.post(NOTES_URL, {"day": timezone.localdate(), "text": "上午联调\r\n\t下午压测"})
+
+    assert DailyNote.objects.get().text == "上午联调 下午压测"

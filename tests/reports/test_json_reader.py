@@ -128,5 +128,5 @@ def test_items_nest_only_as_deep_as_the_page_allows():
         "objectives": [{"code": "O1", "items": [item]}],
     }
 
-    with pytest.raises(JsonFormatError, match="nest"):
+    with pytest.raises(JsonFormatError, match="事项最多嵌套 6 层"):
         document_from_json(data, team="t", tz=TZ)

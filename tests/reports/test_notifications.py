@@ -17,6 +17,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics.models import KpiDefinition
 from notifications import notify, outbox, tasks
@@ -193,6 +194,8 @@ def test_a_refused_message_is_kept_pending_with_its_error(
     assert delivery.status == DeliveryStatus.PENDING  # eager mode leaves retries to later
     assert error in delivery.last_error
     assert delivery.attempts == 1
+    # Due for its retry within the longest backoff: if that retry is lost, the relay sends it.
+    assert timezone.now() < delivery.claimed_until <= timezone.now() + outbox.RETRY_DUE
 
 
 def test_after_the_last_attempt_a_delivery_has_failed(hooks, sample_team, sample_report):

@@ -183,3 +183,47 @@ def test_a_due_time_that_is_not_a_time_is_refused_beside_the_field(lead_client, 
     assert "输入一个有效的时间。" in response.content.decode()
     sample_team.refresh_from_db()
     assert sample_team.due_time.hour == 18
+
+
+def _kpi_row(data, name: str) -> str:
+    return f"kpidef-{find_row(data, 'kpidef', 'name', name)}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("target", "150", "百分比应在 0 到 100 之间"),
+        ("name", "入金\n成功率", "此字段只能写一行"),
+    ],
+)
+def test_settings_follow_the_weeks_rules_and_save_nothing_else(
+    lead_client, sample_team, field, value, message
+):
+    """What the settings store is copied into every week: a target or a name the weeks'
+    rules refuse would leave every week unsavable from its edit page."""
+    before = list(KpiDefinition.objects.order_by("pk").values_list("name", "target", "unit"))
+    data = _data(lead_client)
+    data[f"{_kpi_row(data, '入金有效成功率')}-{field}"] = value
+    data["team-name"] = "改名了"
+
+    response = lead_client.post(URL, data)
+
+    assert response.status_code == 200 and message in response.content.decode()
+    assert (
+        list(KpiDefinition.objects.order_by("pk").values_list("name", "target", "unit")) == before
+    )
+    assert Team.objects.get(pk=sample_team.pk).name == "支付平台组"
+
+
+def test_a_kpi_becomes_a_percentage_only_while_its_values_fit(lead_client, sample_report):
+    definition = KpiDefinition.objects.get(name="入金有效成功率")
+    definition.unit = "ms"
+    definition.save()
+    definition.values.update(value=Decimal("250"))
+    data = _data(lead_client)
+    data[f"{_kpi_row(data, '入金有效成功率')}-unit"] = "%"
+
+    response = lead_client.post(URL, data)
+
+    assert "1 周含有此指标 0–100 以外的数值。" in response.content.decode()
+    assert KpiDefinition.objects.get(pk=definition.pk).unit == "ms"

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache, wraps
 from importlib import import_module
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TypeVar
 
 from django.apps import apps
@@ -42,7 +43,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Expression, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
@@ -211,17 +212,10 @@ def _kept(request, slug: str, query: tuple[str, ...], reader: str):
     it; the key names those grants, so a page kept for a reader is served only while the
     database still grants what it granted when the page was rendered."""
     config = _config()
-    access = config.access(request.user)
-    row = (
-        apps.get_model(config.scope)
-        .objects.filter(slug=slug)
-        .annotate(page_site=_token_of(SITE), page_scope=_token_of(OuterRef("pk")), **access)
-        .values("page_site", "page_scope", *access)
-        .first()
-    )
+    row = _generations_and_grants(slug, request.user.pk)
     if row is None:
         return None
-    grants = ":".join(f"{name}={row[name]}" for name in sorted(access))
+    grants = ":".join(f"{name}={value}" for name, value in sorted(row.items()) if name in _GRANTS)
     scope_generation = row["page_scope"] or "0"
     language = translation.get_language() or settings.LANGUAGE_CODE
     params = "&".join(f"{n}={request.GET.get(n, '')[:20]}" for n in query)
@@ -236,6 +230,46 @@ def _kept(request, slug: str, query: tuple[str, ...], reader: str):
     if stored is not None and stored[0] != scope_generation:
         stored = None  # kept in an earlier generation of the scope's
     return scope_generation, key, stored and stored[1]
+
+
+# Stand-ins for the slug and the reader's id while the query is compiled (once per
+# process and database); replaced by each request's own in its parameters.
+_SLUG, _READER = "\x00page-cache-slug\x00", -(2**62) + 7
+_GRANTS: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=4)
+def _compiled(alias: str) -> tuple[str, tuple, list[str]]:
+    """The query of the scope by its slug, its generations and a reader's grants, as SQL
+    with its parameters and the names of its columns. Compiling it through the ORM costs
+    more than running it, and it is the same for every request but for two parameters."""
+    global _GRANTS
+    config = _config()
+    access = config.access(SimpleNamespace(pk=_READER))
+    _GRANTS = frozenset(access)
+    names = ["page_site", "page_scope", *access]
+    queryset = (
+        apps.get_model(config.scope)
+        .objects.using(alias)
+        .filter(slug=_SLUG)
+        .annotate(page_site=_token_of(SITE), page_scope=_token_of(OuterRef("pk")), **access)
+        .values_list(*names)
+        .order_by()[:1]
+    )
+    sql, params = queryset.query.sql_with_params()
+    return sql, params, names
+
+
+def _generations_and_grants(slug: str, reader_id: int | None) -> dict | None:
+    """The scope's generations and the reader's grants in it; None if no scope has the
+    slug. One query, compiled once (``_compiled``)."""
+    alias = router.db_for_read(apps.get_model(_config().scope))
+    sql, params, names = _compiled(alias)
+    params = [slug if p == _SLUG else reader_id if p == _READER else p for p in params]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else dict(zip(names, row, strict=True))
 
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Location")

@@ -163,9 +163,10 @@ AUTHENTICATION_BACKENDS = [
     # Refuses a sign-in while its username and address are locked out, before the
     # password is checked.
     "axes.backends.AxesStandaloneBackend",
-    # Django's: the user of every request is read from the database, the one place of
-    # record for who may sign in (docs/security.md, "What is trusted from the cache").
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, the user of every request read from the database, the one place of
+    # record for who may sign in (docs/security.md, "What is trusted from the cache"),
+    # with a query written once (accounts/auth.py).
+    "accounts.auth.ModelBackend",
 ]
 # Five wrong passwords for one username from one address lock that pair out for 15
 # minutes; a correct password before that clears the count. Counting by username and
@@ -328,7 +329,7 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 
 # Sessions are read from the database on every request: a signed-out session is gone
 # at once, whatever the cache is doing.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, read with one query
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # A sign-in lasts a working day at most, and ends after half an hour without a request

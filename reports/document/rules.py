@@ -63,6 +63,10 @@ LENGTHS = {
     "category.name": 200,
     "category.stage": 200,
     "category.done_name": 200,
+    # The tracker's lines as the wiki page had them, kept to write them back as they were.
+    "migration.headline_text": 1000,
+    "migration.summary_text": 1000,
+    "category.counts_text": 1000,
     "bucket.label": 200,
     "event.time_text": 20,
     "event.detection": 50,
@@ -389,9 +393,13 @@ def _migration(migration: d.Migration, path: str) -> Iterator[Problem]:
         message = count_problem(getattr(migration.stated, name))
         if message:
             yield stated.problem(name, message)
+    tracker = _At(path, migration, migration.name)
+    for name in ("headline_text", "summary_text"):
+        yield from tracker.text(name, getattr(migration, name), f"migration.{name}")
     for c, category in enumerate(migration.categories):
         place = f"{migration.name} / {category.name}"
         at = _At(f"{path}.categories[{c}]", category, place)
+        yield from at.text("counts_text", category.counts_text, "category.counts_text")
         yield from at.text("name", category.name, "category.name", required=True)
         yield from at.text("stage", category.stage, "category.stage")
         for name in ("total", "offline", "paused", "done", "not_started"):

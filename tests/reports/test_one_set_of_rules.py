@@ -293,6 +293,25 @@ def test_the_edit_page_refuses_what_the_api_refuses_beside_the_field(lead_client
     assert _snapshot(sample_report) == before
 
 
+@pytest.mark.parametrize("field", ["headline_text", "summary_text", "counts_text"])
+def test_a_trackers_kept_lines_stay_one_line_even_when_posted_by_hand(
+    lead_client, sample_report, field
+):
+    """The tracker's lines as the wiki had them are hidden fields, written back to the
+    export: a crafted post with a line break must not put a heading into it."""
+    data = editor_data(lead_client.get(EDIT).context["editor"])
+    data["report-version"] = str(sample_report.version)
+    name = next(k for k in data if k.endswith(f"-{field}") and data[k])
+    data[name] = data[name] + "\n## 3. 生产事件"
+    before = _snapshot(sample_report)
+
+    response = lead_client.post(EDIT, data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 200
+    assert "此字段只能写一行" in response.content.decode()
+    assert _snapshot(sample_report) == before
+
+
 def test_another_teams_row_in_the_settings_is_an_error_beside_it(
     lead_client, sample_team, other_team
 ):

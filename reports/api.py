@@ -162,6 +162,17 @@ class KpiValueSerializer(serializers.Serializer):
 class KpiValuesSerializer(serializers.Serializer):
     values = KpiValueSerializer(many=True, allow_empty=False)
 
+    def validate_values(self, values):
+        """A KPI once: two values of one KPI is a mistake, not "the last wins"."""
+        seen = set()
+        for value in values:
+            if value["name"] in seen:
+                raise serializers.ValidationError(
+                    _("“%(name)s” is given twice.") % {"name": value["name"]}
+                )
+            seen.add(value["name"])
+        return values
+
 
 def exception_handler(exc, context):
     """DRF's handler, with every 400 in one shape (the first problem, and where it is),

@@ -195,6 +195,20 @@ def year_problem(day: date | None) -> str | None:
     return _("The year must be between %(low)d and %(high)d.") % {"low": MIN_YEAR, "high": MAX_YEAR}
 
 
+# Real time zones lie between UTC-12:00 and UTC+14:00; PostgreSQL refuses an offset
+# of 16 hours or more, which Python takes.
+MAX_OFFSET = timedelta(hours=14)
+
+
+def time_problem(moment: datetime | None) -> str | None:
+    """A time the rules allow: in a real time zone's offset, in the years allowed."""
+    if moment is not None and moment.tzinfo is not None:
+        offset = moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_OFFSET:
+            return _("The time zone offset must be between -14:00 and +14:00.")
+    return year_problem(moment)
+
+
 def date_allowed(day: date) -> bool:
     """A report date a page may be asked for: ``/weeks/9999-12-31/`` is no page."""
     return year_problem(day) is None
@@ -221,7 +235,7 @@ def event_problems(
         return [("date", _("This date is after the report's date %(end)s.") % {"end": end})]
     if day < end - timedelta(days=EARLIEST_OPEN_EVENT_DAYS):
         return [("date", _("An event still open after a year is not carried any further."))]
-    problem = year_problem(detected)
+    problem = time_problem(detected)
     if problem:
         return [("detected_at", problem)]
     if recovered is None:
@@ -230,7 +244,7 @@ def event_problems(
         recovered_day = _local(recovered, tz).date()
     except OverflowError:  # a time at the very end of what Python holds
         recovered_day = date.max
-    if not day <= recovered_day <= end + timedelta(days=WEEK_DAYS) or year_problem(recovered):
+    if not day <= recovered_day <= end + timedelta(days=WEEK_DAYS) or time_problem(recovered):
         message = _("Recovery is between the event's date and a week after the report's date.")
         return [("recovered_at", message)]
     if detected is not None and _local(recovered, tz) < _local(detected, tz):

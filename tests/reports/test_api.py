@@ -483,3 +483,20 @@ def test_a_body_that_is_not_json_is_415(lead_api, sample_team):
 
     assert response.status_code == 415
     assert response.json()["detail"]
+
+
+def test_a_kpi_given_twice_is_refused_and_starts_nothing(lead_api, sample_report):
+    twice = {
+        "values": [
+            {"name": "入金有效成功率", "value": "99.1"},
+            {"name": "入金有效成功率", "value": "99.2"},
+        ]
+    }
+
+    response = lead_api.post(
+        "/api/v1/teams/payments/reports/2023-05-27/kpis/", twice, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "入金有效成功率" in response.json()["detail"]
+    assert not WeeklyReport.objects.filter(report_date="2023-05-27").exists()

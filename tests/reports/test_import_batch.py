@@ -148,3 +148,11 @@ def test_a_clean_batch_still_exits_zero(next_week):
 
     assert WeeklyReport.objects.count() == 2
     assert err == ""
+
+
+@pytest.mark.parametrize("slug", ["bad slug", "a/b", "pay%00", "中文", "x" * 51])
+def test_a_team_is_created_only_with_a_slug_its_pages_can_have(slug):
+    with pytest.raises(CommandError, match="--team"):
+        call_command("import_report", str(SAMPLE), team=slug)
+
+    assert not Team.objects.exists()

@@ -66,6 +66,10 @@ REFUSED = {
         lambda d: d["objectives"].append(dict(d["objectives"][0], items=[])),
     ),
     "one tracker on two items": ("objectives[1].items[2].migration", _second_tracker_on_another_item),
+    "an offset no time zone has": (
+        "events[0].recovered_at",
+        lambda d: d["events"][0].update(recovered_at="2023-05-16T10:00:00+16:00"),
+    ),  # PostgreSQL refuses 16 hours and more: a 500 before
     "recovery before detection": (
         "events[0].recovered_at",
         lambda d: d["events"][0].update(

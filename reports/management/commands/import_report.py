@@ -2,6 +2,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +33,19 @@ REASON_CHARS = 200
 class Command(BaseCommand):
     help = "Import weekly reports written in the team's wiki Markdown layout."
 
+    @staticmethod
+    def _check_team(slug: str, name: str | None) -> None:
+        """A team created here gets the slug and name the admin would allow: its pages'
+        addresses are made from the slug."""
+        if Team.objects.filter(slug=slug).exists():
+            return
+        team = Team(slug=slug, name=name or slug)
+        try:
+            team.full_clean(validate_unique=False)
+        except ValidationError as exc:
+            problems = "; ".join(f"{field}: {' '.join(m)}" for field, m in exc.message_dict.items())
+            raise CommandError(f"--team {slug!r}: {problems}") from None
+
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--team", required=True, help="team slug; created if missing")
@@ -45,6 +59,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, files, team, team_name=None, publish=False, reopen=False, **options):
+        self._check_team(team, team_name)
         self.slug, self.team_name = team, team_name
         self.publish, self.reopen = publish, reopen
         self.team = Team.objects.filter(slug=team).first()  # else created with its first week

@@ -141,16 +141,25 @@ class _Reader:
         value = self.text(key, required=required)
         if not value:
             return None
+        if not _DAY.fullmatch(value):  # fromisoformat also takes 20230520 and 2023-W20-6
+            raise JsonFormatError(self._at(key), "must be a date, YYYY-MM-DD")
         return _parse(self._at(key), date.fromisoformat, value, "must be a date, YYYY-MM-DD")
 
     def moment(self, key: str, tz: tzinfo) -> datetime | None:
         value = self.text(key)
         if not value:
             return None
+        if not _MOMENT.fullmatch(value):  # a date alone, or a week date, is not a time
+            raise JsonFormatError(self._at(key), "must be a date and time, ISO 8601")
         moment = _parse(
             self._at(key), datetime.fromisoformat, value, "must be a date and time, ISO 8601"
         )
         return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+# The layout's dates and times, as the export writes them (docs/format.md).
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
 def parse_decimal(value) -> Decimal:

@@ -500,3 +500,9 @@ def test_a_kpi_given_twice_is_refused_and_starts_nothing(lead_api, sample_report
     assert response.status_code == 400
     assert "入金有效成功率" in response.json()["detail"]
     assert not WeeklyReport.objects.filter(report_date="2023-05-27").exists()
+
+
+@pytest.mark.parametrize("day", ["20230520", "2023-W20-6", "２０２３-05-20"])
+def test_a_report_has_one_address(lead_api, sample_report, day):
+    assert lead_api.get(f"/api/v1/teams/payments/reports/{day}/").status_code == 404
+    assert lead_api.get("/api/v1/teams/payments/reports/2023-05-20/").status_code == 200

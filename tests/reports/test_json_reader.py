@@ -130,3 +130,35 @@ def test_items_nest_only_as_deep_as_the_page_allows():
 
     with pytest.raises(JsonFormatError, match="事项最多嵌套 6 层"):
         document_from_json(data, team="t", tz=TZ)
+
+
+@pytest.mark.parametrize("day", ["20230527", "2023-W21-6", "2023-5-27", " 2023-05-27"])
+def test_a_date_is_written_as_the_layout_writes_it(day):
+    """Python reads more ISO forms than the layout writes; the reader takes the layout's."""
+    with pytest.raises(JsonFormatError, match="YYYY-MM-DD") as error:
+        document_from_json({"report_date": day, "week_number": 1}, team="t", tz=TZ)
+
+    assert error.value.path == "report_date"
+
+
+@pytest.mark.parametrize(
+    ("moment", "taken"),
+    [
+        ("2023-05-24", False),
+        ("2023-W21-3T10:00", False),
+        ("2023-05-24T10:00:00+08:00", True),
+        ("2023-05-24T10:00", True),
+        ("2023-05-24 10:00:00Z", True),
+    ],
+)
+def test_a_time_is_a_date_and_a_time(moment, taken):
+    data = {
+        "report_date": "2023-05-27",
+        "week_number": 1,
+        "events": [{"date": "2023-05-24", "summary": "s", "detected_at": moment}],
+    }
+    if taken:
+        assert document_from_json(data, team="t", tz=TZ).events[0].detected_at is not None
+    else:
+        with pytest.raises(JsonFormatError, match="ISO 8601"):
+            document_from_json(data, team="t", tz=TZ)

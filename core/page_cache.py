@@ -212,16 +212,15 @@ def _kept(request, slug: str, query: tuple[str, ...], reader: str):
     it; the key names those grants, so a page kept for a reader is served only while the
     database still grants what it granted when the page was rendered."""
     config = _config()
-    row = _generations_and_grants(slug, request.user.pk)
-    if row is None:
+    found = _generations_and_grants(slug, request.user.pk)
+    if found is None:
         return None
-    grants = ":".join(f"{name}={value}" for name, value in sorted(row.items()) if name in _GRANTS)
-    scope_generation = row["page_scope"] or "0"
+    site, scope_generation, grants = found
+    grants = ":".join(f"{name}={value}" for name, value in sorted(grants.items()))
     language = translation.get_language() or settings.LANGUAGE_CODE
     params = "&".join(f"{n}={request.GET.get(n, '')[:20]}" for n in query)
     # Any text: not a key as it is.
     where = _digest(f"{reader}:{request.user.is_superuser}:{grants}:{request.path}?{params}")
-    site = row["page_site"] or "0"
     key = f"pages:kept:{config.release}:{_salt}:{language}:{site}:{where}"
     try:  # while the cache is down, pages are rendered afresh but still tagged
         stored = shared.ask(lambda: cache.get(key))
@@ -235,7 +234,6 @@ def _kept(request, slug: str, query: tuple[str, ...], reader: str):
 # Stand-ins for the slug and the reader's id while the query is compiled (once per
 # process and database); replaced by each request's own in its parameters.
 _SLUG, _READER = "\x00page-cache-slug\x00", -(2**62) + 7
-_GRANTS: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
@@ -243,10 +241,8 @@ def _compiled(alias: str) -> tuple[str, tuple, list[str]]:
     """The query of the scope by its slug, its generations and a reader's grants, as SQL
     with its parameters and the names of its columns. Compiling it through the ORM costs
     more than running it, and it is the same for every request but for two parameters."""
-    global _GRANTS
     config = _config()
     access = config.access(SimpleNamespace(pk=_READER))
-    _GRANTS = frozenset(access)
     names = ["page_site", "page_scope", *access]
     queryset = (
         apps.get_model(config.scope)
@@ -260,16 +256,20 @@ def _compiled(alias: str) -> tuple[str, tuple, list[str]]:
     return sql, params, names
 
 
-def _generations_and_grants(slug: str, reader_id: int | None) -> dict | None:
-    """The scope's generations and the reader's grants in it; None if no scope has the
-    slug. One query, compiled once (``_compiled``)."""
+def _generations_and_grants(slug: str, reader_id: int | None) -> tuple[str, str, dict] | None:
+    """The site's and the scope's generations ("0" before the first change) and the
+    reader's grants in the scope; None if no scope has the slug. One query, compiled once
+    (``_compiled``)."""
     alias = router.db_for_read(apps.get_model(_config().scope))
     sql, params, names = _compiled(alias)
     params = [slug if p == _SLUG else reader_id if p == _READER else p for p in params]
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else dict(zip(names, row, strict=True))
+    if row is None:
+        return None
+    site, scope, *grants = row
+    return site or "0", scope or "0", dict(zip(names[2:], grants, strict=True))
 
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Location")

@@ -27,7 +27,27 @@ PAUSE_SECONDS = 5.0
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-_paused_until = 0.0
+
+
+class Pause:
+    """A service that failed is left alone by this process for ``seconds``."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.until = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self.until
+
+    def start(self) -> None:
+        self.until = time.monotonic() + self.seconds
+
+    def end(self) -> None:
+        """Ask again at once (tests)."""
+        self.until = 0.0
+
+
+_pause = Pause(PAUSE_SECONDS)
 
 
 class Unavailable(Exception):
@@ -35,20 +55,18 @@ class Unavailable(Exception):
 
 
 def usable() -> bool:
-    return time.monotonic() >= _paused_until
+    return not _pause.active()
 
 
 def failed(exc: BaseException | None = None) -> None:
     """The cache did not answer: leave it alone for a while."""
-    global _paused_until
-    _paused_until = time.monotonic() + PAUSE_SECONDS
+    _pause.start()
     logger.warning("cache unavailable for %ss: %s", PAUSE_SECONDS, exc or "")
 
 
 def resume() -> None:
     """Ask the cache again at once (tests)."""
-    global _paused_until
-    _paused_until = 0.0
+    _pause.end()
 
 
 def ask(call: Callable[[], T]) -> T:

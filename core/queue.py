@@ -12,30 +12,30 @@ tried again by this process for ``PAUSE_SECONDS``.
 from __future__ import annotations
 
 import logging
-import time
 from functools import partial
 
 from django.db import transaction
 from kombu.exceptions import KombuError, OperationalError
 from redis.exceptions import RedisError
 
+from core.cache import Pause
+
 BROKER_ERRORS: tuple[type[BaseException], ...] = (KombuError, OperationalError, OSError, RedisError)
 PAUSE_SECONDS = 10.0
 
 logger = logging.getLogger(__name__)
-_paused_until = 0.0
+_pause = Pause(PAUSE_SECONDS)
 
 
 def send(task, *args) -> bool:
     """Queue ``task(*args)`` now; False if the broker did not take it (the relay will)."""
-    global _paused_until
-    if time.monotonic() < _paused_until:
+    if _pause.active():
         logger.warning("broker paused: %s%r left to the relay", task.name, args)
         return False
     try:
         task.apply_async(args=args, retry=False)
     except BROKER_ERRORS as exc:
-        _paused_until = time.monotonic() + PAUSE_SECONDS
+        _pause.start()
         logger.warning("broker unavailable: %s%r left to the relay: %s", task.name, args, exc)
         return False
     return True
@@ -48,5 +48,4 @@ def send_on_commit(task, *args) -> None:
 
 def resume() -> None:
     """Try the broker again at once (tests)."""
-    global _paused_until
-    _paused_until = 0.0
+    _pause.end()

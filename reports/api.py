@@ -48,13 +48,8 @@ from reports.permissions import (
 def _day(text: str) -> date:
     """The date of a report URL; a date no report can have (2023-02-30, 0001-01-01) is
     no report; so is one written otherwise than YYYY-MM-DD (one report, one address)."""
-    if not (len(text) == 10 and text[4] == text[7] == "-" and text.replace("-", "").isascii()):
-        raise NotFound("No such report")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise NotFound("No such report") from None
-    if not rules.date_allowed(day):
+    day = rules.address_day(text)
+    if day is None:
         raise NotFound("No such report")
     return day
 

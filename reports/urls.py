@@ -1,21 +1,15 @@
 from django.urls import path, register_converter
 
 from reports import views
+from reports.document import rules
 
 
 class IsoDateConverter:
-    regex = r"\d{4}-\d{2}-\d{2}"
+    regex = rules.DAY_PATTERN
 
     def to_python(self, value: str):
-        from datetime import date
-
-        from reports.document.rules import date_allowed
-
-        try:
-            day = date.fromisoformat(value)
-        except ValueError as exc:  # 2023-02-30 is not a page
-            raise ValueError(value) from exc
-        if not date_allowed(day):  # nor is 9999-12-31: no week can be counted there
+        day = rules.address_day(value)  # 2023-02-30 and 9999-12-31 are not pages
+        if day is None:
             raise ValueError(value)
         return day
 

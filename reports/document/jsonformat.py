@@ -141,7 +141,7 @@ class _Reader:
         value = self.text(key, required=required)
         if not value:
             return None
-        if not _DAY.fullmatch(value):  # fromisoformat also takes 20230520 and 2023-W20-6
+        if not re.fullmatch(rules.DAY_PATTERN, value):
             raise JsonFormatError(self._at(key), "must be a date, YYYY-MM-DD")
         return _parse(self._at(key), date.fromisoformat, value, "must be a date, YYYY-MM-DD")
 
@@ -158,7 +158,6 @@ class _Reader:
 
 
 # The layout's dates and times, as the export writes them (docs/format.md).
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
 
 

@@ -209,6 +209,23 @@ def time_problem(moment: datetime | None) -> str | None:
     return year_problem(moment)
 
 
+# A date as the layout writes it and as a report's address carries it (Python's
+# fromisoformat also reads 20230520 and 2023-W20-6).
+DAY_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+def address_day(text: str) -> date | None:
+    """The date a report's address names: YYYY-MM-DD, a real date, in the years allowed
+    (9999-12-31 has no week to count); None for any other text."""
+    if not re.fullmatch(DAY_PATTERN, text):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:  # 2023-02-30
+        return None
+    return day if date_allowed(day) else None
+
+
 def date_allowed(day: date) -> bool:
     """A report date a page may be asked for: ``/weeks/9999-12-31/`` is no page."""
     return year_problem(day) is None

@@ -84,6 +84,19 @@ def lead_client(lead):
 
 
 @pytest.fixture
+def second_lead_client(sample_team):
+    """Another lead of the sample team, signed in (two leads editing one thing)."""
+    return _client_for(
+        MembershipFactory(
+            team=sample_team,
+            user__username="lead2",
+            user__first_name="小红",
+            role=Membership.Role.LEAD,
+        ).user
+    )
+
+
+@pytest.fixture
 def member_client(member):
     return _client_for(member)
 

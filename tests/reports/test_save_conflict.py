@@ -10,29 +10,14 @@ import threading
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from reports import services
-from reports.models import Membership, WeeklyReport
+from reports.models import WeeklyReport
 from reports.selectors import report_document
-from tests.factories import MembershipFactory
 from tests.forms_data import editor_data
 
 EDIT_URL = reverse("reports:report_edit", args=["payments", "2023-05-20"])
-
-
-@pytest.fixture
-def second_lead_client(sample_team):
-    user = MembershipFactory(
-        team=sample_team,
-        user__username="lead2",
-        user__first_name="小红",
-        role=Membership.Role.LEAD,
-    ).user
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _opened(client) -> dict[str, str]:

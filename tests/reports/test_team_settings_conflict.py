@@ -4,30 +4,15 @@ refused with the differences shown, the newer settings kept and the typed input 
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from metrics.models import KpiDefinition
-from reports.models import Membership, Objective, Team
-from tests.factories import MembershipFactory
+from reports.models import Objective, Team
 from tests.forms_data import find_row, page_data
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("reports:team_settings", args=["payments"])
-
-
-@pytest.fixture
-def second_lead_client(sample_team):
-    user = MembershipFactory(
-        team=sample_team,
-        user__username="lead2",
-        user__first_name="小红",
-        role=Membership.Role.LEAD,
-    ).user
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _opened(client) -> dict[str, str]:

@@ -31,6 +31,7 @@ from reports.document.report import (
     PlanLine,
     ProgressBucket,
     ReportDocument,
+    Section,
     StabilityEvent,
     StatedMigration,
     notes_by_day,
@@ -44,6 +45,7 @@ from reports.document.vocabulary import (
     Marker,
     PlanOutcome,
     ReportStatus,
+    SectionKind,
     WeekNumbering,
 )
 
@@ -69,6 +71,8 @@ __all__ = [
     "ProgressBucket",
     "ReportDocument",
     "ReportStatus",
+    "Section",
+    "SectionKind",
     "StabilityEvent",
     "StatedMigration",
     "WeekNumbering",

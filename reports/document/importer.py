@@ -9,15 +9,26 @@ structured field is kept in the nearest section; a file that cannot be understoo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
+from reports.document import dates as dt
 from reports.document import grammar as g
-from reports.document import limits, rules
+from reports.document import limits, rules, sections
 from reports.document import wording as w
+from reports.document.layout import (
+    FREE_KEYS,
+    Layout,
+    LayoutSection,
+    default_layout,
+    default_outline,
+    guess_kind,
+)
 from reports.document.report import (
     DailyNote,
     Incidents,
@@ -27,10 +38,20 @@ from reports.document.report import (
     MigrationCategory,
     Objective,
     ReportDocument,
+    Section,
     StabilityEvent,
     StatedMigration,
 )
-from reports.document.vocabulary import EventKind, ItemStatus, KpiKind, Marker
+from reports.document.vocabulary import (
+    EventKind,
+    ItemStatus,
+    KpiKind,
+    Language,
+    Marker,
+    WeekNumbering,
+)
+from reports.document.vocabulary import SectionKind as K
+from reports.document.weeks import week_number
 
 
 class ReportFormatError(ValueError):
@@ -63,8 +84,10 @@ def split_lines(text: str) -> list[Line]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     lines = []
     for number, raw in enumerate(text.split("\n"), start=1):
-        raw = raw.expandtabs(4).replace("\u3000", " ").rstrip()
-        stripped = raw.lstrip(" ")
+        raw = raw.expandtabs(4).rstrip()
+        # Full-width spaces indent like spaces; inside a line they are the author's.
+        stripped = raw.lstrip(" \u3000")
+        raw = " " * (len(raw) - len(stripped)) + stripped
         lines.append(Line(number, len(raw) - len(stripped), stripped))
     return lines
 
@@ -80,21 +103,37 @@ def heading(line: Line) -> tuple[int, str] | None:
 
 
 # ---------------------------------------------------------------------------------------
-# Sections
+# Parts: the file cut at its headings
 # ---------------------------------------------------------------------------------------
+
+# What a part of the file is: the sample's own sections (kpi, objective, other, reflections,
+# next_week, daily, last_week), a section of the team's layout or of the common headings
+# (section), or text before any heading (loose).
+TYPED = {"operations": "kpi", "objectives": "objective", "last_week": "last_week"}
+TYPED |= {key: key for key in FREE_KEYS}
+# Sections that hold the headings under them: an objective's sub-projects, a person's
+# heading in a per-person section, a day of the daily notes.
+HOLDERS = ("objective", "daily")
+# Kinds whose unnamed sub-headings are more of the same ("## 本周工作" / "### 项目A").
+INHERITED = (K.ITEMS, K.PLAN, K.RISKS, K.ACTIONS, K.EVENTS, K.KPIS)
 
 
 @dataclass
-class Section:
-    kind: str  # kpi | objective | other | reflections | next_week | daily | loose
+class Part:
+    kind: str  # kpi | objective | other | reflections | next_week | daily | last_week | section | loose
     line: Line | None
     objective: Objective | None = None
     lines: list[Line] = field(default_factory=list)
+    level: int = 0
+    heading: str = ""
+    section_kind: str = K.TEXT
+    key: str = ""
 
 
+# Kept for callers that named the importer's parts "Section".
 def classify(text: str) -> tuple[str, re.Match | None]:
-    """What a heading starts: a fixed section (``wording.section_kind``; the operations data
-    are the "kpi" section), an objective, or nothing the importer knows."""
+    """What a heading starts: a fixed section of the sample (``wording.section_kind``; the
+    operations data are the "kpi" section), an objective, or nothing the sample knows."""
     kind = w.section_kind(text)
     if kind is not None:
         return ("kpi" if kind == "operations" else kind), None
@@ -104,6 +143,22 @@ def classify(text: str) -> tuple[str, re.Match | None]:
     return "unknown", None
 
 
+TITLE_WORDS = re.compile(
+    r"周报|周会|汇报|纪要|例会|周记|weekly|\bweek\b|report|minutes|triage|\blog\b|status|"
+    r"update|newsletter|digest|retro",
+    re.IGNORECASE,
+)
+DATED_LINE_RE = re.compile(
+    r"(?:^|\s|\*\*)(?:汇报|报告|提交|编写|填写)?(?:日期|时间)(?:\*\*)?\s*[:：]\s*(?:\*\*)?"
+    r"(?P<date>[^\s*]+)|\b(?:report )?date(?:\*\*)?\s*:\s*(?:\*\*)?(?P<en>[^*]+?)\s*$",
+    re.IGNORECASE,
+)
+
+
+class DateMissing(ReportFormatError):
+    """The file names no date for its week: the caller can give one."""
+
+
 def parse(
     source: str | bytes,
     *,
@@ -111,9 +166,19 @@ def parse(
     team: str = "",
     grades: tuple[str, ...] | None = None,
     groups: tuple[str, ...] | None = None,
+    layout: Layout | None = None,
+    file_name: str = "",
+    report_date: date | None = None,
+    week: int | None = None,
+    week_of: Callable[[date], int] | None = None,
 ) -> ReportDocument:
     """The report a Markdown file states. ``tz``: the team's time zone, in which the
-    clock times of its stability events are read (Django's default time zone)."""
+    clock times of its stability events are read (Django's default time zone).
+
+    ``layout``: the team's sections, matched before the common headings. The date comes
+    from ``report_date`` (``--date``), else the title, the front matter or ``file_name``;
+    the week number from ``week``, else the title, else ``week_of(date)`` (the team's
+    numbering; calendar weeks without it)."""
     if len(source) > limits.FILE_LIMIT:  # before anything is read line by line
         raise ReportFormatError(1, limits.file_too_large(len(source)))
     text = decode(source) if isinstance(source, bytes) else source
@@ -121,7 +186,16 @@ def parse(
         line = text[: text.index("\x00")].count("\n") + 1
         raise ReportFormatError(line, rules.text_problem("\x00"))
     lines = split_lines(text)
-    parser = _Parser(lines, team=team, tz=tz)
+    parser = _Parser(
+        lines,
+        team=team,
+        tz=tz,
+        layout=layout,
+        file_name=file_name,
+        report_date=report_date,
+        week=week,
+        week_of=week_of,
+    )
     doc = parser.run()
     for problem in rules.problems(doc, tz=tz):  # the rules every door keeps
         raise ReportFormatError(parser.line_of(problem.part), problem.sentence())
@@ -132,13 +206,39 @@ def parse(
     return doc
 
 
+def detect_language(text: str) -> str:
+    """Chinese when Chinese characters are at least a fifth of the letters: a Chinese
+    report names many systems in English, an English one few people in Chinese."""
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return Language.ZH if cjk * 4 >= latin and cjk else Language.EN
+
+
 class _Parser:
-    def __init__(self, lines: list[Line], *, team: str, tz: tzinfo):
+    def __init__(
+        self,
+        lines: list[Line],
+        *,
+        team: str,
+        tz: tzinfo,
+        layout: Layout | None = None,
+        file_name: str = "",
+        report_date: date | None = None,
+        week: int | None = None,
+        week_of: Callable[[date], int] | None = None,
+    ):
         self.lines = lines
         self.team = team
         self.tz = tz
+        self.layout = layout
+        self.file_name = file_name
+        self.given_date = report_date
+        self.given_week = week
+        self.week_of = week_of
         self.notes: list[str] = []
         self.lines_of: dict[int, int] = {}  # id of a part of the document -> its line
+        self.title_line = 1
+        self.yaml: list[Line] = []
 
     def at(self, part, line: Line):
         self.lines_of[id(part)] = line.number
@@ -152,44 +252,133 @@ class _Parser:
 
     def run(self) -> ReportDocument:
         body = self.lines
-        first = next((ln for ln in body if not ln.blank), None)
-        if first is None:
+        if not any(not ln.blank for ln in body):
             raise ReportFormatError(1, _("the file is empty"))
-        title = self._title(first)
-        if title is None:
-            raise ReportFormatError(
-                first.number,
-                _("expected the report title, such as “# 第21周 2023-05-20”"),
-            )
-        language, week, report_date = title
-        self.report_date = report_date
-        self.title_line = first.number
-        doc = ReportDocument(
-            team=self.team, week_number=week, report_date=report_date, language=language
-        )
-        sections = self._sections(body[body.index(first) + 1 :], week, report_date)
-        loose: list[str] = []
-        for section in sections:
-            if section.kind == "kpi":
-                self._kpis(section.lines, doc)
-            elif section.kind == "objective":
-                assert section.objective is not None
-                self._objective(section, doc)
-                doc.objectives.append(section.objective)
-            elif section.kind == "daily":
-                lines, notes = split_daily(section.lines)
-                doc.daily = join_paragraphs(doc.daily, free_text(lines))
-                doc.daily_notes.extend(notes)
-            elif section.kind in ("other", "reflections", "next_week"):
-                text = free_text(section.lines)
-                previous = getattr(doc, section.kind)
-                setattr(doc, section.kind, join_paragraphs(previous, text))
-            else:  # loose text outside any known section: keep it under "other"
-                loose.append(free_text(section.lines))
-        for text in loose:
-            doc.other = join_paragraphs(doc.other, text)
+        front, body = self._front_matter(body)
+        self.body = body
+        first = next((ln for ln in body if not ln.blank), None)
+        doc = self._document(first, front)
+        start = body.index(first) + 1 if first is not None and self.title_consumed else 0
+        parts = self._parts(body[start:], doc)
+        self._fill(doc, parts)
         doc.import_notes = self.notes
         return doc
+
+    def _front_matter(self, lines: list[Line]) -> tuple[list[Line], list[Line]]:
+        """What stands above the title, kept as written: a YAML block opening the file
+        (``---`` … ``---``), HTML comments."""
+        first = next((i for i, ln in enumerate(lines) if not ln.blank), None)
+        if first is None:
+            return [], lines
+        end = first
+        if lines[first].text == "---" and not lines[first].indent:
+            for i in range(first + 1, min(len(lines), first + 200)):
+                if lines[i].text in ("---", "...") and not lines[i].indent:
+                    if any(dt.FRONT_MATTER_LINE.match(ln.text) for ln in lines[first + 1 : i]):
+                        end = i + 1
+                        self.yaml = lines[first + 1 : i]
+                    break
+        while True:  # comments before the title
+            nxt = next((i for i in range(end, len(lines)) if not lines[i].blank), None)
+            if nxt is None or not lines[nxt].text.startswith("<!--"):
+                break
+            close = next(
+                (i for i in range(nxt, min(len(lines), nxt + 50)) if "-->" in lines[i].text),
+                None,
+            )
+            if close is None:
+                break
+            end = close + 1
+        if end == first:
+            return [], lines
+        return lines[:end], lines[end:]
+
+    def _document(self, first: Line | None, front: list[Line]) -> ReportDocument:
+        """The report's own facts: its title, date, week and language."""
+        all_text = "\n".join(ln.text for ln in self.lines)
+        self.title_consumed = False
+        title = ""
+        level = 0
+        canonical = None
+        h = heading(first) if first is not None else None
+        if h is not None and first is not None:
+            canonical = self._title(first)
+            if canonical is not None or self._is_title(h[1], h[0]):
+                title, level = h[1], h[0]
+                self.title_consumed = True
+                self.title_line = first.number
+        if canonical is not None and level == 1 and not front:
+            language, number, day = canonical
+            doc = ReportDocument(
+                team=self.team, week_number=number, report_date=day, language=language
+            )
+            if self.given_week is not None:
+                doc.week_number = self.given_week
+            self.report_date = doc.report_date
+            return doc
+        fields = dt.front_matter_fields([ln.text for ln in self.yaml])
+        fields.setdefault("date", self._dated_line(self.body))
+        language = detect_language(all_text)
+        day = self._report_date(title, fields, language)
+        number = self.given_week or (canonical[1] if canonical else None)
+        number = number or dt.week_in(title) or _int(fields.get("week"))
+        if not number:
+            number = self.week_of(day) if self.week_of else _calendar_week(day)
+        doc = ReportDocument(team=self.team, week_number=number, report_date=day, language=language)
+        doc.title, doc.title_level = title, level
+        doc.front_matter = free_text(front)
+        self.report_date = day
+        return doc
+
+    def _is_title(self, text: str, level: int) -> bool:
+        """A first heading is the title unless it names a section."""
+        if self._match(text) is not None or g.OBJECTIVE_RE.match(text):
+            return False
+        if dt.dates_in(text) or dt.week_in(text) or TITLE_WORDS.search(text):
+            return True
+        return guess_kind(text) is None and level == 1
+
+    def _dated_line(self, body: list[Line]) -> str:
+        """A "日期：2024-03-15" / "Date: …" line before the first section."""
+        for line in body:
+            if heading(line) and line.number != self.title_line:
+                break
+            m = DATED_LINE_RE.search(line.text)
+            if m:
+                return m["date"] or m["en"]
+        return ""
+
+    def _report_date(self, title: str, fields: dict[str, str], language: str) -> date:
+        if self.given_date is not None:
+            return self.given_date
+        years = [
+            d.year
+            for d in (
+                dt.report_date_in(fields.get("date", "")),
+                dt.report_date_in(self.file_name),
+            )
+            if d is not None
+        ]
+        years += [y for y in (dt.year_in(fields.get("date", "")), dt.year_in(self.file_name)) if y]
+        year = years[0] if years else None
+        for source in (title, fields.get("date", ""), fields.get("title", ""), self.file_name):
+            day = dt.report_date_in(source, year=year)
+            if day is not None:
+                return day
+        with override("en" if language == Language.EN else "zh-hans"):
+            if any(dt.has_partial_date(t) for t in (title, fields.get("title", ""))):
+                message = _(
+                    "the title gives a month and day but no year: add the year to the title, "
+                    "a “date:” line to the front matter or the date to the file name, or "
+                    "import with --date YYYY-MM-DD"
+                )
+            else:
+                message = _(
+                    "no date found for this report: write it in the title "
+                    "(“# Weekly report 2024-03-08”), in front matter (“date: 2024-03-08”) or "
+                    "in the file name (“2024-03-08.md”), or import with --date YYYY-MM-DD"
+                )
+            raise DateMissing(self.title_line, message)
 
     def _title(self, line: Line) -> tuple[str, int, date] | None:
         h = heading(line)
@@ -205,48 +394,137 @@ class _Parser:
         language = "zh" if m["zh"] else "en"
         return language, int(m["zh"] or m["en"]), day
 
-    def _sections(self, lines: list[Line], week: int, report_date: date) -> list[Section]:
-        sections: list[Section] = []
-        current = Section("loose", None)
+    def _match(self, text: str) -> LayoutSection | None:
+        """The team's section a heading names; the sample's sections in any language."""
+        if self.layout is not None:
+            found = self.layout.match(text)
+            if found is not None:
+                return found
+        for language in Language.values():
+            found = default_layout(language).match(text)
+            if found is not None and found.kind != K.OBJECTIVES:
+                return found
+        return None
+
+    def _parts(self, lines: list[Line], doc: ReportDocument) -> list[Part]:
+        parts: list[Part] = []
+        current = Part("loose", None)
         header_zone = True
         objectives: dict[str, Objective] = {}
-        for line in lines:
-            h = heading(line)
+        fenced = sections.code_lines([" " * ln.indent + ln.text for ln in lines])
+        for index, line in enumerate(lines):
+            h = heading(line) if index not in fenced else None
             if header_zone and not h and g.WIKI_METADATA_RE.match(line.text):
                 continue  # the wiki's "Created:" property is not part of the report
             if h is None:
                 current.lines.append(line)
                 continue
+            level, text = h
             title = self._title(line)
             if title is not None:
-                if title[1:] != (week, report_date):
+                if title[1:] != (doc.week_number, doc.report_date) and not doc.title:
                     raise ReportFormatError(
                         line.number, _("this title names a different week than the first one")
                     )
-                continue  # the title repeated at the top of the page body
-            kind, m = classify(h[1])
-            if kind == "unknown":
+                if title[1:] == (doc.week_number, doc.report_date):
+                    continue  # the title repeated at the top of the page body
+            part = self._part(line, level, text, current, parts, objectives)
+            if part is None:
                 current.lines.append(line)
                 continue
             header_zone = False
-            if kind == "last_week":
-                sections.append(current)
-                current = Section("loose", line)
-                continue
-            sections.append(current)
-            current = Section(kind, line)
-            if kind == "objective":
-                assert m is not None
-                code = m["code"]
-                if code in objectives:
-                    raise ReportFormatError(
-                        line.number, _("objective %(code)s appears twice") % {"code": code}
-                    )
-                current.objective = objectives[code] = self.at(
-                    Objective(code=code, title=m["title"]), line
+            parts.append(current)
+            current = part
+        parts.append(current)
+        return [p for p in parts if p.kind != "loose" or any(not ln.blank for ln in p.lines)]
+
+    def _part(
+        self,
+        line: Line,
+        level: int,
+        text: str,
+        current: Part,
+        parts: list[Part],
+        objectives: dict[str, Objective],
+    ) -> Part | None:
+        """The part a heading starts, or None when it belongs to the part it is in."""
+        found = self._match(text)
+        if current.kind in HOLDERS and level > current.level and found is None:
+            return None  # a sub-project of an objective, a day of the daily notes
+        if current.kind == "objective" and g.HEADING_ITEM_RE.match(text) and found is None:
+            return None  # "## B. POS收单系统建设" under 【O2系统升级】
+        if current.section_kind == K.PEOPLE and level > current.level and found is None:
+            return None  # one person's heading
+        if found is not None:
+            kind = TYPED.get(found.key, "section")
+            if kind not in ("section", "objective"):
+                return Part(kind, line, level=level, heading=text, key=found.key)
+            return Part(
+                "section", line, level=level, heading=text, section_kind=found.kind, key=found.key
+            )
+        m = g.OBJECTIVE_RE.match(re.sub(r"\s+", " ", text))
+        if m:
+            code = m["code"]
+            if code in objectives:
+                raise ReportFormatError(
+                    line.number, _("objective %(code)s appears twice") % {"code": code}
                 )
-        sections.append(current)
-        return [s for s in sections if s.kind != "loose" or any(not ln.blank for ln in s.lines)]
+            objective = objectives[code] = self.at(Objective(code=code, title=m["title"]), line)
+            return Part("objective", line, objective=objective, level=level, heading=text)
+        kind = guess_kind(text)
+        if kind is None:
+            parent = next((p for p in reversed([*parts, current]) if 0 < p.level < level), None)
+            if parent is not None and parent.section_kind in INHERITED:
+                kind = parent.section_kind
+        return Part("section", line, level=level, heading=text, section_kind=kind or K.TEXT)
+
+    def _fill(self, doc: ReportDocument, parts: list[Part]) -> None:
+        """The document's content and its sections, in the order of the file."""
+        outline: list[Section] = []
+        for part in parts:
+            text = ""
+            if part.kind == "kpi":
+                self._kpis(part.lines, doc)
+            elif part.kind == "objective":
+                assert part.objective is not None
+                self._objective(part, doc)
+                doc.objectives.append(part.objective)
+                if any(s.kind == K.OBJECTIVES for s in outline):
+                    continue
+                outline.append(Section(K.OBJECTIVES, "", part.level, "objectives"))
+                continue
+            elif part.kind == "daily":
+                lines, notes = split_daily(part.lines)
+                doc.daily = join_paragraphs(doc.daily, free_text(lines))
+                doc.daily_notes.extend(notes)
+            elif part.kind in ("other", "reflections", "next_week"):
+                setattr(
+                    doc, part.kind, join_paragraphs(getattr(doc, part.kind), free_text(part.lines))
+                )
+            else:
+                text = free_text(part.lines)
+                self._read_section(part, text, doc)
+            kind = {"kpi": K.KPIS, "daily": K.DAILY, "last_week": K.GROUP, "next_week": K.PLAN}
+            section_kind = kind.get(part.kind, part.section_kind)
+            if part.kind == "loose":
+                outline.append(Section(K.TEXT, "", 0, "", text))
+            else:
+                outline.append(Section(section_kind, part.heading, part.level, part.key, text))
+        _groups_and_tables(outline)
+        # The sample's own layout, in its own words, is the document's default outline.
+        doc.sections = [] if outline == default_outline(doc.language) else outline
+
+    def _read_section(self, part: Part, text: str, doc: ReportDocument) -> None:
+        """What a section in the team's own words states that the report keeps as figures:
+        its KPIs and its events (the rest is read from its text when needed)."""
+        if part.section_kind == K.KPIS:
+            known = {k.name for k in doc.kpis}
+            for kpi in sections.read_kpis(text):
+                if kpi.name not in known and not rules.kpi_value_problem(kpi.value, kpi.unit):
+                    doc.kpis.append(self.at(kpi, part.line) if part.line else kpi)
+        elif part.section_kind == K.EVENTS:
+            for event in sections.read_events(text, self.report_date, self.tz):
+                doc.events.append(self.at(event, part.line) if part.line else event)
 
     # -- KPIs and incidents ------------------------------------------------------------
 
@@ -725,3 +1003,35 @@ def guess_status(body: str) -> str:
 def event_kind(summary: str) -> str:
     """A planned change names what was changed ("集群扩容"); anything else is an incident."""
     return EventKind.CHANGE if g.CHANGE_WORDS_RE.search(summary) else EventKind.INCIDENT
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def _calendar_week(day: date) -> int:
+    return week_number(day, WeekNumbering.CALENDAR)
+
+
+def _groups_and_tables(outline: list[Section]) -> None:
+    """A heading of the team's words with little under it but deeper headings holds them
+    (a group: at most a short paragraph of its own); one with nothing under it but a table
+    is a table."""
+    for n, section in enumerate(outline):
+        if section.key in TYPED or not section.level:
+            continue
+        following = outline[n + 1] if n + 1 < len(outline) else None
+        lines = [ln for ln in section.text.split("\n") if ln.strip()]
+        short = len(lines) <= 2 and not any(sections.LIST_RE.match(ln) for ln in lines)
+        if short and following is not None and following.level > section.level:
+            section.kind = K.GROUP
+        elif section.kind == K.TEXT and _only_a_table(section.text):
+            section.kind = K.TABLE
+
+
+def _only_a_table(text: str) -> bool:
+    tables = sections.read_tables(text)
+    if len(tables) != 1:
+        return False
+    rows = [ln for ln in text.split("\n") if ln.strip()]
+    return len(rows) - (len(tables[0].rows) + 2) <= 1  # a line of caption at most

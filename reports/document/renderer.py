@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC
 from decimal import Decimal
 
 from metrics.figures import percent
@@ -21,6 +22,7 @@ from reports.document.grammar import (
     parse_summary,
     recovery_time,
 )
+from reports.document.layout import FREE_KEYS, outline
 from reports.document.report import (
     Incidents,
     Item,
@@ -29,10 +31,14 @@ from reports.document.report import (
     MigrationCategory,
     Objective,
     ReportDocument,
+    Section,
     StabilityEvent,
     notes_by_day,
 )
-from reports.document.vocabulary import KpiKind, Marker
+from reports.document.sections import read_events, read_kpis
+from reports.document.vocabulary import KpiKind, Marker, SectionKind
+
+TYPED_KEYS = ("operations", "objectives", *FREE_KEYS)
 
 INDENT = 4
 
@@ -306,31 +312,119 @@ class _Out:
 
 
 def render_markdown(doc: ReportDocument, charts: Sequence[tuple[str, str]] = ()) -> str:
-    """The report in the wiki layout; ``charts`` (title, relative path of an SVG) are linked
-    as images at the end of the operations section."""
-    words = w.wording(doc.language)
+    """The report in its team's layout and words; ``charts`` (title, relative path of an
+    SVG) are linked as images at the end of the metrics section."""
     out = _Out()
-    out.block([f"# {title_line(doc)}"])
-    out.block([f"# {content_title_line(doc)}"])
-    out.block([f"# {words.last_week}"])
-    out.block([f"## {words.operations}"])
-    _operations(out, doc, charts)
-    holder = events_holder(doc)
-    for objective in doc.objectives:
-        out.block([f"## {objective_heading(objective, doc.language)}"])
-        _objective(out, objective, doc, holds_events=objective is holder)
-    out.block([f"## {words.other}"])
-    out.block(_paragraph_lines(doc.other, 0))
-    out.block([f"# {words.reflections}"])
-    out.block(_paragraph_lines(doc.reflections, 0))
-    out.block([f"# {words.next_week}"])
-    out.block(_paragraph_lines(doc.next_week, 0))
-    out.block([f"# {words.daily}"])
-    out.block(_paragraph_lines(doc.daily, 0))
-    for day, people in notes_by_day(doc.daily_notes):
-        out.block([f"### {note_day_heading(day, doc.language)}"])
-        out.block([f"- {author}{words.colon}{text}" for author, texts in people for text in texts])
+    if doc.front_matter:
+        out.block(doc.front_matter.split("\n"))
+    if doc.title:
+        out.block(["#" * doc.title_level + " " + doc.title])
+    elif doc.title_level:
+        out.block([f"# {title_line(doc)}"])
+        out.block([f"# {content_title_line(doc)}"])
+    sections = outline(doc)
+    placed = _Placed(doc, sections)
+    for section in sections:
+        _section(out, doc, section, placed, charts)
     return out.text()
+
+
+class _Placed:
+    """Where the figures kept outside any one section's text are written: the events
+    (in an events section of the team's words, under an objective, or in the metrics),
+    and the charts (after the first metrics section)."""
+
+    def __init__(self, doc: ReportDocument, sections: list[Section]):
+        events = [s for s in sections if s.kind == SectionKind.EVENTS and s.key not in TYPED_KEYS]
+        self.events_section = events[0] if events else None
+        self.holder = None if self.events_section else events_holder(doc)
+        self.charts_written = False
+        self.restated: set[int] = set()
+
+
+def _section(
+    out: _Out,
+    doc: ReportDocument,
+    section: Section,
+    placed: _Placed,
+    charts: Sequence[tuple[str, str]],
+) -> None:
+    words = w.wording(doc.language)
+    if section.kind == SectionKind.OBJECTIVES and section.key == "objectives":
+        for objective in doc.objectives:
+            out.block(["#" * section.level + f" {objective_heading(objective, doc.language)}"])
+            _objective(out, objective, doc, holds_events=objective is placed.holder)
+        return
+    if section.level:
+        out.block(["#" * section.level + " " + section.heading])
+    if section.key == "operations":
+        _operations(out, doc, () if placed.charts_written else charts, placed)
+        placed.charts_written = True
+    elif section.key in FREE_KEYS:
+        out.block(_paragraph_lines(getattr(doc, section.key), 0))
+        if section.key == "daily":
+            for day, people in notes_by_day(doc.daily_notes):
+                out.block([f"### {note_day_heading(day, doc.language)}"])
+                out.block(
+                    [f"- {author}{words.colon}{text}" for author, texts in people for text in texts]
+                )
+    elif section.kind == SectionKind.KPIS:
+        out.block(_paragraph_lines(restate_kpis(section.text, doc.kpis, doc.language), 0))
+        if not placed.charts_written:
+            out.block([f"![{title}]({path})" for title, path in charts])
+            placed.charts_written = True
+    elif section is placed.events_section:
+        out.block(_paragraph_lines(restate_events(section.text, doc), 0))
+    else:
+        out.block(_paragraph_lines(section.text, 0))
+
+
+def restate_kpis(text: str, kpis: Sequence[Kpi], language: str) -> str:
+    """A metrics section in the team's words, saying the KPIs' current values: a value
+    that changed is replaced where the text states it; a KPI the text does not name is
+    added as a line of its own."""
+    stated = {k.name: k for k in read_kpis(text)}
+    current = {k.name: k for k in kpis}
+    lines = text.split("\n") if text else []
+    for name, kpi in current.items():
+        old = stated.get(name)
+        if old is None or (old.value, old.unit) == (kpi.value, kpi.unit):
+            continue
+        value = w.fmt_decimal(kpi.value)
+        for i, line in enumerate(lines):
+            if name in line and w.fmt_decimal(old.value) in line:
+                at = line.index(name) + len(name)
+                rest = line[at:].replace(w.fmt_decimal(old.value), value, 1)
+                lines[i] = line[:at] + rest
+                break
+    missing = [k for name, k in current.items() if name not in stated]
+    if missing:
+        if lines:
+            lines.append("")
+        lines.extend(f"- {kpi_line(k, language)}" for k in missing)
+    return "\n".join(lines)
+
+
+def restate_events(text: str, doc: ReportDocument) -> str:
+    """An incidents section in the team's words while it lists the report's events; the
+    events written again, after the section's other text, once they differ."""
+    if read_events(text, doc.report_date, _zone(doc)) == doc.events:
+        return text
+    kept = [line for line in text.split("\n") if not read_events(line, doc.report_date, _zone(doc))]
+    lines = []
+    for event in doc.events:
+        lines.append(f"- {event_line(event)}")
+        detail = event_detail_line(event, doc.language)
+        if detail:
+            lines.append(f"  {detail}")
+    return "\n".join(t for t in ("\n".join(kept).strip("\n"), "\n".join(lines)) if t)
+
+
+def _zone(doc: ReportDocument):
+    for event in doc.events:
+        if event.detected_at is not None:
+            return event.detected_at.tzinfo
+    return UTC
 
 
 def note_day_heading(day, language: str) -> str:
@@ -380,14 +474,19 @@ def objective_blocks(objective: Objective) -> list[tuple[str, list[Item]]]:
     return blocks
 
 
-def _operations(out: _Out, doc: ReportDocument, charts: Sequence[tuple[str, str]] = ()) -> None:
+def _operations(
+    out: _Out,
+    doc: ReportDocument,
+    charts: Sequence[tuple[str, str]] = (),
+    placed: _Placed | None = None,
+) -> None:
     words = w.wording(doc.language)
     for label, lines in operation_groups(doc):
         out.block([label])
         out.block([f"- {line}" for line in lines])
     out.block(_paragraph_lines(doc.kpi_notes, 0))
     out.block([f"![{title}]({path})" for title, path in charts])
-    if doc.events and not doc.objectives:
+    if doc.events and not doc.objectives and (placed is None or placed.events_section is None):
         out.block([words.events_item])
         out.block(_event_lines(doc, 0))
 

@@ -33,6 +33,7 @@ from reports.document.vocabulary import (
     Marker,
     PlanOutcome,
     ReportStatus,
+    SectionKind,
 )
 
 DEFAULT_GRADES = ("A", "B", "C", "D")
@@ -227,12 +228,39 @@ class PlanLine:
 
 
 @dataclass
+class Section:
+    """One section of a report, in the order and words the team writes it.
+
+    ``heading`` is the heading as written (no ``#``), ``level`` its depth (0: text before
+    any heading). ``key`` names the section of the team's layout it answers to ("" for a
+    heading the layout does not know). The sections of the sample's kinds (KPIs, objectives,
+    daily notes, and the four free sections of the default layout, keyed ``other``,
+    ``reflections``, ``next_week`` and ``daily``) keep their content in the document's typed
+    fields; every other section keeps its Markdown in ``text``, and what it states (entries,
+    a table, people, KPIs, events) is read from that text (``reports.document.sections``).
+    """
+
+    kind: str = SectionKind.TEXT
+    heading: str = ""
+    level: int = 2
+    key: str = ""
+    text: str = ""
+
+
+@dataclass
 class ReportDocument:
     team: str
     week_number: int
     report_date: date
     status: str = ReportStatus.DRAFT
     language: str = Language.ZH
+    # The title as written, when it is not the layout's own ("# 第21周 2023-05-20" followed
+    # by the wiki's repeated title); ``title_level`` 0: the file had no title.
+    title: str = ""
+    title_level: int = 1
+    front_matter: str = ""  # a YAML block above the title, kept as written
+    # The report's sections in order. Empty: the team's layout, as the sample is written.
+    sections: list[Section] = field(default_factory=list)
     kpis: list[Kpi] = field(default_factory=list)
     kpi_notes: str = ""  # text in the operations-data section that is not a KPI
     incidents: Incidents = field(default_factory=Incidents)

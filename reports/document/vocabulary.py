@@ -21,6 +21,7 @@ __all__ = [
     "Marker",
     "PlanOutcome",
     "ReportStatus",
+    "SectionKind",
     "Vocabulary",
     "WeekNumbering",
 ]
@@ -74,3 +75,24 @@ class WeekNumbering(Vocabulary):
     SEQUENCE = "sequence", _("Continue from the previous week (+1)")
     CALENDAR = "calendar", _("Calendar: the week with 1 January is week 1, weeks start Monday")
     ISO = "iso", _("ISO 8601 week number")
+
+
+class SectionKind(Vocabulary):
+    """What a section of a report holds (``sections``, ``layout``).
+
+    The sample's layout uses ``group`` (上周进展), ``kpis``, ``objectives``, ``text`` (其他,
+    反思), ``plan`` and ``daily``; other teams' layouts use any of them, in their own words.
+    """
+
+    GROUP = "group", _("group of sections")
+    KPIS = "kpis", _("metrics and incidents")
+    OBJECTIVES = "objectives", _("objectives and their items")
+    ITEMS = "items", _("work items")
+    EVENTS = "events", _("stability events")
+    PLAN = "plan", _("next week's plan")
+    RISKS = "risks", _("risks and blockers")
+    ACTIONS = "actions", _("action items")
+    TABLE = "table", _("table")
+    PEOPLE = "people", _("per-person updates")
+    DAILY = "daily", _("daily notes")
+    TEXT = "text", _("free text")

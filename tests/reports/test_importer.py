@@ -9,6 +9,7 @@ import pytest
 
 from reports.document import EventKind, ItemStatus, Marker
 from reports.document.importer import ReportFormatError, parse
+from reports.document.renderer import render_markdown
 from tests.factories import TZ
 
 SAMPLE = (Path(__file__).parent.parent / "fixtures" / "2023-05-20.md").read_text(encoding="utf-8")
@@ -139,14 +140,20 @@ def test_free_sections(doc):
     assert doc.daily == ""
 
 
-def test_unplaced_text_is_kept_in_the_nearest_section():
+def test_a_heading_the_sample_does_not_have_is_a_section_where_it_stands():
     text = SAMPLE.replace("## 【其他】", "## 【风险】\n\n供应商合同到期\n\n## 【其他】").replace(
         "成功率：\n", "成功率：\n\n数据来自监控大盘\n"
     )
     doc = parse(text, tz=TZ)
-    assert "供应商合同到期" in doc.objectives[-1].notes or "供应商合同到期" in doc.other
-    assert "【风险】" in doc.objectives[-1].notes
+    assert "供应商合同到期" not in doc.objectives[-1].notes + doc.other
+    kinds = [(s.kind, s.heading, s.text) for s in doc.sections]
+    assert kinds[2:5] == [
+        ("objectives", "", ""),
+        ("risks", "【风险】", "供应商合同到期"),
+        ("text", "【其他】", ""),
+    ]
     assert "数据来自监控大盘" in doc.kpi_notes
+    assert render_markdown(doc).index("## 【风险】") < render_markdown(doc).index("## 【其他】")
 
 
 def test_unknown_label_in_operations_section_is_kept():

@@ -12,9 +12,11 @@ from reports.models import (
     ObjectiveEntry,
     ProjectItem,
     ReportRevision,
+    ReportSection,
     SearchEntry,
     StabilityEvent,
     Team,
+    TeamSection,
     WeeklyReport,
 )
 
@@ -30,10 +32,18 @@ class ChannelInline(admin.StackedInline):
     extra = 0
 
 
+class LayoutInline(admin.TabularInline):
+    """The team's layout; leads edit it on the team's settings page."""
+
+    model = TeamSection
+    extra = 0
+
+
 # A week's data: written only by the report services (the edit page, the API, imports),
 # which bump the version, record a revision, keep published weeks locked and the search
 # index right. The admin shows these rows and never changes them.
 WEEK_PARTS = (
+    ReportSection,
     ObjectiveEntry,
     ItemUpdate,
     StabilityEvent,
@@ -51,7 +61,7 @@ class TeamAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "heading_language", "week_numbering"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline, ChannelInline]
+    inlines = [MembershipInline, LayoutInline, ChannelInline]
 
     def get_deleted_objects(self, objs, request):
         # A team goes with its weeks when none was ever published (WeeklyReportAdmin and
@@ -82,6 +92,10 @@ class ProjectItemAdmin(SimpleHistoryAdmin):
     list_select_related = ["objective", "team", "parent"]
 
 
+class ReportSectionInline(ReadOnlyInline):
+    model = ReportSection
+
+
 class ObjectiveEntryInline(ReadOnlyInline):
     model = ObjectiveEntry
 
@@ -100,7 +114,7 @@ class WeeklyReportAdmin(ReadOnlyAdmin):
     date_hierarchy = "report_date"
     search_fields = ["team__name", "other", "reflections", "next_week"]
     list_select_related = ["team", "author"]
-    inlines = [ObjectiveEntryInline, StabilityEventInline]
+    inlines = [ReportSectionInline, ObjectiveEntryInline, StabilityEventInline]
 
     def has_delete_permission(self, request, obj=None):
         # A report that was ever published is on record, with all its revisions.
@@ -129,6 +143,21 @@ class ReportRevisionAdmin(RecordAdmin):
         if obj is not None and obj.report.published_at is not None:
             return False
         return super().has_delete_permission(request, obj)
+
+
+@admin.register(TeamSection)
+class TeamSectionAdmin(SimpleHistoryAdmin):
+    list_display = ["team", "position", "heading", "kind", "level", "key"]
+    list_filter = ["team", "kind"]
+    list_select_related = ["team"]
+
+
+@admin.register(ReportSection)
+class ReportSectionAdmin(ReadOnlyAdmin):
+    list_display = ["report", "position", "kind", "heading", "level", "key"]
+    list_filter = ["kind", "report__team"]
+    search_fields = ["heading", "text"]
+    list_select_related = ["report__team"]
 
 
 @admin.register(ObjectiveEntry)

@@ -24,6 +24,7 @@ from reports.document.vocabulary import (
     Language,
     Marker,
     ReportStatus,
+    SectionKind,
     WeekNumbering,
 )
 from reports.document.weeks import week_number
@@ -166,6 +167,43 @@ class Membership(models.Model):
         return f"{self.user} @ {self.team} ({self.role})"
 
 
+class TeamSection(models.Model):
+    """A section of the team's layout: the heading the team writes, its level and kind,
+    and the other spellings an import accepts. A team without any uses the sample's
+    layout (``reports.document.layout.default_layout``)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="layout_sections")
+    position = models.PositiveIntegerField(_("order"), default=0)
+    # Stable within the team: weeks refer to their sections by it, so a rename applies
+    # to every week.
+    key = models.CharField(_("key"), max_length=40)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=SectionKind.choices(), default=SectionKind.TEXT.value
+    )
+    heading = models.CharField(_("heading"), max_length=200, blank=True)
+    level = models.PositiveSmallIntegerField(_("level"), default=2)
+    aliases = models.TextField(
+        _("other spellings"), blank=True, help_text=_("Accepted on import; one per line.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["team", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "key"], name="one_layout_key_per_team")
+        ]
+        verbose_name = _("layout section")
+        verbose_name_plural = _("layout sections")
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.heading or self.key}"
+
+    @property
+    def alias_list(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.aliases.splitlines() if a.strip())
+
+
 class Objective(models.Model):
     """A team objective (O1, O2 …) that stays the same from week to week."""
 
@@ -238,6 +276,12 @@ class WeeklyReport(MarkdownFieldsMixin):
     daily = models.TextField(_("daily reports"), blank=True)
     daily_html = models.TextField(blank=True, editable=False)
     import_notes = models.JSONField(_("import notes"), default=list, blank=True)
+    # The title and front matter as written, when the report came in a team's own words
+    # (blank: the layout's title); its language when not the team's.
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    title_level = models.PositiveSmallIntegerField(default=1)
+    front_matter = models.TextField(blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices(), blank=True)
     # Last week's plan with what became of each line: [{"text": ..., "outcome": ...}].
     plan_review = models.JSONField(_("last week's plan, reviewed"), default=list, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -265,6 +309,34 @@ class WeeklyReport(MarkdownFieldsMixin):
     @property
     def is_published(self) -> bool:
         return self.status == ReportStatus.PUBLISHED
+
+
+class ReportSection(MarkdownFieldsMixin):
+    """One section of a week, in the order written. A section of the sample's kinds keeps
+    its content in the report's own rows (KPIs, objectives, the free texts); any other
+    keeps its Markdown here, and what it states is read from it
+    (``reports.document.sections``). A blank heading is the team layout's for ``key``."""
+
+    report = models.ForeignKey(WeeklyReport, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=SectionKind.choices(), default=SectionKind.TEXT.value
+    )
+    key = models.CharField(_("key"), max_length=40, blank=True)
+    heading = models.CharField(_("heading"), max_length=200, blank=True)
+    level = models.PositiveSmallIntegerField(_("level"), default=2)
+    text = models.TextField(_("text"), blank=True)
+    text_html = models.TextField(blank=True, editable=False)
+
+    markdown_fields = ("text",)
+
+    class Meta:
+        ordering = ["report", "position"]
+        verbose_name = _("report section")
+        verbose_name_plural = _("report sections")
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.heading or self.key}"
 
 
 class RevisionAction(models.TextChoices):

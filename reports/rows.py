@@ -28,6 +28,7 @@ from core.history import bulk_create_with_history
 from metrics import models as mm
 from reports import document as d
 from reports.document import rules
+from reports.document.layout import Layout, LayoutSection, default_layout
 from reports.document.weeks import report_week
 from reports.models import (
     DailyNote,
@@ -35,10 +36,34 @@ from reports.models import (
     Objective,
     ObjectiveEntry,
     ProjectItem,
+    ReportSection,
     StabilityEvent,
     Team,
+    TeamSection,
     WeeklyReport,
 )
+
+
+def team_layout(team: Team, rows: list[TeamSection] | None = None) -> Layout:
+    """The team's layout: its own sections (``rows``, when already read), else the
+    sample's in the team's language."""
+    if rows is None:
+        rows = list(team.layout_sections.all())
+    if not rows:
+        return default_layout(team.heading_language)
+    return Layout(
+        tuple(
+            LayoutSection(r.key, r.kind, r.heading, r.level, r.alias_list)
+            for r in sorted(rows, key=lambda r: r.position)
+        )
+    )
+
+
+def layout_outline(layout: Layout) -> list[d.Section]:
+    """A week written in ``layout`` from scratch: its sections, empty."""
+    if layout.default:
+        return []
+    return [d.Section(s.kind, s.heading, s.level, s.key) for s in layout.sections]
 
 
 class TeamRows:
@@ -57,6 +82,13 @@ class TeamRows:
         self._objectives: dict[str, Objective] | None = None
         self._items: dict[tuple, ProjectItem] | None = None
         self._trackers: dict[str, tuple[mm.MigrationTracker, dict]] = {}
+        self._layout: Layout | None = None
+
+    @property
+    def layout(self) -> Layout:
+        if self._layout is None:
+            self._layout = team_layout(self.team)
+        return self._layout
 
     @property
     def definitions(self) -> dict[str, mm.KpiDefinition]:
@@ -107,6 +139,11 @@ def write_report(report: WeeklyReport, document: d.ReportDocument) -> None:
     for name in d.FREE_SECTIONS + ("kpi_notes",):
         setattr(report, name, getattr(document, name))
     report.import_notes = list(document.import_notes)
+    report.title = document.title
+    report.title_level = document.title_level
+    report.front_matter = document.front_matter
+    team_language = report.team.heading_language if report.team_id else ""
+    report.language = "" if document.language == team_language else document.language
     report.plan_review = [{"text": p.text, "outcome": p.outcome} for p in document.plan_review]
     report.render_html(document.rendered)
 
@@ -120,6 +157,8 @@ def markdown_texts(document: d.ReportDocument) -> Iterator[str]:
         for item in objective.walk():
             yield item.body
             yield item.detail
+    for section in document.sections:
+        yield section.text
 
 
 def prerender(document: d.ReportDocument) -> None:
@@ -145,12 +184,36 @@ def write_parts(
     _save_incidents(report, document.incidents)
     _save_objectives(rows, report, document)
     _save_events(report, document.events)
+    _save_sections(rows, report, document)
     return _add_daily_notes(rows.team, document.daily_notes)
+
+
+def _save_sections(rows: TeamRows, report: WeeklyReport, document: d.ReportDocument) -> None:
+    """The week's sections in order; a heading the same as its layout section's is kept
+    blank, so that renaming the section in the layout renames it in every week."""
+    layout = rows.layout
+    sections = []
+    for position, section in enumerate(document.sections):
+        known = layout.by_key(section.key) if section.key else None
+        heading = "" if known is not None and known.heading == section.heading else section.heading
+        row = ReportSection(
+            report=report,
+            position=position,
+            kind=section.kind,
+            key=section.key,
+            heading=heading,
+            level=section.level,
+            text=section.text,
+        )
+        row.render_html(document.rendered)
+        sections.append(row)
+    ReportSection.objects.bulk_create(sections)
 
 
 def clear_parts(report: WeeklyReport) -> None:
     """Remove the week's parts before they are written again (the report row stays)."""
     # Children before parents, so nested item updates go without cascading surprises.
+    ReportSection.objects.filter(report=report).delete()
     mm.MigrationSnapshot.objects.filter(report=report).delete()
     ItemUpdate.objects.filter(report=report, parent__isnull=False).delete()
     ItemUpdate.objects.filter(report=report).delete()
@@ -477,6 +540,8 @@ def _documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
     objectives = _objectives(ids)
     notes = _notes(reports)
     events = _grouped(StabilityEvent.objects.filter(report__in=ids))
+    sections = _grouped(ReportSection.objects.filter(report__in=ids))
+    layouts = _layouts(reports)
     tz = timezone.get_default_timezone()
     docs = {}
     for report in reports:
@@ -486,7 +551,10 @@ def _documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
             week_number=report.week_number,
             report_date=report.report_date,
             status=report.status,
-            language=team.heading_language,
+            language=report.language or team.heading_language,
+            title=report.title,
+            title_level=report.title_level,
+            front_matter=report.front_matter,
             kpi_notes=report.kpi_notes,
             other=report.other,
             reflections=report.reflections,
@@ -524,8 +592,34 @@ def _documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
             )
             for e in events[report.pk]
         ]
+        doc.sections = _sections_of(sections[report.pk], layouts[team.pk])
+        for row in sections[report.pk]:
+            doc.html[f"section-{row.position}"] = row.text_html
         docs[report.pk] = doc
     return docs
+
+
+def _layouts(reports: list[WeeklyReport]) -> dict[int, Layout]:
+    """The layouts of the reports' teams, in one query."""
+    teams = {r.team_id: r.team for r in reports}
+    found: dict[int, list[TeamSection]] = defaultdict(list)
+    for row in TeamSection.objects.filter(team__in=list(teams)):
+        found[row.team_id].append(row)
+    return {pk: team_layout(team, found[pk]) for pk, team in teams.items()}
+
+
+def _sections_of(rows: list[ReportSection], layout: Layout) -> list[d.Section]:
+    """A week's sections; a week stored without any is written in its team's layout."""
+    if not rows:
+        return layout_outline(layout)
+    sections = []
+    for row in rows:
+        heading = row.heading
+        if not heading and row.key:
+            known = layout.by_key(row.key)
+            heading = known.heading if known is not None else ""
+        sections.append(d.Section(row.kind, heading, row.level, row.key, row.text))
+    return sections
 
 
 def _grouped(rows, by: str = "report_id") -> dict[int, list]:

@@ -45,8 +45,15 @@ class NotesLocked(Exception):
         )
 
 
-def team_get_or_create(*, slug: str, name: str | None = None) -> tuple[Team, bool]:
-    return Team.objects.get_or_create(slug=slug, defaults={"name": name or slug})
+def team_get_or_create(
+    *, slug: str, name: str | None = None, language: str | None = None
+) -> tuple[Team, bool]:
+    """The team of that slug; a team created here writes its headings in ``language``
+    (the language of the report that created it)."""
+    defaults = {"name": name or slug}
+    if language:
+        defaults["heading_language"] = language
+    return Team.objects.get_or_create(slug=slug, defaults=defaults)
 
 
 @transaction.atomic

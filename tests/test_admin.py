@@ -31,6 +31,7 @@ def test_every_changelist_opens(admin_client, sample_team):
 # publish lock, search index); the admin shows it.
 WEEK_DATA = [
     "reports.weeklyreport",
+    "reports.reportsection",
     "reports.objectiveentry",
     "reports.itemupdate",
     "reports.stabilityevent",
@@ -46,11 +47,14 @@ WEEK_DATA = [
 
 @pytest.fixture
 def week(sample_team):
-    """The sample week, and a member's note in it."""
-    from reports.models import DailyNote
+    """The sample week with a section of its own words, and a member's note in it."""
+    from reports.models import DailyNote, ReportSection
 
     DailyNote.objects.create(
         team=sample_team, day=date(2023, 5, 19), author_name="王组员", text="对账脚本上线"
+    )
+    ReportSection.objects.create(
+        report=sample_team.reports.get(), kind="risks", heading="风险", text="- 供应商合同到期"
     )
     return sample_team
 

@@ -62,6 +62,7 @@ def test_the_weeks_parts_have_no_simple_history():
     assert kept == {
         "reports.Team",
         "reports.Membership",
+        "reports.TeamSection",
         "reports.Objective",
         "reports.ProjectItem",
         "reports.DailyNote",

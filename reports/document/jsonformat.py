@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,8 +21,11 @@ from django.utils.translation import gettext as _
 
 from reports.document import limits, rules
 from reports.document import report as d
+from reports.document import sections as sx
 from reports.document import vocabulary as v
+from reports.document.carryover import plan_lines
 from reports.document.consistency import report_warnings
+from reports.document.layout import FREE_KEYS, default_outline, outline
 
 # What the database columns hold: a whole number of 32 bits. What else a document may
 # hold is ``rules``' to say, as for every other door.
@@ -230,6 +233,17 @@ def document_from_json(data: Any, *, team: str, tz: tzinfo) -> d.ReportDocument:
         )
         for p in top.items("plan_review")
     ]
+    doc.title = top.line("title")
+    doc.title_level = top.integer("title_level", default=1) or 0
+    doc.front_matter = top.text("front_matter")
+    sections = top.items("sections")
+    doc.sections = [_section(s) for s in sections]
+    for sent in sections:  # the free texts of the sample's layout, sent in their section
+        key = sent.data.get("key")
+        if key in FREE_KEYS and top.data.get(key) is None:
+            setattr(doc, key, sent.text("text"))
+    if doc.sections == default_outline(doc.language):
+        doc.sections = []
     for problem in rules.problems(doc, tz=tz):
         sent = [rules.one_line(str(m.data.get("name") or "")) for m in migrations]
         raise JsonFormatError(_as_sent(problem.path, doc, sent), problem.message)
@@ -244,6 +258,23 @@ def _as_sent(path: str, doc: d.ReportDocument, sent: list) -> str:
         return path
     name = list(doc.migrations())[int(m[1])][2].name
     return f"migrations[{sent.index(name)}]{path[m.end() :]}" if name in sent else path
+
+
+def _section(s: _Reader) -> d.Section:
+    """A section: its place and words; the sample's kinds take their facts from the
+    report's typed fields (``kpis``, ``objectives`` …), any other states them in
+    ``text`` (entries sent without it are written as a list)."""
+    text = s.text("text")
+    entries = s.items("entries")
+    if not text and entries:
+        text = "\n".join(f"- {e.line('text', required=True)}" for e in entries)
+    return d.Section(
+        kind=s.choice("kind", v.SectionKind.values(), v.SectionKind.TEXT),
+        heading=s.line("heading"),
+        level=s.integer("level", default=2) or 0,
+        key=s.line("key"),
+        text="" if s.data.get("key") in (*FREE_KEYS, "operations", "objectives") else text,
+    )
 
 
 def _kpi(k: _Reader) -> d.Kpi:
@@ -361,26 +392,12 @@ def render_json(doc: d.ReportDocument) -> dict:
         "report_date": doc.report_date.isoformat(),
         "status": doc.status,
         "language": doc.language,
-        "kpis": [
-            {
-                "name": k.name,
-                "kind": k.kind,
-                "value": _num(k.value),
-                "unit": k.unit,
-                "target": _num(k.target),
-                "higher_is_better": k.higher_is_better,
-                "misses_target": k.misses_target,
-                "note": k.note,
-                "source": k.source,
-            }
-            for k in doc.kpis
-        ],
-        "incidents": {
-            "counts": {g: doc.incidents.counts.get(g, 0) for g in doc.incidents.grades},
-            "grouped": dict(doc.incidents.grouped()),
-            "total": doc.incidents.total,
-            "note": doc.incidents.note,
-        },
+        "title": doc.title,
+        "title_level": doc.title_level,
+        "front_matter": doc.front_matter,
+        "sections": [_section_json(doc, s) for s in outline(doc)],
+        "kpis": [_kpi_json(k) for k in doc.kpis],
+        "incidents": _incidents_json(doc.incidents),
         "kpi_notes": doc.kpi_notes,
         "objectives": [
             {
@@ -396,22 +413,7 @@ def render_json(doc: d.ReportDocument) -> dict:
             _migration_json(objective, item, migration)
             for objective, item, migration in doc.migrations()
         ],
-        "events": [
-            {
-                "date": e.date.isoformat(),
-                "detected_at": e.detected_at.isoformat() if e.detected_at else None,
-                "recovered_at": e.recovered_at.isoformat() if e.recovered_at else None,
-                "duration_minutes": e.duration_minutes,
-                "time_text": e.time_text,
-                "detection": e.detection,
-                "summary": e.summary,
-                "cause": e.cause,
-                "handling": e.handling,
-                "kind": e.kind,
-                "grade": e.grade,
-            }
-            for e in doc.events
-        ],
+        "events": [_event_json(e) for e in doc.events],
         "other": doc.other,
         "reflections": doc.reflections,
         "next_week": doc.next_week,
@@ -422,6 +424,117 @@ def render_json(doc: d.ReportDocument) -> dict:
         "plan_review": [{"text": p.text, "outcome": p.outcome} for p in doc.plan_review],
         "warnings": [{"code": x.code, "message": x.message} for x in report_warnings(doc)],
     }
+
+
+def _kpi_json(k: d.Kpi) -> dict:
+    return {
+        "name": k.name,
+        "kind": k.kind,
+        "value": _num(k.value),
+        "unit": k.unit,
+        "target": _num(k.target),
+        "higher_is_better": k.higher_is_better,
+        "misses_target": k.misses_target,
+        "note": k.note,
+        "source": k.source,
+    }
+
+
+def _incidents_json(incidents: d.Incidents) -> dict | None:
+    """Incident counts as stated; None when the report states none (no zeros made up)."""
+    if not incidents.counts and not incidents.note:
+        return None
+    return {
+        "counts": {g: incidents.counts.get(g, 0) for g in incidents.grades},
+        "grouped": dict(incidents.grouped()),
+        "total": incidents.total,
+        "note": incidents.note,
+    }
+
+
+def _event_json(e: d.StabilityEvent) -> dict:
+    return {
+        "date": e.date.isoformat(),
+        "detected_at": e.detected_at.isoformat() if e.detected_at else None,
+        "recovered_at": e.recovered_at.isoformat() if e.recovered_at else None,
+        "duration_minutes": e.duration_minutes,
+        "time_text": e.time_text,
+        "detection": e.detection,
+        "summary": e.summary,
+        "cause": e.cause,
+        "handling": e.handling,
+        "kind": e.kind,
+        "grade": e.grade,
+    }
+
+
+def _section_json(doc: d.ReportDocument, section: d.Section) -> dict:
+    """A section in order with what it states: the sample's kinds from the report's typed
+    fields, every other from its Markdown (``reports.document.sections``)."""
+    out: dict[str, Any] = {
+        "kind": section.kind,
+        "heading": section.heading,
+        "level": section.level,
+        "key": section.key,
+    }
+    K = v.SectionKind
+    if section.key in FREE_KEYS:
+        out["text"] = getattr(doc, section.key)
+    elif section.key in ("operations", "objectives"):
+        out["text"] = doc.kpi_notes if section.key == "operations" else ""
+    else:
+        out["text"] = section.text
+    if section.key == "operations":
+        out["kpis"] = [_kpi_json(k) for k in doc.kpis]
+        out["incidents"] = _incidents_json(doc.incidents)
+    elif section.kind == K.KPIS:
+        named = {k.name for k in sx.read_kpis(section.text)}
+        out["kpis"] = [_kpi_json(k) for k in doc.kpis if k.name in named]
+    elif section.key == "objectives":
+        out["objectives"] = [o.code for o in doc.objectives]
+    elif section.kind == K.EVENTS:
+        out["events"] = [
+            _event_json(e) for e in sx.read_events(section.text, doc.report_date, _zone(doc))
+        ]
+    elif section.kind in (K.ITEMS, K.RISKS, K.ACTIONS):
+        body = sx.read_list(section.text)
+        out["entries"] = [_entry_json(e, doc) for e in body.entries] if body else []
+        out["tables"] = [_table_json(t) for t in sx.read_tables(section.text)]
+    elif section.kind == K.TABLE:
+        out["tables"] = [_table_json(t) for t in sx.read_tables(section.text)]
+    elif section.kind == K.PEOPLE:
+        out["people"] = [{"name": p.name, "text": p.text} for p in sx.read_people(section.text)]
+    elif section.kind == K.PLAN:
+        out["lines"] = plan_lines(section.text)
+    elif section.key == "daily":
+        out["notes"] = [
+            {"day": n.day.isoformat(), "author": n.author, "text": n.text} for n in doc.daily_notes
+        ]
+    return out
+
+
+def _entry_json(entry: sx.Entry, doc: d.ReportDocument) -> dict:
+    facts = entry.facts(doc.report_date)
+    return {
+        "text": entry.text,
+        "owner": facts["owner"],
+        "due": facts["due"].isoformat() if facts["due"] else None,
+        "status": facts["status"],
+        "done": entry.done,
+        "percent": _num(facts["percent"]),
+        "children": [_entry_json(c, doc) for c in entry.children],
+    }
+
+
+def _table_json(table: sx.Table) -> dict:
+    return {"header": table.header, "rows": table.rows}
+
+
+def _zone(doc: d.ReportDocument) -> tzinfo:
+    for event in doc.events:
+        if event.detected_at is not None and event.detected_at.tzinfo is not None:
+            return event.detected_at.tzinfo
+    return UTC
 
 
 def _item_json(item: d.Item) -> dict:

@@ -95,8 +95,33 @@ def default_outline(language: str = Language.ZH) -> list[Section]:
 
 
 def outline(doc: ReportDocument) -> list[Section]:
-    """The report's sections in order: as imported or stored, else the sample's."""
-    return doc.sections or default_outline(doc.language)
+    """The report's sections in order: as imported or stored, else the sample's. What
+    the report states outside any section's text (KPIs, objectives, the free texts and
+    daily notes of the sample's layout) always has its section: one the outline lacks is
+    added where the sample has it, so nothing stated is left unwritten."""
+    if not doc.sections:
+        return default_outline(doc.language)
+    sections = list(doc.sections)
+    keys = {s.key for s in sections}
+    kinds = {s.kind for s in sections}
+    for section in default_outline(doc.language):
+        if section.key in keys:
+            continue
+        if section.key == "operations":
+            wanted = SectionKind.KPIS not in kinds and bool(
+                doc.kpis or doc.incidents.counts or doc.incidents.note or doc.kpi_notes
+            )
+        elif section.key == "objectives":
+            wanted = bool(doc.objectives)
+        elif section.key == "daily":
+            wanted = bool(doc.daily or doc.daily_notes)
+        elif section.key in FREE_KEYS:
+            wanted = bool(getattr(doc, section.key))
+        else:
+            wanted = False
+        if wanted:
+            sections.append(section)
+    return sections
 
 
 # ---------------------------------------------------------------------------------------
@@ -331,10 +356,13 @@ class SeenHeading:
     kind: str
 
 
-def learn_layout(reports: list[list[SeenHeading]], *, at_least: int = 2) -> Layout:
+def learn_layout(
+    reports: list[list[SeenHeading]], *, at_least: int = 2, known: Layout | None = None
+) -> Layout:
     """The headings that recur in ``reports`` (each the headings of one past report, in
     order), as a layout: a heading seen in ``at_least`` reports (all of them when fewer)
-    becomes a section, at its usual place, with its most common spelling and kind."""
+    becomes a section, at its usual place, with its most common spelling and kind. A
+    heading the ``known`` layout (or the sample's) has keeps its key and kind there."""
     needed = min(at_least, len(reports)) or 1
     seen: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
@@ -358,11 +386,17 @@ def learn_layout(reports: list[list[SeenHeading]], *, at_least: int = 2) -> Layo
     recurring.sort(key=lambda name: sum(places[name]) / len(places[name]))
     sections = []
     keys: set[str] = set()
+    layouts = [known] if known is not None else []
+    layouts += [default_layout(language) for language in Language.values()]
     for name in recurring:
         heading, _n = spellings[name].most_common(1)[0]
         kind = _kind_of(kinds[name])
         others = tuple(s for s in spellings[name] if s != heading)
-        key = unique_key(kind, keys)
+        same = next((found for lay in layouts if (found := lay.match(heading))), None)
+        if same is not None and same.key not in keys:
+            key, kind = same.key, same.kind
+        else:
+            key = unique_key(kind, keys | set(DEFAULT_KEYS))
         keys.add(key)
         sections.append(
             LayoutSection(key, kind, heading, levels[name].most_common(1)[0][0], others)

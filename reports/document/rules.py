@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from reports.document import limits
 from reports.document import report as d
+from reports.document.vocabulary import SectionKind
 from reports.document.weeks import WEEK_DAYS, report_week
 
 # Years a report, an event or an estimate may fall in: any week of them can be computed,
@@ -74,7 +75,11 @@ LENGTHS = {
     "daily_note.author": 100,
     "daily_note.text": 500,
     "plan_line.text": 2000,
+    "report.title": 500,
+    "section.heading": 200,
+    "section.key": 40,
 }
+MAX_HEADING_LEVEL = 6
 
 # What ends a line for the Markdown layout or for a reader of it; a tab is folded too,
 # since the importer expands tabs to spaces.
@@ -314,6 +319,7 @@ def problems(doc: d.ReportDocument, *, tz: tzinfo | None = None) -> Iterator[Pro
     yield from _objectives(doc)
     yield from _events(doc, tz)
     yield from _notes(doc)
+    yield from _sections(doc)
     length = limits.week_length(doc)
     if length > limits.WEEK_LIMIT:
         yield _At("", doc).problem("(document)", limits.week_too_long(length))
@@ -482,3 +488,20 @@ def _notes(doc: d.ReportDocument) -> Iterator[Problem]:
             )
         yield from at.text("author", note.author, "daily_note.author", required=True)
         yield from at.text("text", note.text, "daily_note.text", required=True)
+
+
+def _sections(doc: d.ReportDocument) -> Iterator[Problem]:
+    at = _At("", doc)
+    yield from at.text("title", doc.title, "report.title")
+    yield from at.text("front_matter", doc.front_matter)
+    if not 0 <= doc.title_level <= MAX_HEADING_LEVEL:
+        yield at.problem("title_level", _("A heading's level is 0 to 6."))
+    for n, section in enumerate(doc.sections):
+        at = _At(f"sections[{n}]", section, _("Section %(heading)s") % {"heading": section.heading})
+        if section.kind not in SectionKind.values():
+            yield at.problem("kind", _("Unknown kind of section."))
+        if not 0 <= section.level <= MAX_HEADING_LEVEL:
+            yield at.problem("level", _("A heading's level is 0 to 6."))
+        yield from at.text("heading", section.heading, "section.heading")
+        yield from at.text("key", section.key, "section.key")
+        yield from at.text("text", section.text)

@@ -84,16 +84,16 @@ def test_a_bad_file_fails_alone_and_the_good_ones_import(tmp_path, next_week, ki
 def test_whatever_the_importer_raises_is_that_files_alone(monkeypatch, tmp_path, next_week):
     """An error no one foresaw in the importer (here a KeyError) is reported beside its
     file, with its kind, and the rest of the batch is saved."""
-    real = import_report.parse
+    real = import_report.read_markdown
     odd = tmp_path / "odd.md"
     odd.write_text(SAMPLE_TEXT, encoding="utf-8")
 
-    def parse(data, **kwargs):
+    def read_markdown(team, data, **kwargs):
         if data == odd.read_bytes():
             raise KeyError("没想到的键")
-        return real(data, **kwargs)
+        return real(team, data, **kwargs)
 
-    monkeypatch.setattr(import_report, "parse", parse)
+    monkeypatch.setattr(import_report, "read_markdown", read_markdown)
 
     error, _out, err = _run_failing(odd, next_week)
 

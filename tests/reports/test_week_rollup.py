@@ -113,5 +113,6 @@ def test_the_markdown_reads_in_queries_that_do_not_grow_with_teams(
 
 # The documents' parts (reports.rows.documents): KPI values, incident summaries (their
 # counts too, when there are any; here none), objective entries, item updates, migration
-# snapshots and their categories, daily notes (one query for every team), stability events.
-ROLLUP_MARKDOWN_DOCUMENT_QUERIES = 8
+# snapshots and their categories, daily notes (one query for every team), stability events,
+# the weeks' sections and the teams' layouts.
+ROLLUP_MARKDOWN_DOCUMENT_QUERIES = 10

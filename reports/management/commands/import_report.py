@@ -5,14 +5,17 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.document import ReportDocument, ReportStatus
-from reports.document.importer import ReportFormatError, parse
+from reports.document.importer import ReportFormatError
+from reports.document.layout import SeenHeading, learn_layout, outline
+from reports.document.summary import summarize
 from reports.files import read_import_file
+from reports.imports import read_markdown
+from reports.layouts import describe_layout, layout_save
 from reports.models import RevisionAction, Team
-from reports.rows import TeamRows, prerender
+from reports.rows import TeamRows, prerender, team_layout
 from reports.services import (
     NotesLocked,
     ReportLocked,
@@ -31,7 +34,10 @@ REASON_CHARS = 200
 
 
 class Command(BaseCommand):
-    help = "Import weekly reports written in the team's wiki Markdown layout."
+    help = (
+        "Import weekly reports written in Markdown: the team's layout, the sample's, or any "
+        "team's own (headings are matched to the layout, then to common headings)."
+    )
 
     @staticmethod
     def _check_team(slug: str, name: str | None) -> None:
@@ -52,6 +58,28 @@ class Command(BaseCommand):
         parser.add_argument("--team-name", help="display name for a team created here")
         parser.add_argument("--publish", action="store_true", help="mark imported weeks published")
         parser.add_argument(
+            "--date",
+            type=date.fromisoformat,
+            help="the report date (YYYY-MM-DD), for a file that names none or a wrong one",
+        )
+        parser.add_argument("--week", type=int, help="the week number, when the file has none")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="read the files and print what each holds; save nothing",
+        )
+        parser.add_argument(
+            "--learn-layout",
+            action="store_true",
+            help="print the layout the files' recurring headings make; with --save-layout, "
+            "make it the team's (the weeks are not imported)",
+        )
+        parser.add_argument(
+            "--save-layout",
+            action="store_true",
+            help="with --learn-layout: save the learned layout as the team's",
+        )
+        parser.add_argument(
             "--reopen",
             action="store_true",
             help="replace weeks already published: each is reopened first, as on its page "
@@ -62,8 +90,14 @@ class Command(BaseCommand):
         self._check_team(team, team_name)
         self.slug, self.team_name = team, team_name
         self.publish, self.reopen = publish, reopen
+        self.date, self.week = options.get("date"), options.get("week")
+        self.dry_run = options.get("dry_run", False)
         self.team = Team.objects.filter(slug=team).first()  # else created with its first week
         self.first_file: dict[date, Path] = {}  # each week's file in this import
+        if options.get("learn_layout"):
+            return self._learn(files, save=options.get("save_layout", False))
+        if self.dry_run:
+            return self._dry_run(files)
         failed = 0
         for start in range(0, len(files), FILES_PER_COMMIT):
             failed += self._import(files[start : start + FILES_PER_COMMIT])
@@ -91,7 +125,9 @@ class Command(BaseCommand):
                     lines.append((False, f"{path}: {doc}"))
                     continue
                 if rows is None:
-                    team, created = team_get_or_create(slug=self.slug, name=self.team_name)
+                    team, created = team_get_or_create(
+                        slug=self.slug, name=self.team_name, language=doc.language
+                    )
                     rows = TeamRows(team)
                 try:
                     with transaction.atomic():
@@ -111,7 +147,9 @@ class Command(BaseCommand):
                         True,
                         f"{path}: "
                         + _("week %(week)d (%(date)s) imported")
-                        % {"week": report.week_number, "date": report.report_date.isoformat()},
+                        % {"week": report.week_number, "date": report.report_date.isoformat()}
+                        + " · "
+                        + summarize(doc).sentence(),
                     )
                 )
             if created and not any(ok for ok, _line in lines):
@@ -128,8 +166,8 @@ class Command(BaseCommand):
         """The file's document, or why it is not imported."""
         try:
             data = read_import_file(path)
-            doc = parse(
-                data, team=team.slug, grades=team.grades, tz=timezone.get_default_timezone()
+            doc = read_markdown(
+                team, data, file_name=path.name, report_date=self.date, week=self.week
             )
         except OSError as exc:
             return exc.strerror or str(exc)
@@ -149,6 +187,61 @@ class Command(BaseCommand):
             doc.status = ReportStatus.PUBLISHED
         prerender(doc)  # before the group's transaction, which holds its weeks' row locks
         return doc
+
+    def _dry_run(self, files: list[Path]) -> None:
+        """What each file holds, as an import would save it; nothing is saved."""
+        team = self.team or Team(slug=self.slug, name=self.team_name or self.slug)
+        failed = 0
+        for path in files:
+            doc = self._read(path, team)
+            if isinstance(doc, str):
+                failed += 1
+                self.stderr.write(f"{path}: {doc}")
+                continue
+            self.stdout.write(
+                f"{path}: "
+                + _("week %(week)d (%(date)s), %(language)s")
+                % {
+                    "week": doc.week_number,
+                    "date": doc.report_date.isoformat(),
+                    "language": doc.language,
+                }
+                + " · "
+                + summarize(doc).sentence()
+            )
+        self.stdout.write(_("Dry run: nothing was saved."))
+        if failed:
+            raise CommandError(
+                _("%(failed)d of %(total)d file(s) could not be read")
+                % {"failed": failed, "total": len(files)}
+            )
+
+    def _learn(self, files: list[Path], *, save: bool) -> None:
+        """The layout the files' recurring headings make: printed, and saved as the
+        team's only with --save-layout (the lead confirms what was learned first)."""
+        team = self.team or Team(slug=self.slug, name=self.team_name or self.slug)
+        seen = []
+        for path in files:
+            doc = self._read(path, team)
+            if isinstance(doc, str):
+                self.stderr.write(f"{path}: {doc}")
+                continue
+            seen.append([SeenHeading(s.heading, s.level, s.kind) for s in outline(doc) if s.level])
+        if not seen:
+            raise CommandError(_("No file could be read; no layout was learned."))
+        layout = learn_layout(seen, known=team_layout(team) if team.pk else None)
+        self.stdout.write(describe_layout(layout))
+        if not save:
+            self.stdout.write(_("Nothing was saved: run again with --save-layout to keep it."))
+            return
+        if self.team is None:
+            team, _created = team_get_or_create(slug=self.slug, name=self.team_name)
+            self.team = team
+        layout_save(team=self.team, layout=layout)
+        self.stdout.write(
+            _("Saved as the layout of %(team)s: %(count)d sections.")
+            % {"team": self.team.slug, "count": len(layout.sections)}
+        )
 
     def _failure(self, path: Path, exc: Exception) -> str:
         """Why a file was not imported, in a line beside its name."""

@@ -1,0 +1,96 @@
+"""A team's layout in the database: read it, describe it, save it.
+
+The layout itself (its sections, how headings are matched, how one is learned from past
+weeks) is pure: ``reports.document.layout``. Weeks refer to a layout section by its key
+and store its heading only when they spell it otherwise, so renaming a section here
+renames it in every week; the old heading is kept among the spellings an import accepts.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reports.document.layout import DEFAULT_KEYS, Layout, SeenHeading, learn_layout, outline
+from reports.document.vocabulary import SectionKind
+from reports.models import ReportSection, Team, TeamSection
+from reports.rows import documents, team_layout
+
+# Keys whose sections keep their content in the report's own fields: a week's section
+# in the team's words is never moved into one of them.
+TYPED_KEYS = DEFAULT_KEYS
+
+
+def describe_layout(layout: Layout) -> str:
+    """The layout as lines a lead reads before confirming it."""
+    labels = dict(SectionKind.choices())
+    lines = []
+    for n, section in enumerate(layout.sections, start=1):
+        heading = "#" * section.level + " " + (section.heading or _("(the objectives)"))
+        line = f"{n}. {heading}  [{labels.get(section.kind, section.kind)}]"
+        if section.aliases:
+            line += "  " + _("also: %(spellings)s") % {"spellings": " / ".join(section.aliases)}
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def layout_save(*, team: Team, layout: Layout) -> None:
+    """Make ``layout`` the team's. A section whose heading changed keeps its old heading
+    as another spelling, so that last month's pages still import into it."""
+    Team.objects.select_for_update().filter(pk=team.pk).first()  # one layout save at a time
+    old = {row.key: row for row in TeamSection.objects.filter(team=team)}
+    rows = []
+    for position, section in enumerate(layout.sections):
+        aliases = list(section.aliases)
+        before = old.get(section.key)
+        renamed = before is not None and before.heading not in ("", section.heading)
+        if renamed and before.heading not in aliases:
+            aliases.append(before.heading)
+        rows.append(
+            TeamSection(
+                team=team,
+                position=position,
+                key=section.key,
+                kind=section.kind,
+                heading=section.heading,
+                level=section.level,
+                aliases="\n".join(aliases),
+            )
+        )
+    TeamSection.objects.filter(team=team).delete()
+    TeamSection.objects.bulk_create(rows)
+    _rekey_weeks(team, old, layout)
+
+
+def _rekey_weeks(team: Team, old: dict[str, TeamSection], layout: Layout) -> None:
+    """The weeks' sections follow the new layout: a section whose heading the layout
+    now knows takes its key (and its heading, when spelled the same); one whose key the
+    layout dropped keeps the heading it showed."""
+    changed = []
+    for row in ReportSection.objects.filter(report__team=team):
+        if row.key and layout.by_key(row.key) is None:
+            if not row.heading and row.key in old:
+                row.heading = old[row.key].heading
+            row.key = ""
+            changed.append(row)
+        elif not row.key and row.heading:
+            found = layout.match(row.heading)
+            if found is not None and found.key not in TYPED_KEYS:
+                row.key = found.key
+                if row.heading == found.heading:
+                    row.heading = ""
+                changed.append(row)
+    ReportSection.objects.bulk_update(changed, ["key", "heading"])
+
+
+def learned_layout(team: Team, *, limit: int = 12) -> Layout:
+    """The layout the team's recent weeks make (their recurring headings); a heading the
+    team's layout already has keeps its key."""
+    reports = list(team.reports.select_related("team").order_by("-report_date")[:limit])
+    docs = documents(reports)
+    seen = [
+        [SeenHeading(s.heading, s.level, s.kind) for s in outline(doc) if s.level]
+        for doc in docs.values()
+    ]
+    return learn_layout(seen, known=team_layout(team))

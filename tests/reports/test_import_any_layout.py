@@ -1,0 +1,155 @@
+"""Any team's Markdown through ``import_report`` into the database and out again: the
+export of a stored week is the pipeline's, the dry run saves nothing, a learned layout
+recognises a team's own headings in its later weeks, and a rename reaches every week."""
+
+import json
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from reports.document.renderer import render_markdown
+from reports.files import export_text
+from reports.layouts import layout_save
+from reports.models import ReportSection, Team, TeamSection, WeeklyReport
+from reports.rows import team_layout
+from tests.reports.test_team_layouts import MANIFEST, ROOT, _import
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def _run(*args, **options):
+    out, err = StringIO(), StringIO()
+    call_command("import_report", *[str(a) for a in args], stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def _team_files(team: str) -> list[Path]:
+    return [ROOT / e["path"] for e in MANIFEST if e["team"] == team]
+
+
+def _snapshot() -> tuple[int, int, int]:
+    return (Team.objects.count(), WeeklyReport.objects.count(), ReportSection.objects.count())
+
+
+@pytest.mark.parametrize("entry", MANIFEST, ids=[e["path"] for e in MANIFEST])
+def test_a_stored_week_exports_as_the_file_was_read(entry):
+    extra = {"date": date.fromisoformat(entry["date"])} if entry["needs_date"] else {}
+    out, err = _run(ROOT / entry["path"], team=entry["team"], **extra)
+
+    report = WeeklyReport.objects.get(team__slug=entry["team"])
+    assert err == ""
+    assert "imported" in out and "% of lines kept as free text" in out
+    assert export_text(report) == render_markdown(_import(entry))
+    sent = json.loads(export_text(report, "json"))
+    assert [s["heading"] for s in sent["sections"] if s["level"]] == [
+        h for _level, h in entry["headings"] if h in {s.heading for s in _import(entry).sections}
+    ]
+    assert sent["incidents"] is None  # none of these states incident counts
+
+
+def test_a_team_created_by_an_import_takes_the_reports_language():
+    _run(*_team_files("search-ranking"), team="search")
+
+    assert Team.objects.get(slug="search").heading_language == "en"
+    assert set(WeeklyReport.objects.values_list("language", flat=True)) == {""}
+
+
+def test_the_dry_run_prints_what_each_file_holds_and_saves_nothing():
+    before = _snapshot()
+
+    out, _err = _run(*_team_files("payments-core"), team="payments-core", dry_run=True)
+
+    assert _snapshot() == before
+    assert out.count("sections: items 1, kpis 1, events 1, table 1, risks 1, plan 1") == 4
+    assert "3 risks, 4 actions" in out
+    assert "nothing was saved" in out.lower()
+
+
+def test_a_file_without_a_date_is_refused_with_the_ways_to_give_one():
+    entry = next(e for e in MANIFEST if e["needs_date"] and e["language"] == "en")
+    before = _snapshot()
+
+    with pytest.raises(CommandError):
+        _run(ROOT / entry["path"], team=entry["team"])
+
+    assert _snapshot() == before
+    _run(ROOT / entry["path"], team=entry["team"], date=date.fromisoformat(entry["date"]))
+    assert WeeklyReport.objects.get().report_date.isoformat() == entry["date"]
+
+
+def test_the_missing_date_is_explained_in_the_files_language():
+    entry = next(e for e in MANIFEST if e["needs_date"] and e["language"] == "en")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_report", str(ROOT / entry["path"]), team="oss", stderr=err)
+
+    assert "no date found for this report" in err.getvalue()
+    assert "--date YYYY-MM-DD" in err.getvalue()
+
+
+def test_a_learned_layout_is_shown_first_and_saved_only_when_asked():
+    first_three = _team_files("payments-core")[:3]
+
+    out, _err = _run(*first_three, team="payments-core", learn_layout=True)
+
+    assert "## 灰度发布跟踪" in out and "--save-layout" in out
+    assert not TeamSection.objects.exists() and not WeeklyReport.objects.exists()
+
+    _run(*first_three, team="payments-core", learn_layout=True, save_layout=True)
+
+    layout = team_layout(Team.objects.get(slug="payments-core"))
+    assert [s.heading for s in layout.sections][:4] == [
+        "一、本周工作",
+        "二、核心指标",
+        "三、稳定性",
+        "灰度发布跟踪",
+    ]
+
+
+def test_a_learned_layout_recognises_the_custom_headings_of_later_weeks():
+    files = _team_files("search-ranking")
+    _run(*files[:2], team="search-ranking", learn_layout=True, save_layout=True)
+
+    _run(files[2], team="search-ranking")
+
+    report = WeeklyReport.objects.get()
+    keyed = {s.heading or s.key: s.key for s in ReportSection.objects.filter(report=report)}
+    layout = team_layout(report.team)
+    custom = [layout.by_key(k).heading for k in keyed.values() if k]
+    assert "Experiment readout" in custom and "Customer escalations" in custom
+
+
+def test_a_rename_in_the_layout_applies_to_every_week():
+    files = _team_files("payments-core")
+    _run(*files, team="payments-core")
+    team = Team.objects.get(slug="payments-core")
+    _run(*files[:2], team="payments-core", learn_layout=True, save_layout=True)
+    layout = team_layout(team)
+    renamed = tuple(
+        type(s)(s.key, s.kind, "灰度发布看板", s.level, s.aliases)
+        if s.heading == "灰度发布跟踪"
+        else s
+        for s in layout.sections
+    )
+
+    layout_save(team=team, layout=type(layout)(renamed))
+
+    for report in team.reports.all():
+        text = export_text(report)
+        assert "## 灰度发布看板" in text and "灰度发布跟踪" not in text
+    assert (
+        "灰度发布跟踪"
+        in team_layout(team)
+        .by_key(next(s.key for s in renamed if s.heading == "灰度发布看板"))
+        .aliases
+    )

@@ -10,6 +10,7 @@ its error on the field it is about, so it shows beside that field.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,8 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from reports import document as d
 from reports.document import EventKind, ItemStatus, KpiKind, Marker, rules
 from reports.document.carryover import with_carried_plan
+from reports.document.importer import DateMissing, ReportFormatError
+from reports.document.renderer import TYPED_KEYS
 from reports.document.weeks import report_week
+from reports.imports import read_markdown
 from reports.incidents import Filters
+from reports.parsers import read_upload
 from reports.search import Query
 
 # Limits, lengths and dates are ``rules``', which the API, the importer and the rows writer
@@ -371,7 +376,22 @@ def _aware(value: datetime) -> datetime:
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
+class SectionForm(forms.Form):
+    """A section written in the team's own words: its heading and its Markdown. What it
+    states (entries, owners, due dates, tables, KPIs, events) is read from the text."""
+
+    position = forms.IntegerField(min_value=0, max_value=1000, widget=forms.HiddenInput)
+    heading = OneLineField(rule="section.heading", required=False, label=_("Heading"))
+    text = forms.CharField(
+        required=False, strip=False, widget=_markdown(8), label=_("Text (Markdown)")
+    )
+
+    def clean_text(self):
+        return self.cleaned_data["text"].replace("\r\n", "\n").strip("\n")
+
+
 PlanFormSet = formset_factory(PlanLineForm, extra=0)
+SectionFormSet = formset_factory(SectionForm, extra=0)
 KpiFormSet = formset_factory(KpiForm, extra=0, can_delete=True)
 ObjectiveFormSet = formset_factory(ObjectiveForm, extra=0, can_delete=True)
 ItemFormSet = formset_factory(ItemForm, extra=0, can_delete=True)
@@ -450,11 +470,13 @@ class ReportEditor:
             prefix="evt",
             form_kwargs={"week": self.week, "grades": grades},
         )
+        self.sections = SectionFormSet(data, initial=init["sections"], prefix="sec")
         self.previous_kpis = {k.name: k for k in previous.kpis} if previous else {}
 
     @property
     def formsets(self):
         return [
+            self.sections,
             self.plan,
             self.kpis,
             self.objectives,
@@ -523,6 +545,13 @@ class ReportEditor:
 
     def _check_across_rows(self) -> bool:
         ok = True
+        sections = self.initial_document.sections
+        for form in self.sections.forms:
+            position = form.cleaned_data["position"]
+            headed = position < len(sections) and sections[position].level > 0
+            if headed and not form.cleaned_data["heading"]:
+                form.add_error("heading", _("A section needs its heading."))
+                ok = False
         if self.report.cleaned_data["report_date"] != self.initial_document.report_date:
             self.report.add_error(None, self.week_taken_message())
             ok = False
@@ -615,7 +644,43 @@ class ReportEditor:
         doc.next_week = with_carried_plan(doc.next_week, doc.plan_review, base.plan_review)
         doc.objectives = self._objectives()
         doc.events = [_event(f.cleaned_data) for f in _rows(self.events)]
+        doc.title, doc.title_level = base.title, base.title_level
+        doc.front_matter = base.front_matter
+        doc.sections = self._sections()
         return doc
+
+    def _sections(self) -> list[d.Section]:
+        """The week's sections in their order, those in the team's words as edited (a
+        posted position that is not such a section is ignored)."""
+        edited = {
+            f.cleaned_data["position"]: f.cleaned_data
+            for f in self.sections.forms
+            if getattr(f, "cleaned_data", None)
+        }
+        sections = []
+        for position, section in enumerate(self.initial_document.sections):
+            data = edited.get(position) if section.key not in TYPED_KEYS else None
+            if data is None:
+                sections.append(dataclasses.replace(section))
+                continue
+            sections.append(
+                dataclasses.replace(section, heading=data["heading"], text=data["text"])
+            )
+        return sections
+
+    @property
+    def section_forms(self) -> list[tuple[forms.Form, d.Section]]:
+        """The forms of the sections in the team's words, with the section each edits."""
+        sections = self.initial_document.sections
+        shown = []
+        for form in self.sections.forms:
+            position = form["position"].value()
+            try:
+                section = sections[int(position)]
+            except (TypeError, ValueError, IndexError):
+                continue
+            shown.append((form, section))
+        return shown
 
     def _objectives(self) -> list[d.Objective]:
         buckets = _group(self.buckets, "category")
@@ -922,6 +987,11 @@ def _initial(
         "categories": [],
         "buckets": [],
         "events": [_event_initial(n, e) for n, e in enumerate(doc.events)],
+        "sections": [
+            {"position": n, "heading": s.heading, "text": s.text}
+            for n, s in enumerate(doc.sections)
+            if s.key not in TYPED_KEYS
+        ],
     }
 
     def add_item(item: d.Item, objective_key: str, depth: int) -> None:
@@ -1084,3 +1154,83 @@ class IncidentFilterForm(TeamAndDatesForm):
             since=data.get("since"),
             until=data.get("until"),
         )
+
+
+class MarkdownImportForm(forms.Form):
+    """A week written in Markdown, uploaded or pasted, read in the team's layout as the form
+    is cleaned: what the importer refuses is an error beside the field it came from (a
+    missing date beside the date), and ``document`` is the week to save."""
+
+    file = forms.FileField(
+        label=_("Markdown file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,.txt"}),
+    )
+    text = forms.CharField(
+        label=_("Or paste the Markdown"), required=False, strip=False, widget=_textarea(8)
+    )
+    # The uploaded file's name, kept when a preview carries its text into ``text``: a
+    # file that dates itself by its name ("2024-03-08.md") still does.
+    file_name = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
+    report_date = forms.DateField(
+        label=_("Report date"),
+        required=False,
+        widget=_DATE,
+        validators=[_in_allowed_years],
+        help_text=_("For a file that names no date, or a wrong one."),
+    )
+    week = forms.IntegerField(
+        label=_("Week number"),
+        required=False,
+        min_value=1,
+        max_value=rules.MAX_WEEK_NUMBER,
+        help_text=_("For a file that names no week."),
+    )
+    preview = forms.BooleanField(label=_("Preview only: save nothing"), required=False)
+
+    def __init__(self, team, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+        self.document: d.ReportDocument | None = None
+        self.source_text = ""
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:  # a date or week that cannot be: nothing is read yet
+            return data
+        upload, text = data.get("file"), data.get("text")
+        if upload and text:
+            self.add_error("text", _("Upload a file or paste its text, not both."))
+            return data
+        if not upload and not text:
+            self.add_error("file", _("Choose a Markdown file, or paste its text below."))
+            return data
+        field = "file" if upload else "text"
+        try:
+            source = read_upload(upload) if upload else text
+            self.document = read_markdown(
+                self.team,
+                source,
+                file_name=upload.name if upload else data.get("file_name", ""),
+                report_date=data.get("report_date"),
+                week=data.get("week"),
+            )
+        except DateMissing as exc:
+            self.add_error("report_date", exc.message)
+        except ReportFormatError as exc:
+            self.add_error(field, str(exc))
+        else:
+            self.source_text = source.decode("utf-8-sig") if upload else source
+            data["file_name"] = upload.name if upload else data.get("file_name", "")
+        return data
+
+    def confirm_initial(self) -> dict:
+        """A previewed week as the form to import it with: the text read (an uploaded
+        file's too, so it need not be chosen again), its file name, date and week."""
+        data = self.cleaned_data
+        return {
+            "text": self.source_text,
+            "file_name": data["file_name"],
+            "report_date": data.get("report_date"),
+            "week": data.get("week"),
+        }

@@ -553,6 +553,7 @@ class SearchEntry(models.Model):
         ITEM = "item", _("item")
         EVENT = "event", _("stability event")
         NOTE = "note", _("daily note")
+        SECTION = "section", _("section")
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     report = models.ForeignKey(

@@ -27,7 +27,7 @@ from core import markup
 from core.history import bulk_create_with_history
 from metrics import models as mm
 from reports import document as d
-from reports.document import rules
+from reports.document import renderer, rules
 from reports.document.layout import Layout, LayoutSection, default_layout
 from reports.document.weeks import report_week
 from reports.models import (
@@ -157,8 +157,9 @@ def markdown_texts(document: d.ReportDocument) -> Iterator[str]:
         for item in objective.walk():
             yield item.body
             yield item.detail
+    placed = renderer.placed(document)
     for section in document.sections:
-        yield section.text
+        yield renderer.section_text(document, section, placed)
 
 
 def prerender(document: d.ReportDocument) -> None:
@@ -193,6 +194,7 @@ def _save_sections(rows: TeamRows, report: WeeklyReport, document: d.ReportDocum
     blank, so that renaming the section in the layout renames it in every week."""
     layout = rows.layout
     sections = []
+    placed = renderer.placed(document)
     for position, section in enumerate(document.sections):
         known = layout.by_key(section.key) if section.key else None
         heading = "" if known is not None and known.heading == section.heading else section.heading
@@ -203,7 +205,9 @@ def _save_sections(rows: TeamRows, report: WeeklyReport, document: d.ReportDocum
             key=section.key,
             heading=heading,
             level=section.level,
-            text=section.text,
+            # As the report writes it: the KPIs and events it holds, restated where the
+            # text no longer says them, so the page and the download agree.
+            text=renderer.section_text(document, section, placed),
         )
         row.render_html(document.rendered)
         sections.append(row)

@@ -21,6 +21,7 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from reports import document as d
+from reports.document.renderer import TYPED_KEYS
 from reports.document.wording import wording
 from reports.models import DailyNote, SearchEntry, Team, WeeklyReport
 
@@ -85,6 +86,12 @@ def report_entries(report: WeeklyReport, doc: d.ReportDocument) -> list[SearchEn
     for event in doc.events:
         text = "\n".join(x for x in (event.cause, event.handling, event.detection) if x)
         found.append(entry(SearchEntry.Kind.EVENT, event.summary, text))
+    for position, section in enumerate(doc.sections):  # those in the team's own words
+        if section.text and section.key not in TYPED_KEYS:
+            title = section.heading or week
+            found.append(
+                entry(SearchEntry.Kind.SECTION, title, section.text, f"section-{position + 1}")
+            )
     return found
 
 

@@ -154,6 +154,7 @@ def team_template_document(team: Team) -> d.ReportDocument:
         kpis=[rows.kpi_of(definition, None) for definition in team_kpi_definitions(team)],
         incidents=d.Incidents(grades=team.grades, groups=team.groups),
         objectives=objectives,
+        sections=rows.layout_outline(rows.team_layout(team)),
     )
 
 

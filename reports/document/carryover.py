@@ -14,7 +14,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from reports import document as d
+from reports.document import dates as dt
+from reports.document import sections as sx
+from reports.document.layout import DEFAULT_KEYS
 from reports.document.rules import EARLIEST_OPEN_EVENT_DAYS
+from reports.document.vocabulary import ItemStatus
+from reports.document.vocabulary import SectionKind as K
 
 # A list entry of the plan: "1. ...", "1、...", "- ...", "* ...".
 _PLAN_ENTRY = re.compile(r"^\s*(?:\d+[.)]\s+|\d+、\s*|[-*+]\s+)(?P<text>.+?)\s*$")
@@ -40,25 +45,91 @@ def plan_lines(text: str) -> list[str]:
 def next_document(
     previous: d.ReportDocument, *, report_date: date, week_number: int
 ) -> d.ReportDocument:
-    """This week's draft, started from ``previous`` (last week's report or the team template)."""
+    """This week's draft, started from ``previous`` (last week's report or the team template).
+
+    A week in the team's own words keeps its sections and their words: risks and action
+    items still open are carried, the plan starts empty (last week's is reviewed), the
+    events listed last week are not listed again, the title and front matter name the new
+    week's dates. The KPIs a metrics section in the team's words states keep their values
+    (the text says them) until the lead changes them."""
+    days = (report_date - previous.report_date).days
+    stated = {k.name for s in previous.sections if s.kind == K.KPIS for k in sx.read_kpis(s.text)}
+    own_events = any(s.kind == K.EVENTS and s.key not in DEFAULT_KEYS for s in previous.sections)
+    plan = previous.next_week or next(
+        (s.text for s in previous.sections if s.kind == K.PLAN and s.key not in DEFAULT_KEYS), ""
+    )
     doc = d.ReportDocument(
         team=previous.team,
         week_number=week_number,
         report_date=report_date,
         status="draft",
         language=previous.language,
-        kpis=[replace(k, value=None, note="") for k in previous.kpis],
+        kpis=[
+            replace(k) if k.name in stated else replace(k, value=None, note="")
+            for k in previous.kpis
+        ],
         kpi_notes=previous.kpi_notes,
         incidents=copy.deepcopy(previous.incidents),
         objectives=[_objective(o) for o in previous.objectives],
         events=[
             copy.deepcopy(e)
             for e in previous.events
-            if is_open(e) and e.date >= report_date - timedelta(days=EARLIEST_OPEN_EVENT_DAYS)
+            if is_open(e)
+            and not own_events
+            and e.date >= report_date - timedelta(days=EARLIEST_OPEN_EVENT_DAYS)
         ],  # an incident still open after a year is not carried any further (the rules')
-        plan_review=[d.PlanLine(text=line) for line in plan_lines(previous.next_week)],
+        plan_review=[d.PlanLine(text=line) for line in plan_lines(plan)],
+        title=dt.shift_week(
+            dt.shift_dates(previous.title, days), previous.week_number, week_number
+        ),
+        title_level=previous.title_level,
+        front_matter=_front_matter(previous.front_matter, days),
+        sections=[_section(s, previous.report_date) for s in previous.sections],
     )
     return doc
+
+
+def _front_matter(text: str, days: int) -> str:
+    """The dates of a front matter's ``date:`` and ``title:`` lines moved to the new week."""
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if re.match(r"^(?:date|title)\s*:", line, re.IGNORECASE):
+            lines[n] = dt.shift_dates(line, days)
+    return "\n".join(lines)
+
+
+def _section(section: d.Section, last_date: date) -> d.Section:
+    """A section of last week as this week starts it (see ``next_document``)."""
+    text = section.text
+    if section.key in DEFAULT_KEYS:
+        text = ""
+    elif section.kind in (K.RISKS, K.ACTIONS):
+        text = open_entries(text, last_date)
+    elif section.kind in (K.PLAN, K.DAILY):
+        text = ""
+    elif section.kind == K.EVENTS:
+        text = "\n".join(line for line in text.split("\n") if not sx.LIST_RE.match(line)).strip(
+            "\n"
+        )
+    elif section.kind == K.PEOPLE:
+        text = "\n\n".join(
+            line for line in text.split("\n") if sx.HEADING_RE.match(line)
+        )  # each person's heading, to write under
+    return replace(section, text=text)
+
+
+def open_entries(text: str, report_date: date | None = None) -> str:
+    """A list of risks or action items without the entries that are done (a checked box,
+    a status such as 已解决 / resolved); text that is no list is kept as it is."""
+    body = sx.read_list(text)
+    if body is None:
+        return text
+    body.entries = [
+        e for e in body.entries if not e.done and e.facts(report_date)["status"] != ItemStatus.DONE
+    ]
+    if not body.entries:
+        return "\n\n".join(t for t in (body.intro, body.outro) if t)
+    return sx.list_text(body)
 
 
 def is_open(event: d.StabilityEvent) -> bool:

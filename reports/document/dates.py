@@ -191,3 +191,119 @@ def front_matter_fields(lines: list[str]) -> dict[str, str]:
                 value = value[1:-1]
             fields.setdefault(m["key"].lower(), value)
     return fields
+
+
+# ---------------------------------------------------------------------------------------
+# A title written again for another week
+# ---------------------------------------------------------------------------------------
+
+_MONTH_NAMES = {
+    n: names
+    for names, n in (
+        (("Jan", "January"), 1),
+        (("Feb", "February"), 2),
+        (("Mar", "March"), 3),
+        (("Apr", "April"), 4),
+        (("May", "May"), 5),
+        (("Jun", "June"), 6),
+        (("Jul", "July"), 7),
+        (("Aug", "August"), 8),
+        (("Sep", "September"), 9),
+        (("Oct", "October"), 10),
+        (("Nov", "November"), 11),
+        (("Dec", "December"), 12),
+    )
+}
+
+
+def _number_like(value: int, padded: bool) -> str:
+    return str(value).zfill(2) if padded else str(value)
+
+
+def _month_like(old: str, month: int) -> str:
+    short, full = _MONTH_NAMES[month]
+    name = full if len(old.rstrip(".")) > 3 else short
+    return name.upper() if old.isupper() else name.lower() if old.islower() else name
+
+
+def shift_dates(text: str, days: int) -> str:
+    """``text`` with every date in it moved by ``days``, each written as before
+    ("周报（2024.03.04-2024.03.08）" a week on is "周报（2024.03.11-2024.03.15）")."""
+    if not days:
+        return text
+    spans: list[tuple[int, int, str]] = []
+    for pattern in FULL_RES + PARTIAL_RES:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e, _new in spans):
+                continue
+            f = _found(m)
+            if f is None:
+                continue
+            year = f.year if f.year is not None else 2000  # a leap year, for 2/29
+            start = f.on(year)
+            if start is None:
+                continue
+            moved = date.fromordinal(start.toordinal() + days)
+            pieces = []
+            cursor = m.start()
+            for name, value in (
+                ("y", moved.year),
+                ("m", moved.month),
+                ("mon", moved.month),
+                ("d", moved.day),
+            ):
+                if m.groupdict().get(name) is None:
+                    continue
+                pieces.append((m.start(name), m.end(name), name, value))
+            # Zero-padded when the month or the day was ("03/08", "0817"), else not.
+            padded = any((m.groupdict().get(k) or "").startswith("0") for k in ("m", "d"))
+            out = ""
+            for begin, end, name, value in sorted(pieces):
+                old = m.group(name)
+                out += text[cursor:begin]
+                if name == "mon":
+                    out += _month_like(old, value)
+                elif name == "y":
+                    out += str(value)
+                else:
+                    out += _number_like(value, padded)
+                cursor = end
+            out += text[cursor : m.end()]
+            spans.append((m.start(), m.end(), out))
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+CN_NUMERALS = "零一二三四五六七八九"
+
+
+def to_chinese(number: int) -> str:
+    """13 -> 十三, 20 -> 二十, 105 -> 一百零五 (to 999)."""
+    if number < 10:
+        return CN_NUMERALS[number]
+    hundreds, rest = divmod(number, 100)
+    tens, ones = divmod(rest, 10)
+    out = f"{CN_NUMERALS[hundreds]}百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else CN_NUMERALS[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    if ones:
+        out += CN_NUMERALS[ones]
+    return out
+
+
+def shift_week(text: str, old: int, new: int) -> str:
+    """``text`` with its week number ``old`` written as ``new``, in the same numerals."""
+    for pattern in WEEK_RES:
+        m = pattern.search(text)
+        if not m:
+            continue
+        n = m["n"]
+        number = int(n) if n.isdigit() else chinese_number(n)
+        if number != old:
+            continue
+        value = str(new) if n.isdigit() else to_chinese(new)
+        return text[: m.start("n")] + value + text[m.end("n") :]
+    return text

@@ -49,11 +49,12 @@ INDENT = 4
 
 
 def title_line(doc: ReportDocument) -> str:
-    return w.wording(doc.language).week_title(doc.week_number, doc.report_date)
+    """The report's title: as the team wrote it, else the layout's."""
+    return doc.title or w.wording(doc.language).week_title(doc.week_number, doc.report_date)
 
 
 def content_title_line(doc: ReportDocument) -> str:
-    return w.wording(doc.language).content_week_title(doc.week_number, doc.report_date)
+    return doc.title or w.wording(doc.language).content_week_title(doc.week_number, doc.report_date)
 
 
 def kpi_line(kpi: Kpi, language: str) -> str:
@@ -320,8 +321,9 @@ def render_markdown(doc: ReportDocument, charts: Sequence[tuple[str, str]] = ())
     if doc.title:
         out.block(["#" * doc.title_level + " " + doc.title])
     elif doc.title_level:
-        out.block([f"# {title_line(doc)}"])
-        out.block([f"# {content_title_line(doc)}"])
+        words = w.wording(doc.language)
+        out.block([f"# {words.week_title(doc.week_number, doc.report_date)}"])
+        out.block([f"# {words.content_week_title(doc.week_number, doc.report_date)}"])
     sections = outline(doc)
     placed = _Placed(doc, sections)
     for section in sections:
@@ -339,7 +341,29 @@ class _Placed:
         self.events_section = events[0] if events else None
         self.holder = None if self.events_section else events_holder(doc)
         self.charts_written = False
-        self.restated: set[int] = set()
+        # A KPI no section's text names is added to the first metrics section in the
+        # team's words (when the sample's operations section is not there to hold it).
+        metrics = [s for s in sections if s.kind == SectionKind.KPIS and s.key not in TYPED_KEYS]
+        named = {k.name for s in metrics for k in read_kpis(s.text)}
+        typed = any(s.key == "operations" for s in sections)
+        self.kpis_section = metrics[0] if metrics and not typed else None
+        self.missing_kpis = [k for k in doc.kpis if k.name not in named]
+
+
+def placed(doc: ReportDocument) -> _Placed:
+    return _Placed(doc, outline(doc))
+
+
+def section_text(doc: ReportDocument, section: Section, placed: _Placed | None = None) -> str:
+    """A section in the team's words as the report writes it: its Markdown, with the
+    KPIs and events the report holds restated where they changed."""
+    placed = placed or _Placed(doc, outline(doc))
+    if section.kind == SectionKind.KPIS and section.key not in TYPED_KEYS:
+        missing = placed.missing_kpis if section is placed.kpis_section else []
+        return restate_kpis(section.text, doc.kpis, doc.language, missing)
+    if section is placed.events_section:
+        return restate_events(section.text, doc)
+    return section.text
 
 
 def _section(
@@ -368,27 +392,23 @@ def _section(
                 out.block(
                     [f"- {author}{words.colon}{text}" for author, texts in people for text in texts]
                 )
-    elif section.kind == SectionKind.KPIS:
-        out.block(_paragraph_lines(restate_kpis(section.text, doc.kpis, doc.language), 0))
-        if not placed.charts_written:
+    else:
+        out.block(_paragraph_lines(section_text(doc, section, placed), 0))
+        if section.kind == SectionKind.KPIS and not placed.charts_written:
             out.block([f"![{title}]({path})" for title, path in charts])
             placed.charts_written = True
-    elif section is placed.events_section:
-        out.block(_paragraph_lines(restate_events(section.text, doc), 0))
-    else:
-        out.block(_paragraph_lines(section.text, 0))
 
 
-def restate_kpis(text: str, kpis: Sequence[Kpi], language: str) -> str:
+def restate_kpis(text: str, kpis: Sequence[Kpi], language: str, missing: Sequence[Kpi] = ()) -> str:
     """A metrics section in the team's words, saying the KPIs' current values: a value
-    that changed is replaced where the text states it; a KPI the text does not name is
-    added as a line of its own."""
+    that changed is replaced where the text states it; ``missing`` KPIs (named by no
+    section) are added as lines of their own."""
     stated = {k.name: k for k in read_kpis(text)}
     current = {k.name: k for k in kpis}
     lines = text.split("\n") if text else []
     for name, kpi in current.items():
         old = stated.get(name)
-        if old is None or (old.value, old.unit) == (kpi.value, kpi.unit):
+        if old is None or kpi.value is None or (old.value, old.unit) == (kpi.value, kpi.unit):
             continue
         value = w.fmt_decimal(kpi.value)
         for i, line in enumerate(lines):
@@ -397,7 +417,6 @@ def restate_kpis(text: str, kpis: Sequence[Kpi], language: str) -> str:
                 rest = line[at:].replace(w.fmt_decimal(old.value), value, 1)
                 lines[i] = line[:at] + rest
                 break
-    missing = [k for name, k in current.items() if name not in stated]
     if missing:
         if lines:
             lines.append("")

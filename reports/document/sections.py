@@ -90,7 +90,7 @@ _STATUS_ALT = "|".join(sorted((re.escape(w) for w in _STATUS_OF), key=len, rever
 STATUS_RES = (
     re.compile(rf"(?:状态|status)\s*[:：]\s*(?P<word>{_STATUS_ALT})", re.IGNORECASE),
     re.compile(rf"[【\[（(]\s*(?P<word>{_STATUS_ALT})\s*[】\]）)]", re.IGNORECASE),
-    re.compile(rf"(?:[—–-]{{1,2}}|→)\s*(?P<word>{_STATUS_ALT})\s*[。.]?$", re.IGNORECASE),
+    re.compile(rf"(?:[—–]{{1,2}}|--|→)\s*(?P<word>{_STATUS_ALT})(?![A-Za-z])", re.IGNORECASE),
 )
 OWNER_RES = (
     re.compile(
@@ -130,6 +130,7 @@ def due_in(text: str, report_date: date | None) -> date | None:
 
 
 def status_in(text: str) -> str:
+    text = text.replace("**", "").replace("__", "")
     for pattern in STATUS_RES:
         m = pattern.search(text)
         if m:

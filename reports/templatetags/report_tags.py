@@ -7,7 +7,10 @@ import re
 from django import template
 from django.utils.safestring import mark_safe
 
-from reports.document import notes_by_day, renderer
+from core.markup import markdown_to_html
+from reports.document import SectionKind, notes_by_day, renderer
+from reports.document.layout import outline
+from reports.document.renderer import TYPED_KEYS
 from reports.document.wording import wording
 
 register = template.Library()
@@ -39,6 +42,29 @@ for _name in (
 register.simple_tag(renderer.content_title_line, name="title_line")
 register.simple_tag(renderer.note_day_heading, name="note_day_heading")
 register.simple_tag(notes_by_day, name="notes_by_day")
+
+
+@register.filter
+def section_kind_label(kind: str) -> str:
+    return dict(SectionKind.choices()).get(kind, kind)
+
+
+@register.simple_tag
+def page_sections(doc):
+    """The report's sections as the page shows them, in order: each with the HTML tag of
+    its heading (the title is the page's h1) and, for a section in the team's own words,
+    its formatted Markdown (stored with the week; formatted here for a preview)."""
+    shown = []
+    for position, section in enumerate(outline(doc)):
+        part = section.key if section.key in TYPED_KEYS else "text"
+        html = ""
+        if part == "text":
+            html = doc.html.get(f"section-{position}") or doc.rendered.get(section.text)
+            if html is None:
+                html = markdown_to_html(section.text)
+        level = min(6, section.level + 1)
+        shown.append({"section": section, "part": part, "tag": f"h{level}", "html": html})
+    return shown
 
 
 @register.simple_tag

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import translation
 
 from reports.document.renderer import render_markdown
@@ -16,6 +17,7 @@ from reports.files import export_text
 from reports.layouts import layout_save
 from reports.models import ReportSection, Team, TeamSection, WeeklyReport
 from reports.rows import team_layout
+from tests.forms_data import editor_data
 from tests.reports.test_team_layouts import MANIFEST, ROOT, _import
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +155,75 @@ def test_a_rename_in_the_layout_applies_to_every_week():
         .by_key(next(s.key for s in renamed if s.heading == "灰度发布看板"))
         .aliases
     )
+
+
+def _week_of(team: str):
+    files = _team_files(team)
+    _run(*files, team=team)
+    return WeeklyReport.objects.filter(team__slug=team).order_by("report_date")
+
+
+def test_the_page_shows_the_sections_in_the_teams_words_in_order(client, django_user_model):
+    report = _week_of("search-ranking").first()
+    user = django_user_model.objects.create_user("reader", password="x-long-password-1")
+    report.team.memberships.create(user=user, role="member")
+    client.force_login(user)
+
+    page = client.get(report.get_absolute_url()).content.decode()
+
+    assert "Week 12 (2024-03-18 ~ 2024-03-22)" in page
+    places = [page.index(f">{s.heading}<") for s in report.sections.all() if s.heading]
+    assert places == sorted(places) and len(places) >= 6
+    assert "第12周" not in page
+
+
+def test_a_section_edited_on_the_edit_page_is_saved_and_the_rest_kept(client, django_user_model):
+    report = _week_of("payments-core").first()
+    user = django_user_model.objects.create_user("lead", password="x-long-password-1")
+    report.team.memberships.create(user=user, role="lead")
+    client.force_login(user)
+    url = reverse("reports:report_edit", args=[report.team.slug, report.report_date])
+    editor = client.get(url).context["editor"]
+    data = editor_data(editor)
+    risks = next(f for f, s in editor.section_forms if s.kind == "risks")
+    data[risks["text"].html_name] = "- 新风险：供应商合同到期（负责人：赵六，截止 3/20）"
+    before = [(s.heading, s.kind) for s in report.sections.all()]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, (
+        response.context and response.context["editor"].report.errors
+    )
+    text = export_text(report)
+    assert "- 新风险：供应商合同到期（负责人：赵六，截止 3/20）" in text
+    assert [(s.heading, s.kind) for s in report.sections.all()] == before
+    assert text.startswith("<!--")  # the comment above the title is kept
+
+
+def test_a_section_heading_cannot_be_emptied(client, django_user_model):
+    report = _week_of("payments-core").first()
+    user = django_user_model.objects.create_user("lead", password="x-long-password-1")
+    report.team.memberships.create(user=user, role="lead")
+    client.force_login(user)
+    url = reverse("reports:report_edit", args=[report.team.slug, report.report_date])
+    editor = client.get(url).context["editor"]
+    data = editor_data(editor)
+    form = next(f for f, section in editor.section_forms if section.level)
+    data[form["heading"].html_name] = ""
+    before = export_text(report)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "A section needs its heading." in response.content.decode()
+    assert export_text(report) == before
+
+
+def test_a_section_in_the_teams_words_is_found_by_search(manager_client):
+    _week_of("payments-core")
+
+    response = manager_client.get(reverse("reports:search"), {"q": "云闪付分期"})
+
+    found = [(e.day.isoformat(), e.kind, e.title) for e, _parts in response.context["results"]]
+    assert ("2024-03-08", "section", "四、风险与问题") in found
+    assert all(kind == "section" for _day, kind, _title in found)

@@ -339,6 +339,10 @@ class _Placed:
     def __init__(self, doc: ReportDocument, sections: list[Section]):
         events = [s for s in sections if s.kind == SectionKind.EVENTS and s.key not in TYPED_KEYS]
         self.events_section = events[0] if events else None
+        # While the events sections in the team's words list exactly the report's events,
+        # each is written as it is; once they differ, the first lists them all.
+        listed = [e for s in events for e in read_events(s.text, doc.report_date, _zone(doc))]
+        self.events_as_written = listed == doc.events
         self.holder = None if self.events_section else events_holder(doc)
         self.charts_written = False
         # A KPI no section's text names is added to the first metrics section in the
@@ -361,8 +365,12 @@ def section_text(doc: ReportDocument, section: Section, placed: _Placed | None =
     if section.kind == SectionKind.KPIS and section.key not in TYPED_KEYS:
         missing = placed.missing_kpis if section is placed.kpis_section else []
         return restate_kpis(section.text, doc.kpis, doc.language, missing)
-    if section is placed.events_section:
-        return restate_events(section.text, doc)
+    if section.kind == SectionKind.EVENTS and section.key not in TYPED_KEYS:
+        if placed.events_as_written:
+            return section.text
+        if section is placed.events_section:
+            return restate_events(section.text, doc)
+        return _without_events(section.text, doc)
     return section.text
 
 
@@ -425,18 +433,20 @@ def restate_kpis(text: str, kpis: Sequence[Kpi], language: str, missing: Sequenc
 
 
 def restate_events(text: str, doc: ReportDocument) -> str:
-    """An incidents section in the team's words while it lists the report's events; the
-    events written again, after the section's other text, once they differ."""
-    if read_events(text, doc.report_date, _zone(doc)) == doc.events:
-        return text
-    kept = [line for line in text.split("\n") if not read_events(line, doc.report_date, _zone(doc))]
+    """An incidents section in the team's words listing the report's events again, after
+    the section's other text (once what the sections list differs from the events)."""
     lines = []
     for event in doc.events:
         lines.append(f"- {event_line(event)}")
         detail = event_detail_line(event, doc.language)
         if detail:
             lines.append(f"  {detail}")
-    return "\n".join(t for t in ("\n".join(kept).strip("\n"), "\n".join(lines)) if t)
+    return "\n".join(t for t in (_without_events(text, doc), "\n".join(lines)) if t)
+
+
+def _without_events(text: str, doc: ReportDocument) -> str:
+    kept = [line for line in text.split("\n") if not read_events(line, doc.report_date, _zone(doc))]
+    return "\n".join(kept).strip("\n")
 
 
 def _zone(doc: ReportDocument):

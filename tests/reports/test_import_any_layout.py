@@ -227,3 +227,15 @@ def test_a_section_in_the_teams_words_is_found_by_search(manager_client):
     found = [(e.day.isoformat(), e.kind, e.title) for e, _parts in response.context["results"]]
     assert ("2024-03-08", "section", "四、风险与问题") in found
     assert all(kind == "section" for _day, kind, _title in found)
+
+
+def test_the_kpis_of_a_teams_own_metrics_section_are_charted(manager_client):
+    reports = list(_week_of("sre-oncall"))
+
+    html = manager_client.get(reverse("reports:team_trends", args=["sre-oncall"])).content
+    html = html.decode()
+
+    assert len(reports) == 3
+    assert "checkout-api availability" in html and "p99 latency" in html
+    day = reports[0].report_date
+    assert f"{day:%m-%d} · p99 latency: 180ms" in html

@@ -20,7 +20,8 @@ from decimal import Decimal, InvalidOperation
 from reports.document import dates as dt
 from reports.document import grammar as g
 from reports.document.report import Kpi, StabilityEvent
-from reports.document.vocabulary import EventKind, ItemStatus, KpiKind
+from reports.document.rules import kpi_value_problem
+from reports.document.vocabulary import EventKind, ItemStatus, KpiKind, SectionKind
 
 FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
 LIST_RE = re.compile(
@@ -435,8 +436,8 @@ def _add_kpi(kpis: dict[str, Kpi], name: str, value: str, unit: str, note: str) 
         number = Decimal(value)
     except InvalidOperation:
         return
-    if unit == "%" and not (0 <= number <= 100):
-        return
+    if kpi_value_problem(number, unit) or len(unit) > 10:
+        return  # a figure no door would keep is left in the text
     lowered = name.casefold()
     if "可用" in name or "availability" in lowered or "uptime" in lowered:
         kind = KpiKind.AVAILABILITY
@@ -510,3 +511,60 @@ def _event_day(text: str, report_date: date) -> date | None:
     if day is None or not (report_date - timedelta(days=366) <= day <= report_date):
         return None
     return day
+
+
+# ---------------------------------------------------------------------------------------
+# Figures stated twice: in a section's text and in the report's KPIs and events
+# ---------------------------------------------------------------------------------------
+
+OWN_KEYS = ("operations", "objectives", "other", "reflections", "next_week", "daily")
+
+
+def reconcile(doc, before=None, *, tz: tzinfo) -> None:
+    """Where a metrics or incidents section in the team's words was written anew (its text
+    differs from ``before``'s, or there is no ``before``), the report's KPIs and events
+    are what that text states: the text is what the lead typed, the figures follow it.
+    A KPI no such section names is kept as sent."""
+    old = {(s.kind, s.heading, s.level): s.text for s in (before.sections if before else [])}
+
+    def own(kind):
+        return [s for s in doc.sections if s.kind == kind and s.key not in OWN_KEYS]
+
+    def rewritten(kind):
+        return any(old.get((s.kind, s.heading, s.level)) != s.text for s in own(kind))
+
+    if own(SectionKind.EVENTS) and rewritten(SectionKind.EVENTS):
+        doc.events = [
+            e for s in own(SectionKind.EVENTS) for e in read_events(s.text, doc.report_date, tz)
+        ]
+    if own(SectionKind.KPIS) and rewritten(SectionKind.KPIS):
+        stated = [k for s in own(SectionKind.KPIS) for k in read_kpis(s.text)]
+        named_before = {
+            k.name
+            for s in (before.sections if before else [])
+            if s.kind == SectionKind.KPIS and s.key not in OWN_KEYS
+            for k in read_kpis(s.text)
+        }
+        known = {k.name: k for k in doc.kpis}
+        seen: set[str] = set()
+        kpis = []
+        for kpi in stated:
+            if kpi.name in seen:
+                continue
+            seen.add(kpi.name)
+            base = known.get(kpi.name)
+            kpis.append(
+                kpi
+                if base is None
+                else Kpi(
+                    name=kpi.name,
+                    value=kpi.value,
+                    unit=kpi.unit,
+                    kind=base.kind,
+                    note=kpi.note,
+                    target=base.target,
+                    higher_is_better=base.higher_is_better,
+                )
+            )
+        kpis += [k for k in doc.kpis if k.name not in seen and k.name not in named_before]
+        doc.kpis = kpis

@@ -4,6 +4,7 @@ recognises a team's own headings in its later weeks, and a rename reaches every 
 
 import json
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -239,3 +240,24 @@ def test_the_kpis_of_a_teams_own_metrics_section_are_charted(manager_client):
     assert "checkout-api availability" in html and "p99 latency" in html
     day = reports[0].report_date
     assert f"{day:%m-%d} · p99 latency: 180ms" in html
+
+
+def test_an_event_typed_into_an_incidents_section_is_kept_and_counted(client, django_user_model):
+    report = _week_of("payments-core").first()
+    user = django_user_model.objects.create_user("lead", password="x-long-password-1")
+    report.team.memberships.create(user=user, role="lead")
+    client.force_login(user)
+    url = reverse("reports:report_edit", args=[report.team.slug, report.report_date])
+    editor = client.get(url).context["editor"]
+    data = editor_data(editor)
+    events = next(f for f, s in editor.section_forms if s.kind == "events")
+    kpis = next(f for f, s in editor.section_forms if s.kind == "kpis")
+    data[events["text"].html_name] += "\n- 3/8 16:00 网关证书告警，已续期"
+    data[kpis["text"].html_name] = data[kpis["text"].html_name].replace("99.95%", "99.97%")
+
+    assert client.post(url, data).status_code == 302
+
+    text = export_text(report)
+    assert "- 3/8 16:00 网关证书告警，已续期" in text and "99.97%" in text
+    assert report.events.count() == 3
+    assert Decimal("99.97") in {v.value for v in report.kpi_values.all()}

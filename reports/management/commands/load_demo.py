@@ -20,8 +20,12 @@ from django.utils import timezone
 from metrics.models import KpiDefinition
 from reports.document import WeekNumbering
 from reports.document.importer import parse
+from reports.document.layout import SeenHeading, learn_layout
+from reports.imports import read_markdown
+from reports.layouts import layout_save
 from reports.models import Membership
 from reports.permissions import MANAGERS_GROUP
+from reports.rows import team_layout
 from reports.services import report_save_document, team_get_or_create
 
 SAMPLE = Path(settings.BASE_DIR) / "tests" / "fixtures" / "2023-05-20.md"
@@ -86,14 +90,38 @@ class Command(BaseCommand):
         report_save_document(team=team, document=doc, author=users["lead"], reopen=True)
         for name, target in TARGETS.items():
             KpiDefinition.objects.filter(team=team, name=name).update(target=target)
+        self._own_layout_team(users)
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo data loaded: team “支付平台组” (payments), week 21 of 2023-05-20.\n"
+                "Demo data loaded: team “支付平台组” (payments), week 21 of 2023-05-20; "
+                "team “Search ranking” (search), three weeks in its own English layout.\n"
                 f"Log in at http://127.0.0.1:8000/ as lead, member, manager or admin, "
                 f"password: {DEMO_PASSWORD}"
             )
         )
 
+    def _own_layout_team(self, users) -> None:
+        """A second team that writes its weeks in its own words (English status pages
+        with experiments and escalations), its layout learned from them."""
+        team, _ = team_get_or_create(slug="search", name="Search ranking", language="en")
+        for user, role in ((users["lead"], Membership.Role.LEAD), (users["member"], "member")):
+            Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
+        docs = [
+            read_markdown(team, path.read_bytes(), file_name=path.name)
+            for path in sorted(OWN_LAYOUT.glob("*.md"))
+        ]
+        seen = [
+            [SeenHeading(s.heading, s.level, s.kind) for s in d.sections if s.level] for d in docs
+        ]
+        layout_save(team=team, layout=learn_layout(seen, known=team_layout(team)))
+        for path in sorted(OWN_LAYOUT.glob("*.md")):
+            doc = read_markdown(team, path.read_bytes(), file_name=path.name)
+            doc.status = "published"
+            report_save_document(team=team, document=doc, author=users["lead"], reopen=True)
+
+
+# A team in its own layout (the weeks of tests/fixtures/teams, invented text).
+OWN_LAYOUT = Path(settings.BASE_DIR) / "tests" / "fixtures" / "teams" / "search-ranking"
 
 # KPI wobble by week, in hundredths of a percent; deterministic so demo data is stable.
 _WOBBLE = (0, -2, 1, -4, 2, -1, 3, -6, 1, 0, -3, 2, -1)

@@ -11,6 +11,7 @@ ignoring numbering (``I.``, ``1.``, ``一、``, ``A.``), brackets and trailing c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ DEFAULT_KEYS += ("daily",)
 FREE_KEYS = ("other", "reflections", "next_week", "daily")  # ReportDocument's text fields
 
 
+@functools.cache
 def default_layout(language: str = Language.ZH) -> Layout:
     words = w.wording(language)
     others = [w.wording(lang) for lang in Language.values() if lang != language]

@@ -24,18 +24,25 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, serializers, status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, parser_classes
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts import audit
 from core import page_cache
-from reports import selectors, services
-from reports.document import jsonformat, rules
+from reports import rows, selectors, services
+from reports.document import jsonformat, limits, rules
+from reports.document.importer import ReportFormatError
 from reports.document.jsonformat import JsonFormatError, document_from_json, render_json
+from reports.document.sections import reconcile
+from reports.document.summary import summarize
+from reports.imports import read_markdown
+from reports.models import RevisionAction
+from reports.parsers import MarkdownParser, PlainTextParser, outline_rows, read_upload
 from reports.permissions import (
     get_report_for_lead,
     get_report_for_user,
@@ -244,13 +251,18 @@ def _document_response(request, report, code=status.HTTP_200_OK) -> Response:
 MAX_BODY_BYTES = 2_000_000
 
 
-def _read_document(request, team):
+def _read_document(request, team, before=None):
+    """The document sent; a metrics or incidents section in the team's words sent with new
+    text states the week's KPIs and events (``sections.reconcile``)."""
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
         raise _TooLarge
+    tz = timezone.get_default_timezone()
     try:
-        return document_from_json(request.data, team=team.slug, tz=timezone.get_default_timezone())
+        doc = document_from_json(request.data, team=team.slug, tz=tz)
     except JsonFormatError as exc:
         raise _Invalid(exc) from exc
+    reconcile(doc, before, tz=tz)
+    return doc
 
 
 class _TooLarge(exceptions.APIException):
@@ -411,7 +423,7 @@ def report_detail(request, slug: str, report_date: str):
     if request.method == "PUT":
         report = get_report_for_lead(request.user, slug, day)
         expected = _required_version(request)
-        doc = _read_document(request, report.team)
+        doc = _read_document(request, report.team, before=selectors.report_document(report))
         if doc.report_date != report.report_date:
             raise _Invalid(JsonFormatError("report_date", "must be the date in the URL"))
         try:
@@ -521,3 +533,157 @@ def kpi_values(request, slug: str, report_date: str):
 def report_events(request, slug: str, report_date: str):
     report = get_report_for_user(request.user, slug, _day(report_date))
     return Response(render_json(selectors.report_document(report))["events"])
+
+
+# ---------------------------------------------------------------------------------------
+# A week written in Markdown, in any layout: the import of the team page, by API
+# ---------------------------------------------------------------------------------------
+
+# A multipart body is its file and a few lines around it; a larger one is refused before
+# it is parsed (a body of Markdown itself, past the file limit).
+MULTIPART_SLACK = 64_000
+
+
+def _allowed_year(day: date) -> None:
+    problem = rules.year_problem(day)
+    if problem:
+        raise serializers.ValidationError(problem)
+
+
+class ImportOptionsSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, validators=[_allowed_year])
+    week = serializers.IntegerField(required=False, min_value=1, max_value=rules.MAX_WEEK_NUMBER)
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class ImportedSectionSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    heading = serializers.CharField(allow_blank=True)
+    level = serializers.IntegerField(help_text="0: text before any heading")
+
+
+class ImportedWeekSerializer(serializers.Serializer):
+    report_date = serializers.DateField()
+    week_number = serializers.IntegerField()
+    url = serializers.URLField(help_text="The week's report (where a dry run would save it)")
+    summary = serializers.CharField(help_text="What the import recognised, in one sentence")
+    sections = ImportedSectionSerializer(many=True)
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    line = serializers.IntegerField(required=False, help_text="The file's line at fault")
+    field = serializers.CharField(required=False)
+
+
+class _FileTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _markdown_sent(request) -> tuple[bytes, str]:
+    """The file a request sends, and its name ("" for a body): over the limit a 413,
+    told before the body is parsed when its length says so; another type a 415."""
+    length = _content_length(request)
+    if length > limits.FILE_LIMIT + MULTIPART_SLACK:
+        raise _FileTooLarge(limits.file_too_large(length))
+    if isinstance(request.data, bytes):  # text/markdown or text/plain
+        if len(request.data) > limits.FILE_LIMIT:
+            raise _FileTooLarge(limits.file_too_large(max(length, len(request.data))))
+        return request.data, ""
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ParseError(
+            {
+                "detail": _(
+                    "Send the Markdown as the body (Content-Type: text/markdown) or as the "
+                    "“file” field of a multipart form."
+                ),
+                "field": "file",
+            }
+        )
+    try:
+        return read_upload(upload), upload.name
+    except ReportFormatError as exc:  # the file is over the limit
+        raise _FileTooLarge(exc.message) from exc
+
+
+def _imported(request, team, doc) -> dict:
+    return {
+        "report_date": doc.report_date,
+        "week_number": doc.week_number,
+        "url": _abs(request, reverse("api:report_detail", args=[team.slug, doc.report_date])),
+        "summary": summarize(doc).sentence(),
+        "sections": outline_rows(doc),
+    }
+
+
+@extend_schema(
+    request={
+        "text/markdown": OpenApiTypes.BINARY,
+        "text/plain": OpenApiTypes.BINARY,
+        "multipart/form-data": inline_serializer("MarkdownFile", {"file": serializers.FileField()}),
+    },
+    parameters=[
+        OpenApiParameter(
+            "date",
+            OpenApiTypes.DATE,
+            description="The report date, for a file that names none or a wrong one",
+        ),
+        OpenApiParameter("week", int, description="The week number, for a file that names none"),
+        OpenApiParameter("dry_run", bool, description="Read the file and save nothing (200)"),
+    ],
+    responses={
+        200: ImportedWeekSerializer,
+        201: ImportedWeekSerializer,
+        400: ImportErrorSerializer,
+        403: ErrorSerializer,
+        404: ErrorSerializer,
+        409: ErrorSerializer,
+        413: ErrorSerializer,
+        415: ErrorSerializer,
+    },
+    summary="Import a week written in Markdown, in any layout, as a draft (leads)",
+    description="The file is read in the team's layout (then common headings), as on the "
+    "team page and by import_report. A draft of the same week is replaced; a published week "
+    "is a 409. A file the importer refuses is a 400 naming its line; nothing of it is saved.",
+)
+@looked_up_first(_team)
+@api_view(["POST"])
+@parser_classes([MarkdownParser, PlainTextParser, MultiPartParser])
+def report_import(request, slug: str):
+    _slug(slug)
+    team = get_team_for_lead(request.user, slug)
+    options = ImportOptionsSerializer(data=request.query_params)
+    options.is_valid(raise_exception=True)
+    given = options.validated_data
+    data, file_name = _markdown_sent(request)
+    try:
+        doc = read_markdown(
+            team, data, file_name=file_name, report_date=given.get("date"), week=given.get("week")
+        )
+    except ReportFormatError as exc:
+        return Response(
+            {"detail": exc.message, "line": exc.line}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if given["dry_run"]:
+        return Response(_imported(request, team, doc))
+    rows.prerender(doc)  # before the save takes the week's row lock
+    try:
+        services.report_save_document(
+            team=team, document=doc, author=request.user, action=RevisionAction.IMPORTED
+        )
+    except services.ReportLocked:
+        return Response(
+            {"detail": _("The week is published; reopen it to replace it.")},
+            status=status.HTTP_409_CONFLICT,
+        )
+    response = Response(_imported(request, team, doc), status=status.HTTP_201_CREATED)
+    response["Location"] = response.data["url"]
+    return response

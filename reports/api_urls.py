@@ -9,6 +9,7 @@ urlpatterns = [
     path("teams/", api.team_list, name="team_list"),
     path("teams/<str:slug>/", api.team_detail, name="team_detail"),
     path("teams/<str:slug>/reports/", api.report_list, name="report_list"),
+    path("teams/<str:slug>/imports/", api.report_import, name="report_import"),
     path("teams/<str:slug>/reports/<str:report_date>/", api.report_detail, name="report_detail"),
     path("teams/<str:slug>/reports/<str:report_date>/kpis/", api.kpi_values, name="kpi_values"),
     path(

@@ -1159,3 +1159,89 @@ class IncidentFilterForm(TeamAndDatesForm):
             since=data.get("since"),
             until=data.get("until"),
         )
+
+
+class MarkdownImportForm(forms.Form):
+    """A week written in Markdown, uploaded or pasted, read in the team's layout as the form
+    is cleaned: what the importer refuses is an error beside the field it came from (a
+    missing date beside the date), and ``document`` is the week to save."""
+
+    file = forms.FileField(
+        label=_("Markdown file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,.txt"}),
+    )
+    text = forms.CharField(
+        label=_("Or paste the Markdown"), required=False, strip=False, widget=_textarea(8)
+    )
+    # The uploaded file's name, kept when a preview carries its text into ``text``: a
+    # file that dates itself by its name ("2024-03-08.md") still does.
+    file_name = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
+    report_date = forms.DateField(
+        label=_("Report date"),
+        required=False,
+        widget=_DATE,
+        validators=[_in_allowed_years],
+        help_text=_("For a file that names no date, or a wrong one."),
+    )
+    week = forms.IntegerField(
+        label=_("Week number"),
+        required=False,
+        min_value=1,
+        max_value=rules.MAX_WEEK_NUMBER,
+        help_text=_("For a file that names no week."),
+    )
+    preview = forms.BooleanField(label=_("Preview only: save nothing"), required=False)
+
+    def __init__(self, team, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+        self.document: d.ReportDocument | None = None
+        self.source_text = ""
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:  # a date or week that cannot be: nothing is read yet
+            return data
+        upload, text = data.get("file"), data.get("text")
+        if upload and text:
+            self.add_error("text", _("Upload a file or paste its text, not both."))
+            return data
+        if not upload and not text:
+            self.add_error("file", _("Choose a Markdown file, or paste its text below."))
+            return data
+        field = "file" if upload else "text"
+        try:
+            source = read_upload(upload) if upload else text
+            self.document = read_markdown(
+                self.team,
+                source,
+                file_name=upload.name if upload else data.get("file_name", ""),
+                report_date=data.get("report_date"),
+                week=data.get("week"),
+            )
+        except DateMissing as exc:
+            self.add_error("report_date", exc.message)
+        except ReportFormatError as exc:
+            self.add_error(field, str(exc))
+        else:
+            self.source_text = source.decode("utf-8-sig") if upload else source
+            data["file_name"] = upload.name if upload else data.get("file_name", "")
+        return data
+
+    def confirm_initial(self) -> dict:
+        """A previewed week as the form to import it with: the text read (an uploaded
+        file's too, so it need not be chosen again), its file name, date and week."""
+        data = self.cleaned_data
+        return {
+            "text": self.source_text,
+            "file_name": data["file_name"],
+            "report_date": data.get("report_date"),
+            "week": data.get("week"),
+        }
+
+    def week_field(self) -> str:
+        """The field that named the week: the date given, else the file or the text."""
+        if self.cleaned_data.get("report_date"):
+            return "report_date"
+        return "file" if self.cleaned_data.get("file") else "text"

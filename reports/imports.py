@@ -25,6 +25,9 @@ def week_of(team: Team) -> Callable[[date], int] | None:
         return None
 
     def number(day: date) -> int:
+        existing = team.reports.filter(report_date=day).first()
+        if existing is not None:  # the week is replaced, its number kept
+            return existing.week_number
         previous = team.reports.filter(report_date__lt=day).order_by("-report_date").first()
         return team.week_number_for(day, previous)
 

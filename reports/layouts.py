@@ -45,7 +45,7 @@ def layout_save(*, team: Team, layout: Layout) -> None:
         aliases = list(section.aliases)
         before = old.get(section.key)
         renamed = before is not None and before.heading not in ("", section.heading)
-        if renamed and before.heading not in aliases:
+        if renamed and layout.match(before.heading) is None:  # not another section's now
             aliases.append(before.heading)
         rows.append(
             TeamSection(

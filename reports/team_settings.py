@@ -1,27 +1,53 @@
-"""The lead's team settings: the team itself, its KPIs and targets, objectives, trackers.
+"""The lead's team settings: the team itself, its KPIs and targets, objectives, trackers,
+and its layout (the sections of its weeks).
 
 Renaming here renames for every week (weeks point at these rows), so a KPI or a category
 keeps one history. A row that weeks already use cannot be removed: its history would go
-with it.
+with it. A layout section can: the weeks keep its heading as they showed it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import replace
 from datetime import time
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.forms import BaseModelFormSet, model_to_dict, modelformset_factory
+from django.forms import (
+    BaseFormSet,
+    BaseModelFormSet,
+    formset_factory,
+    model_to_dict,
+    modelformset_factory,
+)
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core import page_cache
 from metrics.models import KpiDefinition, MigrationCategory, MigrationTracker
 from reports import search
-from reports.document import rules
-from reports.models import Objective, Team
+from reports.document import limits, rules
+from reports.document.importer import DateMissing, ReportFormatError
+from reports.document.layout import (
+    Layout,
+    LayoutSection,
+    SeenHeading,
+    default_layout,
+    learn_layout,
+    normalize,
+    outline,
+    unique_key,
+)
+from reports.document.vocabulary import SectionKind
+from reports.imports import read_markdown
+from reports.layouts import layout_save, learned_layout
+from reports.models import Objective, Team, TeamSection
+from reports.rows import team_layout
 
 
 def _codes(text: str) -> list[str]:
@@ -213,16 +239,397 @@ MigrationCategoryFormSet = modelformset_factory(
 )
 
 
+# ---------------------------------------------------------------------------------------
+# The layout: the sections of the team's weeks, in order
+# ---------------------------------------------------------------------------------------
+
+HEADING_LENGTH = rules.LENGTHS["section.heading"]
+MAX_LAYOUT_SECTIONS = 40
+MAX_SPELLINGS = 20
+LEARN_WEEKS = 12  # the newest weeks a layout is learned from
+MAX_LEARN_FILES = 20
+# A key as ``unique_key`` and the sample's layout make them; any other posted key is
+# replaced by a new one.
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,30}(?:-\d{1,6})?")
+
+
+def _fixed_kind(key: str) -> str | None:
+    """The kind of one of the sample's sections: they hold the report's own fields
+    (KPIs, objectives, the free texts, daily notes), which no other kind would show."""
+    section = default_layout().by_key(key) if key else None
+    return section.kind if section is not None else None
+
+
+class LayoutSectionForm(forms.Form):
+    """A section of the team's layout. The row keeps its ``key`` through a rename: the
+    weeks' sections refer to it, so the new heading shows in every week. ``shown`` is
+    the heading as the page showed it (stored, or learned), to know what was renamed."""
+
+    key = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    shown = forms.CharField(required=False, widget=forms.HiddenInput)
+    heading = forms.CharField(
+        label=_("heading"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": HEADING_LENGTH}),
+    )
+    kind = forms.ChoiceField(
+        label=_("kind"), choices=SectionKind.choices, initial=SectionKind.TEXT.value
+    )
+    level = forms.IntegerField(
+        label=_("level"), min_value=1, max_value=rules.MAX_HEADING_LEVEL, initial=2
+    )
+    aliases = forms.CharField(
+        label=_("other spellings"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        key = self.data.get(self.add_prefix("key")) if self.is_bound else self.initial.get("key")
+        if fixed := _fixed_kind(key or ""):
+            self.fields["kind"].disabled = True  # the posted kind is ignored
+            self.initial["kind"] = fixed
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        return key if _KEY.fullmatch(key) else ""
+
+    def clean_shown(self) -> str:
+        shown = self.cleaned_data["shown"]
+        return "" if rules.text_problem(shown, HEADING_LENGTH, single_line=True) else shown
+
+    def clean_heading(self) -> str:
+        heading = self.cleaned_data["heading"]
+        if problem := rules.text_problem(heading, HEADING_LENGTH, single_line=True):
+            raise forms.ValidationError(problem)
+        if heading and not normalize(heading):
+            raise forms.ValidationError(
+                _("A heading needs words besides its numbering and brackets.")
+            )
+        return heading
+
+    def clean_aliases(self) -> tuple[str, ...]:
+        spellings = tuple(
+            dict.fromkeys(s.strip() for s in self.cleaned_data["aliases"].splitlines() if s.strip())
+        )
+        if len(spellings) > MAX_SPELLINGS:
+            raise forms.ValidationError(
+                _("At most %(count)d other spellings.") % {"count": MAX_SPELLINGS}
+            )
+        for spelling in spellings:
+            if problem := rules.text_problem(spelling, HEADING_LENGTH):
+                raise forms.ValidationError(
+                    _("“%(spelling)s”: %(problem)s")
+                    % {"spelling": spelling[:40], "problem": problem}
+                )
+        return spellings
+
+
+class LayoutFormSet(BaseFormSet):
+    """The layout's rows; once valid, ``layout`` is the layout they make, in the order
+    given. A new row gets a key no row of the stored or posted layout has, so it never
+    takes over the weeks of a section removed in the same save."""
+
+    def __init__(self, *args, taken: set[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.taken = set(taken)
+        self.layout: Layout | None = None
+        # The same sections under the headings the page showed, and whether any differs.
+        self.shown_layout: Layout | None = None
+        self.renamed = False
+
+    def kept(self) -> list[forms.Form]:
+        """The rows to keep (not deleted, not left empty), in their order."""
+        rows = [
+            (index, form)
+            for index, form in enumerate(self.forms)
+            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
+        ]
+
+        def place(row):
+            order = row[1].cleaned_data.get("ORDER")
+            return (order is None, order or 0, row[0])
+
+        return [form for _index, form in sorted(rows, key=place)]
+
+    def clean(self):
+        super().clean()
+        kept = self.kept()
+        if not kept and not any(self.errors):
+            raise forms.ValidationError(_("A layout needs at least one section."))
+        posted = {f.cleaned_data.get("key") for f in self.forms if getattr(f, "cleaned_data", None)}
+        taken = self.taken | posted - {"", None}
+        used: set[str] = set()
+        headings: dict[str, forms.Form] = {}  # normalised heading -> its row
+        sections = []
+        for form in kept:
+            data = dict(form.cleaned_data)
+            key = data.get("key") or ""
+            if not key or key in used:
+                key = unique_key(data.get("kind") or SectionKind.TEXT.value, taken | used)
+            used.add(key)
+            heading = data.get("heading", "")
+            if "heading" in data and not heading and key != "objectives":
+                form.add_error(
+                    "heading",
+                    _("Give the section a heading (only the objectives section has none)."),
+                )
+            name = normalize(heading)
+            if name and name in headings:
+                form.add_error(
+                    "heading",
+                    _("Another section above has this heading: “%(heading)s”.")
+                    % {"heading": headings[name].cleaned_data.get("heading", heading)},
+                )
+            elif name:
+                headings[name] = form
+            sections.append((form, key, data))
+        spellings: dict[str, forms.Form] = {}  # normalised other spelling -> its row
+        for form, _key, data in sections:
+            for spelling in data.get("aliases", ()):
+                name = normalize(spelling)
+                owner = headings.get(name)
+                if owner is not None and owner is not form:
+                    form.add_error(
+                        "aliases",
+                        _("“%(spelling)s” is the heading of another section.")
+                        % {"spelling": spelling},
+                    )
+                elif name and spellings.setdefault(name, form) is not form:
+                    form.add_error(
+                        "aliases",
+                        _("“%(spelling)s” is already a spelling of another section.")
+                        % {"spelling": spelling},
+                    )
+        if not any(self.errors):
+            self.layout = Layout(
+                tuple(
+                    LayoutSection(key, d["kind"], d["heading"], d["level"], d["aliases"])
+                    for _form, key, d in sections
+                )
+            )
+            self.renamed = any(d["shown"] and d["shown"] != d["heading"] for _f, _k, d in sections)
+            self.shown_layout = Layout(
+                tuple(
+                    replace(section, heading=d["shown"] or section.heading)
+                    for section, (_form, _key, d) in zip(
+                        self.layout.sections, sections, strict=True
+                    )
+                )
+            )
+
+
+SectionFormSet = formset_factory(
+    LayoutSectionForm,
+    formset=LayoutFormSet,
+    extra=2,
+    can_order=True,
+    can_delete=True,
+    max_num=MAX_LAYOUT_SECTIONS,
+    validate_max=True,
+)
+
+
+def _layout_initial(layout: Layout) -> list[dict]:
+    return [
+        {
+            "key": s.key,
+            "heading": s.heading,
+            "shown": s.heading,
+            "kind": s.kind,
+            "level": s.level,
+            "aliases": "\n".join(s.aliases),
+        }
+        for s in layout.sections
+    ]
+
+
+def _layout_rows(layout: Layout) -> list[tuple[str, dict]]:
+    """(key, values) of each section, for the version and the differences."""
+    return [
+        (
+            s.key,
+            {
+                "position": n,
+                "heading": s.heading,
+                "kind": s.kind,
+                "level": s.level,
+                "aliases": " / ".join(s.aliases),
+            },
+        )
+        for n, s in enumerate(layout.sections, start=1)
+    ]
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files (none when not required)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".md,.markdown,.txt"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        single = super().clean
+        return [single(f, initial) for f in files]
+
+
+class LayoutLearnForm(forms.Form):
+    """What the layout is learned from: the team's newest weeks, or Markdown files the
+    lead uploads. ``layout`` is what was learned, for the lead to check; nothing here is
+    saved."""
+
+    HISTORY, FILES = "history", "files"
+
+    source = forms.ChoiceField(
+        required=False, choices=[(HISTORY, HISTORY), (FILES, FILES)], widget=forms.HiddenInput
+    )
+    files = MultipleFileField(
+        label=_("Markdown files of past weeks"),
+        required=False,
+    )
+
+    def __init__(self, team: Team, *args, **kwargs):
+        super().__init__(*args, prefix="learn", **kwargs)
+        self.fields["files"].help_text = _(
+            "Up to %(count)d files, each a week in the team's own layout."
+        ) % {"count": MAX_LEARN_FILES}
+        self.team = team
+        self.layout: Layout | None = None
+        self.summary = ""
+
+    def clean(self):
+        data = super().clean()
+        files = data.get("files") or []
+        if data.get("source") == self.FILES or (files and data.get("source") != self.HISTORY):
+            self._learn_from_files(files)
+        else:
+            self._learn_from_weeks()
+        return data
+
+    def _learn_from_weeks(self) -> None:
+        count = min(self.team.reports.count(), LEARN_WEEKS)
+        if not count:
+            raise forms.ValidationError(
+                _("The team has no weeks yet to learn from: upload Markdown files instead.")
+            )
+        self._learned(
+            learned_layout(self.team, limit=LEARN_WEEKS),
+            ngettext(
+                "Learned from the team's newest week.",
+                "Learned from the team's newest %(count)d weeks.",
+                count,
+            )
+            % {"count": count},
+        )
+
+    def _learn_from_files(self, files) -> None:
+        if not files:
+            self.add_error("files", _("Choose one or more Markdown files."))
+            return
+        if len(files) > MAX_LEARN_FILES:
+            self.add_error(
+                "files", _("At most %(count)d files at a time.") % {"count": MAX_LEARN_FILES}
+            )
+            return
+        seen = []
+        for upload in files:
+            try:
+                doc = self._read(upload)
+            except ReportFormatError as exc:
+                self.add_error(
+                    "files", _("%(file)s: %(problem)s") % {"file": upload.name, "problem": exc}
+                )
+                continue
+            seen.append([SeenHeading(s.heading, s.level, s.kind) for s in outline(doc) if s.level])
+        if self.has_error("files"):
+            return
+        self._learned(
+            learn_layout(seen, known=team_layout(self.team)),
+            ngettext("Learned from %(count)d file.", "Learned from %(count)d files.", len(files))
+            % {"count": len(files)},
+        )
+
+    def _read(self, upload):
+        """The week a file states, read as an import reads it; a file that names no
+        date is read all the same (its headings are what is learned)."""
+        data = upload.read(limits.FILE_LIMIT + 1)
+        if len(data) > limits.FILE_LIMIT:
+            raise ReportFormatError(1, limits.file_too_large(max(upload.size, len(data))))
+        try:
+            return read_markdown(self.team, data, file_name=upload.name)
+        except DateMissing:
+            return read_markdown(
+                self.team, data, file_name=upload.name, report_date=timezone.localdate()
+            )
+
+    def _learned(self, layout: Layout, summary: str) -> None:
+        layout = _with_known(layout, team_layout(self.team), objectives=self._has_objectives())
+        if not layout.sections:
+            raise forms.ValidationError(_("No headings were found to learn from."))
+        self.layout = layout
+        self.summary = summary
+
+    def _has_objectives(self) -> bool:
+        return Objective.objects.filter(team=self.team).exists()
+
+
+def _with_known(learned: Layout, known: Layout, *, objectives: bool) -> Layout:
+    """``learned`` with what the team's layout (``known``) says that past weeks cannot:
+    a section learned under a known key keeps the known spellings (the known heading
+    among them when it was learned otherwise); and, for a team with objectives, the
+    objectives' section (they are written as their own headings, so no heading teaches
+    it) after the section it follows in ``known``, when ``learned`` has that one."""
+    sections = []
+    for section in learned.sections:
+        same = known.by_key(section.key)
+        if same is not None:
+            spellings = (*section.aliases, same.heading, *same.aliases)
+            aliases = tuple(dict.fromkeys(a for a in spellings if a and a != section.heading))
+            section = replace(section, aliases=aliases)
+        sections.append(section)
+    keys = {s.key for s in sections}
+    for n, section in enumerate(known.sections):
+        if section.heading or section.key in keys or not objectives:
+            continue
+        before = known.sections[n - 1].key if n else None
+        at = next(
+            (i + 1 for i, s in enumerate(sections) if s.key == before),
+            0 if n == 0 else len(sections),
+        )
+        sections.insert(at, section)
+        keys.add(section.key)
+    return Layout(tuple(sections))
+
+
 class TeamSettings:
     """All forms of the settings page; ``save()`` runs inside the caller's transaction.
 
     The page carries the version of the settings it shows: a digest of every value and
     row it edits, so a change by any door (another lead, the admin, a report adding a KPI)
     makes a page opened before it stale.
+
+    ``layout``: a layout to show in the layout's rows instead of the team's (one learned
+    from past weeks, for the lead to check); the other forms keep ``data``.
     """
 
-    def __init__(self, team: Team, data=None):
+    def __init__(self, team: Team, data=None, *, layout: Layout | None = None):
         self.team = team
+        self.stored_layout = team_layout(team)
+        self.learned = layout is not None
+        shown = self.stored_layout if layout is None else layout
+        posted = data is not None and layout is None
+        self.sections = SectionFormSet(
+            data if posted else None,
+            # A posted row is compared with what the page showed, not with the rows now
+            # stored: a learned layout may have more or fewer.
+            initial=None if posted else _layout_initial(shown),
+            prefix="layout",
+            taken={s.key for s in self.stored_layout.sections},
+        )
         self.team_form = TeamForm(data, instance=team, prefix="team")
         self.kpis = KpiDefinitionFormSet(
             data, queryset=KpiDefinition.objects.filter(team=team), prefix="kpidef"
@@ -247,7 +654,7 @@ class TeamSettings:
 
     @property
     def formsets(self):
-        return [self.kpis, self.objectives, *(fs for _t, fs in self.trackers)]
+        return [self.kpis, self.objectives, *(fs for _t, fs in self.trackers), self.sections]
 
     def _parts(self):
         """(heading, model, fields, [(row id, values)]) of every part of the page: as
@@ -269,6 +676,9 @@ class TeamSettings:
             else:
                 rows = [(row.pk, model_to_dict(row, fields)) for row in formset.get_queryset()]
             yield heading, formset.model, fields, rows
+        layout = self.sections.layout if posted else self.stored_layout
+        fields = ["position", "heading", "kind", "level", "aliases"]
+        yield gettext("Layout"), TeamSection, fields, _layout_rows(layout or Layout())
 
     def text(self) -> str:
         """The settings as lines a reader compares."""
@@ -296,6 +706,7 @@ class TeamSettings:
             KpiDefinition.history.filter(team_id=self.team.pk),
             Objective.history.filter(team_id=self.team.pk),
             MigrationCategory.history.filter(tracker_id__in=[t.pk for t, _fs in self.trackers]),
+            TeamSection.history.filter(team_id=self.team.pk),
         ]
         records = [
             h.select_related("history_user").order_by("-history_date").first() for h in histories
@@ -330,6 +741,18 @@ class TeamSettings:
         for tracker, formset in self.trackers:
             _save(formset, tracker=tracker)
         search.rename_words(self.team.pk, renames)
+        layout = self.sections.layout
+        if layout is not None and layout.sections != self.stored_layout.sections:
+            # Unchanged, a team on the sample's layout stays on it (in its language).
+            shown = self.sections.shown_layout
+            stored = self.stored_layout
+            if self.sections.renamed and (stored.default or shown.sections != stored.sections):
+                # The weeks are first tied to the sections as the page showed them (the
+                # sample's, or learned from the weeks), so that a rename reaches them
+                # and keeps the old heading among the section's spellings.
+                layout_save(team=self.team, layout=shown)
+            layout_save(team=self.team, layout=layout)
+            page_cache.scope_changed(self.team.pk)  # its rows are written in bulk
 
 
 def _raw(value) -> str:

@@ -30,7 +30,13 @@ urlpatterns = [
     path("weeks/<isodate:day>.md", views.week_rollup_markdown, name="week_rollup_markdown"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/new/", views.report_new, name="report_new"),
+    path("teams/<slug:slug>/import/", views.report_import, name="report_import"),
     path("teams/<slug:slug>/settings/", views.team_settings, name="team_settings"),
+    path(
+        "teams/<slug:slug>/settings/layout/learn/",
+        views.team_layout_learn,
+        name="team_layout_learn",
+    ),
     path("teams/<slug:slug>/trends/", views.team_trends, name="team_trends"),
     path("teams/<slug:slug>/daily/", views.daily_notes, name="daily_notes"),
     path(

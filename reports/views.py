@@ -17,20 +17,23 @@ from core import page_cache
 from core.markup import markdown_to_html
 from metrics import trends
 from metrics.charts import cached_svg
-from reports import files, incidents, rollup, search, selectors, services
+from reports import files, incidents, rollup, rows, search, selectors, services
 from reports.document import limits, rules
 from reports.document.changes import line_diff, text_diff, week_changes
 from reports.document.consistency import report_warnings
 from reports.document.renderer import render_markdown
+from reports.document.summary import summarize
 from reports.forms import (
     NOTES_LOCKED,
     UNVERSIONED,
     DailyNoteForm,
     IncidentFilterForm,
+    MarkdownImportForm,
     ReportEditor,
     SearchForm,
 )
-from reports.models import Membership, Team
+from reports.models import Membership, RevisionAction, Team
+from reports.parsers import outline_rows
 from reports.permissions import (
     get_report_for_lead,
     get_report_for_user,
@@ -41,7 +44,7 @@ from reports.permissions import (
     role_in,
     teams_for_user,
 )
-from reports.team_settings import TeamSettings
+from reports.team_settings import LayoutLearnForm, TeamSettings
 
 HISTORY_PAGE_SIZE = 20
 
@@ -388,7 +391,7 @@ def team_settings(request, slug: str):
         else:
             messages.success(request, _("Team settings saved."))
             return redirect("reports:team_settings", team.slug)
-    ctx = {"team": team, "page": page, "conflict": conflict}
+    ctx = {"team": team, "page": page, "conflict": conflict, "learn_form": LayoutLearnForm(team)}
     return render(request, "reports/team_settings.html", ctx)
 
 
@@ -507,3 +510,84 @@ def incident_log(request):
         "since": filters.since,
     }
     return render(request, "reports/incident_log.html", ctx)
+
+
+# ---------------------------------------------------------------------------------------
+# Importing a week written in Markdown (team leads)
+# ---------------------------------------------------------------------------------------
+
+
+@login_required
+def report_import(request, slug: str):
+    """A week written in Markdown, in the team's layout or any other, saved as the team's
+    draft of the week it states; with "preview" it is only read, and the form comes back
+    holding its text, ready to import. Nothing is saved of a week the importer refuses or
+    of a published one."""
+    team = get_team_for_lead(request.user, slug)
+    posted = request.method == "POST"
+    form = MarkdownImportForm(team, request.POST if posted else None, request.FILES or None)
+    preview = None
+    if posted and form.is_valid():
+        doc = form.document
+        if form.cleaned_data["preview"]:
+            preview = _import_preview(team, doc)
+            form = MarkdownImportForm(team, initial=form.confirm_initial())
+        else:
+            rows.prerender(doc)  # before the save takes the week's row lock
+            try:
+                report = services.report_save_document(
+                    team=team, document=doc, author=request.user, action=RevisionAction.IMPORTED
+                )
+            except services.ReportLocked:
+                form.add_error(
+                    form.week_field(),
+                    _(
+                        "Week %(week)d (%(date)s) is published; nothing was imported. "
+                        "Reopen it first to replace it."
+                    )
+                    % {"week": doc.week_number, "date": doc.report_date.isoformat()},
+                )
+            except services.NotesLocked as exc:
+                source = "file" if form.cleaned_data["file"] else "text"
+                form.add_error(source, f"{exc.day.isoformat()}: {exc}")
+            else:
+                messages.success(
+                    request,
+                    _("week %(week)d (%(date)s) imported")
+                    % {"week": report.week_number, "date": report.report_date.isoformat()}
+                    + " · "
+                    + summarize(doc).sentence(),
+                )
+                return redirect(report)
+    ctx = {"team": team, "form": form, "preview": preview}
+    return render(request, "reports/report_import.html", ctx)
+
+
+def _import_preview(team, doc) -> dict:
+    """What an import of ``doc`` would save, and over what."""
+    return {
+        "doc": doc,
+        "summary": summarize(doc).sentence(),
+        "sections": outline_rows(doc),
+        "existing": selectors.report_for_team(team, doc.report_date),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# The team's layout learned from past weeks (team leads)
+# ---------------------------------------------------------------------------------------
+
+
+@login_required
+def team_layout_learn(request, slug: str):
+    """The settings page again, its layout rows filled with what the team's weeks (or
+    the uploaded files) make, and the rest as typed: nothing is saved until the lead
+    checks the rows and saves the page."""
+    team = get_team_for_lead(request.user, slug)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    learn = LayoutLearnForm(team, request.POST, request.FILES)
+    learned = learn.layout if learn.is_valid() else None
+    page = TeamSettings(team, request.POST or None, layout=learned)
+    ctx = {"team": team, "page": page, "conflict": None, "learn_form": learn}
+    return render(request, "reports/team_settings.html", ctx)

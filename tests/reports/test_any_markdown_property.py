@@ -13,9 +13,49 @@ from tests.factories import TZ
 
 DAY = date(2024, 3, 8)
 WORDS = st.sampled_from(
-    "本周 下周计划 风险 待办 指标 故障 进展 完成 负责人：李航 截止 3/12 已解决 跟进中 "
-    "Owner: Alice due 2024-03-20 resolved open blocked p99 99.9% 180 ms @bob "
-    "Week 12 2024-03-05 3/5 14:20 **bold** `code` [x] | : ： 【】 — ( ) 1.".split()
+    [
+        "本周",
+        "下周计划",
+        "风险",
+        "待办",
+        "指标",
+        "故障",
+        "进展",
+        "完成",
+        "负责人：李航",
+        "截止",
+        "3/12",
+        "已解决",
+        "跟进中",
+        "Owner:",
+        "Alice",
+        "due",
+        "2024-03-20",
+        "resolved",
+        "open",
+        "blocked",
+        "p99",
+        "99.9%",
+        "180",
+        "ms",
+        "@bob",
+        "Week",
+        "12",
+        "2024-03-05",
+        "3/5",
+        "14:20",
+        "**bold**",
+        "`code`",
+        "[x]",
+        "|",
+        ":",
+        "：",
+        "【】",
+        "—",
+        "(",
+        ")",
+        "1.",
+    ]
 )
 HEADINGS = st.sampled_from(
     [

@@ -261,3 +261,21 @@ def test_an_event_typed_into_an_incidents_section_is_kept_and_counted(client, dj
     assert "- 3/8 16:00 网关证书告警，已续期" in text and "99.97%" in text
     assert report.events.count() == 3
     assert Decimal("99.97") in {v.value for v in report.kpi_values.all()}
+
+
+def test_two_sections_that_swap_headings_do_not_keep_each_others_as_spellings():
+    _run(*_team_files("payments-core")[:2], team="pc", learn_layout=True, save_layout=True)
+    team = Team.objects.get(slug="pc")
+    layout = team_layout(team)
+    first, second = layout.sections[:2]
+    swapped = (
+        type(first)(first.key, first.kind, second.heading, first.level, first.aliases),
+        type(second)(second.key, second.kind, first.heading, second.level, second.aliases),
+        *layout.sections[2:],
+    )
+
+    layout_save(team=team, layout=type(layout)(swapped))
+
+    saved = team_layout(team)
+    assert saved.match(first.heading).key == second.key
+    assert saved.match(second.heading).key == first.key

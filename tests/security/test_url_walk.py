@@ -44,6 +44,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -54,6 +55,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.middleware.csrf import CsrfViewMiddleware
 from django.test import Client, override_settings
@@ -203,6 +205,9 @@ NOTE_DELETE = Access(lead=(405, 302), member=(405, 404), manager=(403, 403))
 API_READ = Access(lead=(200, 405), member=(200, 405), manager=(200, 405))
 API_CREATE = Access(lead=(200, 201), member=(200, 403), manager=(200, 403), post_writes=True)
 API_KPIS = Access(lead=(405, 200), member=(405, 403), manager=(405, 403), post_writes=True)
+API_IMPORT = Access(lead=(405, 201), member=(405, 403), manager=(405, 403), post_writes=True)
+# Learning a layout fills the settings form again and saves nothing.
+LEAD_LEARN = Access(lead=(405, 200), member=(403, 403), manager=(403, 403))
 
 TEAM_ROUTES: dict[str, Access] = {
     "reports:team_detail": READ,
@@ -218,6 +223,8 @@ TEAM_ROUTES: dict[str, Access] = {
     "reports:report_new": LEAD_FORM,
     "reports:report_edit": LEAD_FORM,
     "reports:team_settings": LEAD_FORM,
+    "reports:team_layout_learn": LEAD_LEARN,
+    "reports:report_import": LEAD_FORM,
     "reports:report_publish": LEAD_ACTION,
     "reports:report_reopen": LEAD_ACTION,
     "reports:daily_notes": NOTES,
@@ -227,6 +234,7 @@ TEAM_ROUTES: dict[str, Access] = {
     "api:report_detail": API_READ,
     "api:kpi_values": API_KPIS,
     "api:report_events": API_READ,
+    "api:report_import": API_IMPORT,
 }
 
 # The department's week lists the reader's teams (reports.permissions.teams_for_user), so
@@ -498,6 +506,12 @@ def _api_kpis_body(world: World, url: str) -> dict:
     return {"values": [{"name": "入金有效成功率", "value": "99.10"}]}
 
 
+def _markdown_file_body(world: World, url: str) -> dict:
+    """Another team's week, in its own words, as a file: a new week of the sample team."""
+    path = Path(__file__).resolve().parent.parent / "fixtures/teams/search-ranking/week-12.md"
+    return {"file": SimpleUploadedFile("week-12.md", path.read_bytes())}
+
+
 BODIES: dict[str, Callable[[World, str], dict]] = {
     "reports:report_new": _editor_body,
     "reports:report_edit": _editor_body,
@@ -505,7 +519,11 @@ BODIES: dict[str, Callable[[World, str], dict]] = {
     "reports:daily_notes": _note_body,
     "api:report_list": _api_new_week_body,
     "api:kpi_values": _api_kpis_body,
+    "reports:report_import": _markdown_file_body,
+    "api:report_import": _markdown_file_body,
 }
+# API routes that read a multipart form (a file), not JSON.
+MULTIPART = {"api:report_import"}
 
 
 def _if_match(world: World) -> dict[str, str]:
@@ -567,7 +585,7 @@ def _send(world, route, user, method, url, *, csrf=False, body=None):
     before, mails = _state(world), len(mail.outbox)
     if method == GET:
         response = client.get(url)
-    elif route.id.startswith("api:") and route.id in BODIES:  # the API reads JSON
+    elif route.id.startswith("api:") and route.id in BODIES and route.id not in MULTIPART:
         headers = HEADERS[route.id](world) if route.id in HEADERS else {}
         response = client.post(url, json.dumps(body), content_type="application/json", **headers)
     else:

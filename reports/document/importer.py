@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -365,18 +366,20 @@ class _Parser:
             day = dt.report_date_in(source, year=year)
             if day is not None:
                 return day
-        with override("en" if language == Language.EN else "zh-hans"):
+        # In the reader's language; an English file is answered in English.
+        with override("en") if language == Language.EN else nullcontext():
             if any(dt.has_partial_date(t) for t in (title, fields.get("title", ""))):
                 message = _(
                     "the title gives a month and day but no year: add the year to the title, "
-                    "a “date:” line to the front matter or the date to the file name, or "
-                    "import with --date YYYY-MM-DD"
+                    "a “date:” line to the front matter or the date to the file name, or give "
+                    "the report's date (--date YYYY-MM-DD on the command line)"
                 )
             else:
                 message = _(
                     "no date found for this report: write it in the title "
                     "(“# Weekly report 2024-03-08”), in front matter (“date: 2024-03-08”) or "
-                    "in the file name (“2024-03-08.md”), or import with --date YYYY-MM-DD"
+                    "in the file name (“2024-03-08.md”), or give the report's date "
+                    "(--date YYYY-MM-DD on the command line)"
                 )
             raise DateMissing(self.title_line, message)
 

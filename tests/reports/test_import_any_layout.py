@@ -216,7 +216,7 @@ def test_a_section_heading_cannot_be_emptied(client, django_user_model):
     response = client.post(url, data)
 
     assert response.status_code == 200
-    assert "A section needs its heading." in response.content.decode()
+    assert "章节需要标题。" in response.content.decode()
     assert export_text(report) == before
 
 

@@ -279,3 +279,30 @@ def test_two_sections_that_swap_headings_do_not_keep_each_others_as_spellings():
     saved = team_layout(team)
     assert saved.match(first.heading).key == second.key
     assert saved.match(second.heading).key == first.key
+
+
+def test_the_api_reads_and_writes_the_sections(django_user_model):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    report = _week_of("search-ranking").first()
+    user = django_user_model.objects.create_user("lead", password="x-long-password-1")
+    report.team.memberships.create(user=user, role="lead")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    url = f"/api/v1/teams/search-ranking/reports/{report.report_date}/"
+
+    sent = api.get(url).json()
+    blockers = next(s for s in sent["sections"] if s["kind"] == "risks")
+    assert [e["status"] for e in blockers["entries"]] == ["planned", "planned"]
+    assert sent["title"] == "Week 12 (2024-03-18 ~ 2024-03-22)" and sent["incidents"] is None
+    blockers["text"] = "- Feature store quota raised — resolved\n- Legal review pending — open"
+    response = api.put(url, sent, format="json", HTTP_IF_MATCH=f'"{report.version}"')
+
+    assert response.status_code == 200, response.json()
+    back = next(s for s in response.json()["sections"] if s["kind"] == "risks")
+    assert [e["status"] for e in back["entries"]] == ["done", "planned"]
+    assert "- Feature store quota raised — resolved" in export_text(report)
+    assert [s["heading"] for s in response.json()["sections"]] == [
+        s["heading"] for s in sent["sections"]
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from reports import document as d
 from reports.document.layout import DEFAULT_KEYS, Layout, SeenHeading, learn_layout, outline
 from reports.document.vocabulary import SectionKind
 from reports.models import ReportSection, Team, TeamSection
@@ -39,7 +40,9 @@ def layout_save(*, team: Team, layout: Layout) -> None:
     """Make ``layout`` the team's. A section whose heading changed keeps its old heading
     as another spelling, so that last month's pages still import into it."""
     Team.objects.select_for_update().filter(pk=team.pk).first()  # one layout save at a time
-    old = {row.key: row for row in TeamSection.objects.filter(team=team)}
+    previous = team_layout(team)
+    old = {section.key: section for section in previous.sections}
+    _keep_outlines(team, previous)
     rows = []
     for position, section in enumerate(layout.sections):
         aliases = list(section.aliases)
@@ -63,16 +66,38 @@ def layout_save(*, team: Team, layout: Layout) -> None:
     _rekey_weeks(team, old, layout)
 
 
-def _rekey_weeks(team: Team, old: dict[str, TeamSection], layout: Layout) -> None:
+def _keep_outlines(team: Team, previous: Layout) -> None:
+    """Weeks stored without sections of their own are written in the team's layout; they
+    get the sections they showed before the layout changes (headings that were the
+    layout's stay blank, so a rename still reaches them)."""
+    outline = [d.Section(s.kind, "", s.level, s.key) for s in previous.sections]
+    bare = team.reports.exclude(pk__in=ReportSection.objects.values("report_id"))
+    ReportSection.objects.bulk_create(
+        ReportSection(
+            report=report,
+            position=position,
+            kind=section.kind,
+            key=section.key,
+            heading=section.heading,
+            level=section.level,
+        )
+        for report in bare.only("pk")
+        for position, section in enumerate(outline)
+    )
+
+
+def _rekey_weeks(team: Team, old: dict, layout: Layout) -> None:
     """The weeks' sections follow the new layout: a section whose heading the layout
     now knows takes its key (and its heading, when spelled the same); one whose key the
-    layout dropped keeps the heading it showed."""
+    layout dropped keeps the heading it showed (and a key of the sample's own sections,
+    whose content is the report's own fields)."""
     changed = []
     for row in ReportSection.objects.filter(report__team=team):
         if row.key and layout.by_key(row.key) is None:
             if not row.heading and row.key in old:
                 row.heading = old[row.key].heading
-            row.key = ""
+            if row.key not in TYPED_KEYS:
+                row.key = ""
             changed.append(row)
         elif not row.key and row.heading:
             found = layout.match(row.heading)

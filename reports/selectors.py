@@ -14,6 +14,7 @@ from reports import document as d
 from reports import rows
 from reports.document import ReportStatus
 from reports.document.carryover import next_document
+from reports.document.layout import arrange, default_outline
 from reports.document.weeks import report_dates_covering, report_week
 from reports.models import (
     DailyNote,
@@ -133,6 +134,9 @@ def new_week_document(
         report_date=report_date,
         week_number=week_number,
     )
+    layout = rows.team_layout(team)
+    if not layout.default:  # a new week is written in the team's layout as it is now
+        start.sections = arrange(start.sections or default_outline(start.language), layout)
     return start, previous
 
 

@@ -49,7 +49,8 @@ _FULL = [
 _PARTIAL = [
     r"(?<![\d.])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?",
     rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b",
-    r"(?<![\d/.-])(?P<m>\d{1,2})[/.-](?P<d>\d{1,2})(?![\d/.-])",
+    # Not a version ("v1.2"), a decimal or a part of a word.
+    r"(?<![\w/.-])(?P<m>\d{1,2})[/.-](?P<d>\d{1,2})(?![\w/.%-])",
     r"(?<!\d)(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)",  # "0817 周报"
 ]
 FULL_RES = [re.compile(p, re.IGNORECASE) for p in _FULL]
@@ -61,7 +62,7 @@ WEEK_RES = [
     re.compile(r"第\s*(?P<n>\d{1,4}|[零〇一二两三四五六七八九十百]{1,6})\s*周"),
     re.compile(r"\bweek\s*#?\s*(?P<n>\d{1,4})\b", re.IGNORECASE),
     re.compile(r"\bweekly\s+(?:report|update|status)\s*#?\s*(?P<n>\d{1,4})\b", re.IGNORECASE),
-    re.compile(r"(?<![A-Za-z\d])W(?P<n>\d{1,2})(?!\d)"),
+    re.compile(r"(?<![A-Za-z\d])W(?P<n>\d{1,2})(?![A-Za-z\d])"),
 ]
 
 
@@ -90,6 +91,7 @@ class Found:
     month: int
     day: int
     end: int  # where it ended in the text, to tell the last of a range
+    start: int = 0
 
     def on(self, year: int) -> date | None:
         try:
@@ -109,7 +111,7 @@ def _found(m: re.Match) -> Found | None:
     year = int(groups["y"]) if groups.get("y") else None
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
-    return Found(year, month, day, m.end())
+    return Found(year, month, day, m.end(), m.start())
 
 
 def dates_in(text: str) -> list[Found]:
@@ -134,16 +136,26 @@ def dates_in(text: str) -> list[Found]:
     return [f for _start, f in sorted(found, key=lambda pair: pair[0])]
 
 
+RANGE_RE = re.compile(r"^\s*(?:~|～|-|–|—|to|至|到)\s*$", re.IGNORECASE)
+
+
 def report_date_in(text: str, *, year: int | None = None) -> date | None:
     """The date a text (a title, a file name) gives a report: the last date it names (the
     end of a range). A month-day takes the year of a full date beside it, else ``year``."""
     found = dates_in(text)
     if not found:
         return None
+    full = [f for f in found if f.year is not None]
+    if full:  # a month-day after a full date is a date only as the end of its range
+        found = [
+            f
+            for f in found
+            if f.year is not None
+            or (f.start >= full[-1].end and RANGE_RE.match(text[full[-1].end : f.start]))
+        ]
     last = found[-1]
     if last.year is not None:
         return last.date
-    full = [f for f in found if f.year is not None]
     known = full[-1].year if full else year
     if known is None:
         return None

@@ -93,7 +93,8 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+# A closing run of #s counts only after a space (CommonMark): "## C#" is about C#.
+HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 
 
 def heading(line: Line) -> tuple[int, str] | None:
@@ -362,7 +363,14 @@ class _Parser:
         ]
         years += [y for y in (dt.year_in(fields.get("date", "")), dt.year_in(self.file_name)) if y]
         year = years[0] if years else None
-        for source in (title, fields.get("date", ""), fields.get("title", ""), self.file_name):
+        sources = (title, fields.get("date", ""), fields.get("title", ""), self.file_name)
+        # A full date anywhere before a month and day without a year ("3-5 people" in a
+        # title is no date when the front matter says 2024-03-08).
+        for source in sources:
+            day = dt.report_date_in(source)
+            if day is not None:
+                return day
+        for source in sources:
             day = dt.report_date_in(source, year=year)
             if day is not None:
                 return day
@@ -424,13 +432,12 @@ class _Parser:
                 continue
             level, text = h
             title = self._title(line)
-            if title is not None:
-                if title[1:] != (doc.week_number, doc.report_date) and not doc.title:
+            if title is not None and not doc.title:  # the sample's title, written again
+                if title[1:] != (doc.week_number, doc.report_date):
                     raise ReportFormatError(
                         line.number, _("this title names a different week than the first one")
                     )
-                if title[1:] == (doc.week_number, doc.report_date):
-                    continue  # the title repeated at the top of the page body
+                continue  # the title repeated at the top of the page body
             part = self._part(line, level, text, current, parts, objectives)
             if part is None:
                 current.lines.append(line)

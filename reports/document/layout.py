@@ -126,6 +126,31 @@ def outline(doc: ReportDocument) -> list[Section]:
     return sections
 
 
+def arrange(sections: list[Section], layout: Layout) -> list[Section]:
+    """A new week's sections in the team's layout: its sections in the layout's order and
+    words (those last week had, with what was carried into them; the others empty), then
+    last week's sections the layout does not name, in their order."""
+    keyed = {s.key: s for s in sections if s.key}
+    arranged = []
+    for wanted in layout.sections:
+        carried = keyed.pop(wanted.key, None)
+        if carried is not None:
+            arranged.append(
+                Section(
+                    wanted.kind,
+                    wanted.heading or carried.heading,
+                    wanted.level,
+                    wanted.key,
+                    carried.text,
+                )
+            )
+        else:
+            arranged.append(Section(wanted.kind, wanted.heading, wanted.level, wanted.key))
+    # A section the layout no longer has goes, unless it carries text (nothing is lost).
+    arranged += [s for s in sections if not s.key or (s.key in keyed and s.text)]
+    return arranged
+
+
 # ---------------------------------------------------------------------------------------
 # Headings
 # ---------------------------------------------------------------------------------------

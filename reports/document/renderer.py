@@ -35,7 +35,7 @@ from reports.document.report import (
     StabilityEvent,
     notes_by_day,
 )
-from reports.document.sections import read_events, read_kpis
+from reports.document.sections import kpi_name_of, read_events, read_kpis
 from reports.document.vocabulary import KpiKind, Marker, SectionKind
 
 TYPED_KEYS = ("operations", "objectives", *FREE_KEYS)
@@ -420,8 +420,9 @@ def restate_kpis(text: str, kpis: Sequence[Kpi], language: str, missing: Sequenc
             continue
         value = w.fmt_decimal(kpi.value)
         for i, line in enumerate(lines):
-            if name in line and w.fmt_decimal(old.value) in line:
-                at = line.index(name) + len(name)
+            # The line that states this KPI: its name exactly, as read_kpis reads it.
+            if kpi_name_of(line) == name and w.fmt_decimal(old.value) in line:
+                at = line.index(name.split(" ")[-1]) + len(name.split(" ")[-1])
                 rest = line[at:].replace(w.fmt_decimal(old.value), value, 1)
                 lines[i] = line[:at] + rest
                 break
@@ -434,9 +435,16 @@ def restate_kpis(text: str, kpis: Sequence[Kpi], language: str, missing: Sequenc
 
 def restate_events(text: str, doc: ReportDocument) -> str:
     """An incidents section in the team's words listing the report's events again, after
-    the section's other text (once what the sections list differs from the events)."""
-    lines = []
+    the section's other text (once what the sections list differs from the events): an
+    event the text already lists is written as the author wrote it, with the lines under
+    it; a new or changed one in the layout's words."""
+    others, blocks = _event_blocks(text, doc)
+    lines: list[str] = []
     for event in doc.events:
+        found = next((n for n, (listed, _) in enumerate(blocks) if listed == event), None)
+        if found is not None:
+            lines.extend(blocks.pop(found)[1])
+            continue
         lines.append(f"- {event_line(event)}")
         detail = event_detail_line(event, doc.language)
         if detail:
@@ -444,9 +452,32 @@ def restate_events(text: str, doc: ReportDocument) -> str:
     return "\n".join(t for t in (_without_events(text, doc), "\n".join(lines)) if t)
 
 
+def _event_blocks(text: str, doc: ReportDocument):
+    """The text's event entries, each with the lines under it, and the rest."""
+    blocks: list[tuple[StabilityEvent, list[str]]] = []
+    others: list[str] = []
+    inside: int | None = None
+    for line in text.split("\n"):
+        indent = len(line) - len(line.lstrip(" "))
+        if inside is not None and (not line.strip() or indent > inside):
+            if line.strip():
+                blocks[-1][1].append(line)
+            continue
+        inside = None
+        events = read_events(line, doc.report_date, _zone(doc))
+        if events:
+            inside = indent
+            blocks.append((events[0], [line]))
+            continue
+        others.append(line)
+    return others, blocks
+
+
 def _without_events(text: str, doc: ReportDocument) -> str:
-    kept = [line for line in text.split("\n") if not read_events(line, doc.report_date, _zone(doc))]
-    return "\n".join(kept).strip("\n")
+    """The text with its event entries taken out, each with the lines under it (its
+    cause and handling written as sub-bullets go with it)."""
+    others, _blocks = _event_blocks(text, doc)
+    return "\n".join(others).strip("\n")
 
 
 def _zone(doc: ReportDocument):

@@ -333,7 +333,7 @@ def read_tables(text: str) -> list[Table]:
 # Per-person updates
 # ---------------------------------------------------------------------------------------
 
-HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*$")
+HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 PERSON_LINE_RE = re.compile(
     r"^[-*+]\s+(?:\*\*(?P<bold>[^*]{1,40})\*\*\s*[:：]?|(?P<plain>[^:：\s][^:：]{0,20}?)\s*[:：])\s*(?P<text>.*)$"
 )
@@ -415,6 +415,24 @@ def read_kpis(text: str) -> list[Kpi]:
     return list(kpis.values())
 
 
+def kpi_name_of(line: str) -> str | None:
+    """The KPI a line of a metrics section names, as ``read_kpis`` reads it: a list
+    line's name before its colon, a table row's first cell."""
+    stripped = line.strip()
+    if stripped.startswith("|"):
+        cells = split_row(stripped)
+        return _kpi_name(cells[0]) if cells else None
+    m = LIST_RE.match(line)
+    if not m:
+        return None
+    km = KPI_LINE_RE.match(line[m.end() :].strip().replace("**", ""))
+    return _kpi_name(km["name"]) if km else None
+
+
+def _kpi_name(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("**", "")).strip(" *")
+
+
 def _value_column(table: Table) -> int | None:
     names = [h.casefold().strip("* ") for h in table.header]
     for i, name in enumerate(names):
@@ -429,7 +447,7 @@ def _value_column(table: Table) -> int | None:
 
 
 def _add_kpi(kpis: dict[str, Kpi], name: str, value: str, unit: str, note: str) -> None:
-    name = re.sub(r"\s+", " ", name).strip(" *")
+    name = _kpi_name(name)
     if not name or name in kpis or len(name) > 100:
         return
     try:

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
+from reports.document.layout import Layout, LayoutSection
 from reports.document.renderer import render_markdown
 from reports.files import export_text
 from reports.layouts import layout_save
@@ -306,3 +307,12 @@ def test_the_api_reads_and_writes_the_sections(django_user_model):
     assert [s["heading"] for s in response.json()["sections"]] == [
         s["heading"] for s in sent["sections"]
     ]
+
+
+def test_a_team_leaving_the_samples_layout_keeps_its_weeks_as_they_were(sample_report):
+    before = export_text(sample_report)
+    layout = Layout((LayoutSection("items", "items", "本周工作", 2, ()),))
+
+    layout_save(team=sample_report.team, layout=layout)
+
+    assert export_text(sample_report) == before

@@ -4,6 +4,7 @@ layout is learned from past weeks or uploaded files and shown unsaved for the le
 check; refused input is shown beside its field and nothing is saved."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from reports.document.layout import Layout
+from reports.document.renderer import render_markdown
 from reports.files import export_text
 from reports.layouts import layout_save
 from reports.models import Membership, Team, TeamSection
 from reports.rows import team_layout
+from reports.selectors import new_week_document
 from tests.factories import MembershipFactory
 from tests.forms_data import find_row, page_data
 
@@ -67,6 +70,12 @@ def _rows(team: Team) -> list[tuple]:
 def _shown(response) -> list[str]:
     """The headings of the layout rows the page shows."""
     return [f["heading"].value() for f in response.context["page"].sections.initial_forms]
+
+
+def _next_week(report):
+    """The draft of the week after ``report``, as the team's new-week page starts it."""
+    start, _previous = new_week_document(report.team, report.report_date + timedelta(days=7))
+    return start
 
 
 def _headings(text: str) -> list[str]:
@@ -175,7 +184,10 @@ def test_sections_are_reordered(lead_client, sample_report):
 
     keys = [key for _p, key, *_rest in _rows(sample_report.team)]
     assert keys.index("reflections") == keys.index("other") - 1
-    headings = _headings(export_text(sample_report))
+    # The week already written keeps its order; the next week is written in the new one.
+    before = _headings(export_text(sample_report))
+    assert before.index("# 本周收获与反思") > before.index("## 【其他】")
+    headings = _headings(render_markdown(_next_week(sample_report)))
     assert headings.index("# 本周收获与反思") < headings.index("## 【其他】")
 
 
@@ -227,7 +239,9 @@ def test_a_section_is_added_and_another_deleted(lead_client, sample_report):
     added = sections[4]
     assert (added.kind, added.level) == ("risks", 2)
     assert added.key not in {s.key for s in sections[:4] + sections[5:]}
-    assert "## 风险与问题" in export_text(sample_report)
+    assert "## 风险与问题" not in export_text(sample_report)  # the week written stays
+    text = render_markdown(_next_week(sample_report))
+    assert "## 风险与问题" in text and "# 本周收获与反思" not in text
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ recognised as their kind, and what those sections state is read from them.
 import json
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,57 @@ def test_nothing_is_stated_that_the_report_did_not_state(entry):
     doc = _import(entry)
 
     assert doc.incidents.counts == {} and not doc.objectives
+
+
+# Found by a review: each proved by the smallest input that showed it.
+
+
+def _read(text, **given):
+    return parse(text, tz=TZ, report_date=date(2024, 3, 8), **given)
+
+
+def test_a_changed_kpi_is_restated_on_its_own_line_not_a_longer_name():
+    doc = _read("# 周报\n\n## 核心指标\n\n- 支付可用性：99.9%\n- 可用性：99.9%\n")
+    next(k for k in doc.kpis if k.name == "可用性").value = Decimal("99.5")
+
+    again = _read(render_markdown(doc))
+
+    assert {k.name: k.value for k in again.kpis} == {
+        "支付可用性": Decimal("99.9"),
+        "可用性": Decimal("99.5"),
+    }
+
+
+def test_a_changed_event_leaves_the_others_with_the_lines_under_them():
+    doc = _read(
+        "# 周报\n\n## 线上问题\n\n- 3/5 14:20 支付超时\n  - 原因：DB 慢查询\n  - 处理：加索引\n"
+        "- 3/6 10:00 网关 502\n\n备注：本周共两次\n"
+    )
+    doc.events[1].summary = "网关 502，已回滚"
+
+    text = render_markdown(doc)
+
+    assert "- 3/5 14:20 支付超时\n  - 原因：DB 慢查询\n  - 处理：加索引" in text
+    assert "网关 502，已回滚" in text and text.count("支付超时") == 1
+    assert render_markdown(_read(text)) == text
+
+
+def test_a_closing_hash_counts_only_after_a_space():
+    doc = _read("# 周报\n\n## C#\n\ncode\n\n## Notes ##\n\nx\n")
+
+    assert [s.heading for s in doc.sections] == ["C#", "Notes"]
+
+
+def test_the_sample_title_inside_another_teams_report_is_a_section():
+    doc = _read("# 周报\n\n## Notes\n\n# 第10周 2024-03-08\n\nx\n")
+
+    assert [s.heading for s in doc.sections] == ["Notes", "第10周 2024-03-08"]
+
+
+def test_a_version_or_a_range_of_people_in_a_title_is_no_date():
+    front = "---\ndate: 2024-03-08\n---\n"
+    for title in ("API v1.2 weekly status", "Weekly report (team of 3-5 people)"):
+        assert parse(f"{front}# {title}\n\n## Notes\n\nx\n", tz=TZ).report_date == date(2024, 3, 8)
+    assert parse("# Weekly status 1.2 release\n\nDate: 2024-03-08\n", tz=TZ).report_date == (
+        date(2024, 3, 8)
+    )

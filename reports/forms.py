@@ -25,7 +25,7 @@ from reports.document import EventKind, ItemStatus, KpiKind, Marker, rules
 from reports.document import sections as sx
 from reports.document.carryover import with_carried_plan
 from reports.document.importer import DateMissing, ReportFormatError
-from reports.document.renderer import TYPED_KEYS
+from reports.document.layout import TYPED_KEYS
 from reports.document.weeks import report_week
 from reports.imports import read_markdown
 from reports.incidents import Filters

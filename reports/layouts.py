@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from reports import document as d
-from reports.document.layout import DEFAULT_KEYS, Layout, SeenHeading, learn_layout, outline
+from reports.document.layout import DEFAULT_KEYS, Layout, learn_layout, seen_headings
 from reports.document.vocabulary import SectionKind
 from reports.models import ReportSection, Team, TeamSection
 from reports.rows import documents, team_layout
@@ -114,8 +114,5 @@ def learned_layout(team: Team, *, limit: int = 12) -> Layout:
     team's layout already has keeps its key."""
     reports = list(team.reports.select_related("team").order_by("-report_date")[:limit])
     docs = documents(reports)
-    seen = [
-        [SeenHeading(s.heading, s.level, s.kind) for s in outline(doc) if s.level]
-        for doc in docs.values()
-    ]
+    seen = [seen_headings(doc) for doc in docs.values()]
     return learn_layout(seen, known=team_layout(team))

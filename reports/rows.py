@@ -61,9 +61,7 @@ def team_layout(team: Team, rows: list[TeamSection] | None = None) -> Layout:
 
 def layout_outline(layout: Layout) -> list[d.Section]:
     """A week written in ``layout`` from scratch: its sections, empty."""
-    if layout.default:
-        return []
-    return [d.Section(s.kind, s.heading, s.level, s.key) for s in layout.sections]
+    return [] if layout.default else layout.outline()
 
 
 class TeamRows:

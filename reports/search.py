@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from reports import document as d
-from reports.document.renderer import TYPED_KEYS
+from reports.document.layout import TYPED_KEYS
 from reports.document.wording import wording
 from reports.models import DailyNote, SearchEntry, Team, WeeklyReport
 

@@ -36,11 +36,10 @@ from reports.document.importer import DateMissing, ReportFormatError
 from reports.document.layout import (
     Layout,
     LayoutSection,
-    SeenHeading,
     default_layout,
     learn_layout,
     normalize,
-    outline,
+    seen_headings,
     unique_key,
 )
 from reports.document.vocabulary import SectionKind
@@ -544,7 +543,7 @@ class LayoutLearnForm(forms.Form):
                     "files", _("%(file)s: %(problem)s") % {"file": upload.name, "problem": exc}
                 )
                 continue
-            seen.append([SeenHeading(s.heading, s.level, s.kind) for s in outline(doc) if s.level])
+            seen.append(seen_headings(doc))
         if self.has_error("files"):
             return
         self._learned(

@@ -132,19 +132,6 @@ class Part:
     key: str = ""
 
 
-# Kept for callers that named the importer's parts "Section".
-def classify(text: str) -> tuple[str, re.Match | None]:
-    """What a heading starts: a fixed section of the sample (``wording.section_kind``; the
-    operations data are the "kpi" section), an objective, or nothing the sample knows."""
-    kind = w.section_kind(text)
-    if kind is not None:
-        return ("kpi" if kind == "operations" else kind), None
-    m = g.OBJECTIVE_RE.match(re.sub(r"\s+", " ", text))
-    if m:
-        return "objective", m
-    return "unknown", None
-
-
 TITLE_WORDS = re.compile(
     r"周报|周会|汇报|纪要|例会|周记|weekly|\bweek\b|report|minutes|triage|\blog\b|status|"
     r"update|newsletter|digest|retro",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,7 +25,13 @@ from reports.document import sections as sx
 from reports.document import vocabulary as v
 from reports.document.carryover import plan_lines
 from reports.document.consistency import report_warnings
-from reports.document.layout import FREE_KEYS, default_outline, outline
+from reports.document.layout import (
+    FREE_KEYS,
+    TYPED_KEYS,
+    default_outline,
+    outline,
+    section_body,
+)
 
 # What the database columns hold: a whole number of 32 bits. What else a document may
 # hold is ``rules``' to say, as for every other door.
@@ -273,7 +279,7 @@ def _section(s: _Reader) -> d.Section:
         heading=s.line("heading"),
         level=s.integer("level", default=2) or 0,
         key=s.line("key"),
-        text="" if s.data.get("key") in (*FREE_KEYS, "operations", "objectives") else text,
+        text="" if s.data.get("key") in TYPED_KEYS else text,
     )
 
 
@@ -478,12 +484,7 @@ def _section_json(doc: d.ReportDocument, section: d.Section) -> dict:
         "key": section.key,
     }
     K = v.SectionKind
-    if section.key in FREE_KEYS:
-        out["text"] = getattr(doc, section.key)
-    elif section.key in ("operations", "objectives"):
-        out["text"] = doc.kpi_notes if section.key == "operations" else ""
-    else:
-        out["text"] = section.text
+    out["text"] = section_body(doc, section)
     if section.key == "operations":
         out["kpis"] = [_kpi_json(k) for k in doc.kpis]
         out["incidents"] = _incidents_json(doc.incidents)
@@ -494,7 +495,7 @@ def _section_json(doc: d.ReportDocument, section: d.Section) -> dict:
         out["objectives"] = [o.code for o in doc.objectives]
     elif section.kind == K.EVENTS:
         out["events"] = [
-            _event_json(e) for e in sx.read_events(section.text, doc.report_date, _zone(doc))
+            _event_json(e) for e in sx.read_events(section.text, doc.report_date, sx.zone_of(doc))
         ]
     elif section.kind in (K.ITEMS, K.RISKS, K.ACTIONS):
         body = sx.read_list(section.text)
@@ -528,13 +529,6 @@ def _entry_json(entry: sx.Entry, doc: d.ReportDocument) -> dict:
 
 def _table_json(table: sx.Table) -> dict:
     return {"header": table.header, "rows": table.rows}
-
-
-def _zone(doc: d.ReportDocument) -> tzinfo:
-    for event in doc.events:
-        if event.detected_at is not None and event.detected_at.tzinfo is not None:
-            return event.detected_at.tzinfo
-    return UTC
 
 
 def _item_json(item: d.Item) -> dict:

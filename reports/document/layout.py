@@ -54,11 +54,18 @@ class Layout:
     def by_key(self, key: str) -> LayoutSection | None:
         return next((s for s in self.sections if s.key == key), None)
 
+    def outline(self) -> list[Section]:
+        """A week written in this layout from scratch: its sections, empty."""
+        return [Section(s.kind, s.heading, s.level, s.key) for s in self.sections]
+
 
 # The sample's sections (keys are fixed: the report's typed fields are named after them).
 DEFAULT_KEYS = ("last_week", "operations", "objectives", "other", "reflections", "next_week")
 DEFAULT_KEYS += ("daily",)
 FREE_KEYS = ("other", "reflections", "next_week", "daily")  # ReportDocument's text fields
+# Sections whose content is the document's own fields (KPIs, objectives, the free texts);
+# every other section holds its Markdown in ``Section.text``.
+TYPED_KEYS = ("operations", "objectives", *FREE_KEYS)
 
 
 @functools.cache
@@ -93,7 +100,22 @@ def default_layout(language: str = Language.ZH) -> Layout:
 
 def default_outline(language: str = Language.ZH) -> list[Section]:
     """The sections of a report written in the sample's layout."""
-    return [Section(s.kind, s.heading, s.level, s.key) for s in default_layout(language).sections]
+    return default_layout(language).outline()
+
+
+def section_body(doc: ReportDocument, section: Section) -> str:
+    """The Markdown a section holds of its own: the sample's free texts and the notes of
+    its operations data are the document's fields, any other section's is its text."""
+    if section.key in FREE_KEYS:
+        return getattr(doc, section.key)
+    if section.key == "operations":
+        return doc.kpi_notes
+    return section.text
+
+
+def seen_headings(doc: ReportDocument) -> list[SeenHeading]:
+    """The headings of a past report, as ``learn_layout`` counts them."""
+    return [SeenHeading(s.heading, s.level, s.kind) for s in outline(doc) if s.level]
 
 
 def outline(doc: ReportDocument) -> list[Section]:

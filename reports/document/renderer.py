@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC
 from decimal import Decimal
 
 from metrics.figures import percent
@@ -22,7 +21,7 @@ from reports.document.grammar import (
     parse_summary,
     recovery_time,
 )
-from reports.document.layout import FREE_KEYS, outline
+from reports.document.layout import FREE_KEYS, TYPED_KEYS, outline
 from reports.document.report import (
     Incidents,
     Item,
@@ -35,10 +34,8 @@ from reports.document.report import (
     StabilityEvent,
     notes_by_day,
 )
-from reports.document.sections import kpi_name_of, read_events, read_kpis
+from reports.document.sections import kpi_name_of, read_events, read_kpis, zone_of
 from reports.document.vocabulary import KpiKind, Marker, SectionKind
-
-TYPED_KEYS = ("operations", "objectives", *FREE_KEYS)
 
 INDENT = 4
 
@@ -341,7 +338,7 @@ class _Placed:
         self.events_section = events[0] if events else None
         # While the events sections in the team's words list exactly the report's events,
         # each is written as it is; once they differ, the first lists them all.
-        listed = [e for s in events for e in read_events(s.text, doc.report_date, _zone(doc))]
+        listed = [e for s in events for e in read_events(s.text, doc.report_date, zone_of(doc))]
         self.events_as_written = listed == doc.events
         self.holder = None if self.events_section else events_holder(doc)
         self.charts_written = False
@@ -464,7 +461,7 @@ def _event_blocks(text: str, doc: ReportDocument):
                 blocks[-1][1].append(line)
             continue
         inside = None
-        events = read_events(line, doc.report_date, _zone(doc))
+        events = read_events(line, doc.report_date, zone_of(doc))
         if events:
             inside = indent
             blocks.append((events[0], [line]))
@@ -478,13 +475,6 @@ def _without_events(text: str, doc: ReportDocument) -> str:
     cause and handling written as sub-bullets go with it)."""
     others, _blocks = _event_blocks(text, doc)
     return "\n".join(others).strip("\n")
-
-
-def _zone(doc: ReportDocument):
-    for event in doc.events:
-        if event.detected_at is not None:
-            return event.detected_at.tzinfo
-    return UTC
 
 
 def note_day_heading(day, language: str) -> str:

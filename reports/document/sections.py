@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from reports.document import dates as dt
 from reports.document import grammar as g
+from reports.document.layout import TYPED_KEYS
 from reports.document.report import Kpi, StabilityEvent
 from reports.document.rules import kpi_value_problem
 from reports.document.vocabulary import EventKind, ItemStatus, KpiKind, SectionKind
@@ -535,7 +536,14 @@ def _event_day(text: str, report_date: date) -> date | None:
 # Figures stated twice: in a section's text and in the report's KPIs and events
 # ---------------------------------------------------------------------------------------
 
-OWN_KEYS = ("operations", "objectives", "other", "reflections", "next_week", "daily")
+
+def zone_of(doc) -> tzinfo:
+    """The time zone the report's events were read in (UTC when none has a time): the
+    zone a section's event lines are read in again, to compare them with the events."""
+    for event in doc.events:
+        if event.detected_at is not None and event.detected_at.tzinfo is not None:
+            return event.detected_at.tzinfo
+    return UTC
 
 
 def reconcile(doc, before=None, *, tz: tzinfo) -> None:
@@ -546,7 +554,7 @@ def reconcile(doc, before=None, *, tz: tzinfo) -> None:
     old = {(s.kind, s.heading, s.level): s.text for s in (before.sections if before else [])}
 
     def own(kind):
-        return [s for s in doc.sections if s.kind == kind and s.key not in OWN_KEYS]
+        return [s for s in doc.sections if s.kind == kind and s.key not in TYPED_KEYS]
 
     def rewritten(kind):
         return any(old.get((s.kind, s.heading, s.level)) != s.text for s in own(kind))
@@ -560,7 +568,7 @@ def reconcile(doc, before=None, *, tz: tzinfo) -> None:
         named_before = {
             k.name
             for s in (before.sections if before else [])
-            if s.kind == SectionKind.KPIS and s.key not in OWN_KEYS
+            if s.kind == SectionKind.KPIS and s.key not in TYPED_KEYS
             for k in read_kpis(s.text)
         }
         known = {k.name: k for k in doc.kpis}

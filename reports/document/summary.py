@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from reports.document.layout import FREE_KEYS, outline
-from reports.document.report import ReportDocument, Section
+from reports.document.layout import FREE_KEYS, outline, section_body
+from reports.document.report import ReportDocument
 from reports.document.sections import read_list, read_tables
 from reports.document.vocabulary import SectionKind as K
 
@@ -56,7 +56,7 @@ def summarize(doc: ReportDocument) -> ImportSummary:
     for section in sections:
         if section.level:
             kinds[section.kind] += 1
-        text = _text_of(doc, section)
+        text = section_body(doc, section)
         count = _lines(text)
         lines += count
         if section.kind in (K.ITEMS, K.RISKS, K.ACTIONS):
@@ -80,14 +80,6 @@ def summarize(doc: ReportDocument) -> ImportSummary:
         free_lines=free,
         lines=lines + structured,
     )
-
-
-def _text_of(doc: ReportDocument, section: Section) -> str:
-    if section.key in FREE_KEYS:
-        return getattr(doc, section.key)
-    if section.key == "operations":
-        return doc.kpi_notes
-    return section.text
 
 
 def _lines(text: str) -> int:

@@ -9,8 +9,7 @@ from django.utils.safestring import mark_safe
 
 from core.markup import markdown_to_html
 from reports.document import SectionKind, notes_by_day, renderer
-from reports.document.layout import outline
-from reports.document.renderer import TYPED_KEYS
+from reports.document.layout import TYPED_KEYS, outline
 from reports.document.wording import wording
 
 register = template.Library()

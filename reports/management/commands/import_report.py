@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from reports.document import ReportDocument, ReportStatus
 from reports.document.importer import ReportFormatError
-from reports.document.layout import SeenHeading, learn_layout, outline
+from reports.document.layout import learn_layout, seen_headings
 from reports.document.summary import summarize
 from reports.files import read_import_file
 from reports.imports import read_markdown
@@ -226,7 +226,7 @@ class Command(BaseCommand):
             if isinstance(doc, str):
                 self.stderr.write(f"{path}: {doc}")
                 continue
-            seen.append([SeenHeading(s.heading, s.level, s.kind) for s in outline(doc) if s.level])
+            seen.append(seen_headings(doc))
         if not seen:
             raise CommandError(_("No file could be read; no layout was learned."))
         layout = learn_layout(seen, known=team_layout(team) if team.pk else None)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from metrics.models import KpiDefinition
 from reports.document import WeekNumbering
 from reports.document.importer import parse
-from reports.document.layout import SeenHeading, learn_layout
+from reports.document.layout import learn_layout, seen_headings
 from reports.imports import read_markdown
 from reports.layouts import layout_save
 from reports.models import Membership
@@ -110,10 +110,9 @@ class Command(BaseCommand):
             read_markdown(team, path.read_bytes(), file_name=path.name)
             for path in sorted(OWN_LAYOUT.glob("*.md"))
         ]
-        seen = [
-            [SeenHeading(s.heading, s.level, s.kind) for s in d.sections if s.level] for d in docs
-        ]
+        seen = [seen_headings(d) for d in docs]
         layout_save(team=team, layout=learn_layout(seen, known=team_layout(team)))
+        # Read again in the saved layout, so that each week's sections name its keys.
         for path in sorted(OWN_LAYOUT.glob("*.md")):
             doc = read_markdown(team, path.read_bytes(), file_name=path.name)
             doc.status = "published"

@@ -19,6 +19,7 @@ from reports.files import export_text
 from reports.layouts import layout_save
 from reports.models import ReportSection, Team, TeamSection, WeeklyReport
 from reports.rows import team_layout
+from tests.factories import UserFactory
 from tests.forms_data import editor_data
 from tests.reports.test_team_layouts import MANIFEST, ROOT, _import
 
@@ -159,17 +160,26 @@ def test_a_rename_in_the_layout_applies_to_every_week():
     )
 
 
+def _member(team, role: str):
+    user = UserFactory()
+    team.memberships.create(user=user, role=role)
+    return user
+
+
+def _sign_in(client, team, role: str) -> None:
+    """``client`` signed in as a new member of ``team`` in ``role``."""
+    client.force_login(_member(team, role))
+
+
 def _week_of(team: str):
     files = _team_files(team)
     _run(*files, team=team)
     return WeeklyReport.objects.filter(team__slug=team).order_by("report_date")
 
 
-def test_the_page_shows_the_sections_in_the_teams_words_in_order(client, django_user_model):
+def test_the_page_shows_the_sections_in_the_teams_words_in_order(client):
     report = _week_of("search-ranking").first()
-    user = django_user_model.objects.create_user("reader", password="x-long-password-1")
-    report.team.memberships.create(user=user, role="member")
-    client.force_login(user)
+    _sign_in(client, report.team, "member")
 
     page = client.get(report.get_absolute_url()).content.decode()
 
@@ -179,11 +189,9 @@ def test_the_page_shows_the_sections_in_the_teams_words_in_order(client, django_
     assert "第12周" not in page
 
 
-def test_a_section_edited_on_the_edit_page_is_saved_and_the_rest_kept(client, django_user_model):
+def test_a_section_edited_on_the_edit_page_is_saved_and_the_rest_kept(client):
     report = _week_of("payments-core").first()
-    user = django_user_model.objects.create_user("lead", password="x-long-password-1")
-    report.team.memberships.create(user=user, role="lead")
-    client.force_login(user)
+    _sign_in(client, report.team, "lead")
     url = reverse("reports:report_edit", args=[report.team.slug, report.report_date])
     editor = client.get(url).context["editor"]
     data = editor_data(editor)
@@ -202,11 +210,9 @@ def test_a_section_edited_on_the_edit_page_is_saved_and_the_rest_kept(client, dj
     assert text.startswith("<!--")  # the comment above the title is kept
 
 
-def test_a_section_heading_cannot_be_emptied(client, django_user_model):
+def test_a_section_heading_cannot_be_emptied(client):
     report = _week_of("payments-core").first()
-    user = django_user_model.objects.create_user("lead", password="x-long-password-1")
-    report.team.memberships.create(user=user, role="lead")
-    client.force_login(user)
+    _sign_in(client, report.team, "lead")
     url = reverse("reports:report_edit", args=[report.team.slug, report.report_date])
     editor = client.get(url).context["editor"]
     data = editor_data(editor)
@@ -243,11 +249,9 @@ def test_the_kpis_of_a_teams_own_metrics_section_are_charted(manager_client):
     assert f"{day:%m-%d} · p99 latency: 180ms" in html
 
 
-def test_an_event_typed_into_an_incidents_section_is_kept_and_counted(client, django_user_model):
+def test_an_event_typed_into_an_incidents_section_is_kept_and_counted(client):
     report = _week_of("payments-core").first()
-    user = django_user_model.objects.create_user("lead", password="x-long-password-1")
-    report.team.memberships.create(user=user, role="lead")
-    client.force_login(user)
+    _sign_in(client, report.team, "lead")
     url = reverse("reports:report_edit", args=[report.team.slug, report.report_date])
     editor = client.get(url).context["editor"]
     data = editor_data(editor)
@@ -282,13 +286,12 @@ def test_two_sections_that_swap_headings_do_not_keep_each_others_as_spellings():
     assert saved.match(second.heading).key == first.key
 
 
-def test_the_api_reads_and_writes_the_sections(django_user_model):
+def test_the_api_reads_and_writes_the_sections():
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     report = _week_of("search-ranking").first()
-    user = django_user_model.objects.create_user("lead", password="x-long-password-1")
-    report.team.memberships.create(user=user, role="lead")
+    user = _member(report.team, "lead")
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     url = f"/api/v1/teams/search-ranking/reports/{report.report_date}/"

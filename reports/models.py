@@ -342,6 +342,9 @@ class ReportSection(MarkdownFieldsMixin):
 class RevisionAction(models.TextChoices):
     CREATED = "created", _("created")
     SAVED = "saved", _("saved")
+    # Saved by the editor a moment after the lead stopped typing; a run of these by one
+    # person keeps only its latest state (services._record_revision).
+    AUTOSAVED = "autosaved", _("saved automatically")
     IMPORTED = "imported", _("imported")
     PUBLISHED = "published", _("published")
     REOPENED = "reopened", _("reopened")
@@ -356,7 +359,9 @@ class ReportRevision(models.Model):
     reopened) and the whole report as it then stood. Written in the transaction that made
     the change, so a revision exists exactly when the change does. Revisions are never
     edited; the admin refuses to delete those of a report that was ever published (and so
-    the report itself).
+    the report itself). One exception: a run of autosaves by one person within
+    AUTOSAVE_RUN is one revision holding the run's latest state, so a lead's typing does
+    not bury the history under a revision every few seconds.
     """
 
     report = models.ForeignKey(WeeklyReport, on_delete=models.CASCADE, related_name="revisions")

@@ -20,6 +20,9 @@ from reports.document.weeks import WEEK_DAYS
 from reports.models import DailyNote, ReportRevision, RevisionAction, Team, WeeklyReport
 from reports.signals import report_published
 
+# A lead's autosaves closer together than this are one run of typing: one revision.
+AUTOSAVE_RUN = timedelta(minutes=10)
+
 
 class ReportLocked(Exception):
     """A published report is not edited; it has to be reopened first."""
@@ -66,6 +69,7 @@ def report_save_document(
     action: str | None = None,
     rows: r.TeamRows | None = None,
     reopen: bool = False,
+    markdown: str | None = None,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
@@ -78,6 +82,7 @@ def report_save_document(
     A published week is locked, whichever door the document came through: ReportLocked
     if this week is published, unless ``reopen`` (then it is reopened first, recorded as
     on its page); NotesLocked if the document adds a daily note to another week that is.
+    ``markdown``: the document's export, when the caller has rendered it already.
     """
     r.prerender(document)  # before the row lock (nothing to do if the caller did it)
     rows = rows if rows is not None else r.TeamRows(team)
@@ -128,7 +133,9 @@ def report_save_document(
         search.index_note(note)
     if action is None:
         action = RevisionAction.CREATED if created or fresh else RevisionAction.SAVED
-    _record_revision(report, render_markdown(document), action=action, author=author, first=created)
+    if markdown is None:
+        markdown = render_markdown(document)
+    _record_revision(report, markdown, action=action, author=author, first=created)
     return report
 
 
@@ -157,8 +164,13 @@ def report_update(
     document: d.ReportDocument,
     author,
     expected_version: int | None = None,
+    autosave: bool = False,
 ) -> WeeklyReport:
-    """Save the edit page's document over a draft opened at ``expected_version``."""
+    """Save the edit page's document over a draft opened at ``expected_version``.
+
+    ``autosave``: saved by the editor while the lead types. A document that states exactly
+    what the last revision holds is not saved again (the version stays), and the revision
+    of a run of autosaves is kept up to date instead of adding one per save."""
     r.prerender(document)  # before the row lock: the save holds it only for its writes
     locked = WeeklyReport.objects.select_for_update().get(pk=report.pk)
     if locked.is_published:
@@ -166,6 +178,18 @@ def report_update(
     if expected_version is not None and locked.version != expected_version:
         raise StaleReport(report.pk)
     document.status = ReportStatus.DRAFT
+    if autosave:
+        markdown = render_markdown(document)
+        last = locked.revisions.only("markdown", "version").first()
+        if last is not None and last.version == locked.version and last.markdown == markdown:
+            return locked
+        return report_save_document(
+            team=report.team,
+            document=document,
+            author=author,
+            action=RevisionAction.AUTOSAVED,
+            markdown=markdown,
+        )
     return report_save_document(team=report.team, document=document, author=author)
 
 
@@ -213,8 +237,28 @@ def _record_revision(
     report: WeeklyReport, markdown: str, *, action: str, author, first: bool = False
 ):
     """Append a revision; the caller holds the report's row lock, so numbers never clash.
-    ``first``: the report was created in this transaction, so it has none yet."""
-    last = None if first else report.revisions.only("number", "markdown").first()
+    ``first``: the report was created in this transaction, so it has none yet.
+
+    An autosave following the same person's autosave of less than AUTOSAVE_RUN ago
+    replaces that revision's state: one revision per run of typing."""
+    last = None if first else report.revisions.first()
+    if (
+        last is not None
+        and action == RevisionAction.AUTOSAVED == last.action
+        and author is not None
+        and last.author_id == author.pk
+        and last.status == report.status
+        and timezone.now() - last.created_at < AUTOSAVE_RUN
+    ):
+        before = report.revisions.only("markdown").filter(number__lt=last.number).first()
+        last.lines_added, last.lines_removed = line_counts(
+            before.markdown if before else "", markdown
+        )
+        last.markdown, last.version, last.created_at = markdown, report.version, timezone.now()
+        last.save(
+            update_fields=["markdown", "version", "created_at", "lines_added", "lines_removed"]
+        )
+        return last
     added, removed = line_counts(last.markdown if last else "", markdown)
     return ReportRevision.objects.create(
         report=report,

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports import views
+from reports import drafts, views
 from reports.document import rules
 
 
@@ -64,6 +64,11 @@ urlpatterns = [
         "teams/<slug:slug>/<isodate:report_date>/edit/",
         views.report_edit,
         name="report_edit",
+    ),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/autosave/",
+        drafts.report_autosave,
+        name="report_autosave",
     ),
     path(
         "teams/<slug:slug>/<isodate:report_date>/preview/",

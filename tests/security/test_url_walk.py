@@ -206,6 +206,8 @@ API_READ = Access(lead=(200, 405), member=(200, 405), manager=(200, 405))
 API_CREATE = Access(lead=(200, 201), member=(200, 403), manager=(200, 403), post_writes=True)
 API_KPIS = Access(lead=(405, 200), member=(405, 403), manager=(405, 403), post_writes=True)
 API_IMPORT = Access(lead=(405, 201), member=(405, 403), manager=(405, 403), post_writes=True)
+# The edit page's autosave: the lead's POST saves the draft and answers JSON.
+LEAD_AUTOSAVE = Access(lead=(405, 200), member=(403, 403), manager=(403, 403), post_writes=True)
 # Learning a layout fills the settings form again and saves nothing.
 LEAD_LEARN = Access(lead=(405, 200), member=(403, 403), manager=(403, 403))
 
@@ -222,6 +224,7 @@ TEAM_ROUTES: dict[str, Access] = {
     "reports:report_preview": LEAD_READ,
     "reports:report_new": LEAD_FORM,
     "reports:report_edit": LEAD_FORM,
+    "reports:report_autosave": LEAD_AUTOSAVE,
     "reports:team_settings": LEAD_FORM,
     "reports:team_layout_learn": LEAD_LEARN,
     "reports:report_import": LEAD_FORM,
@@ -482,6 +485,11 @@ def _editor_body(world: World, url: str) -> dict:
     return data
 
 
+def _autosave_body(world: World, url: str) -> dict:
+    """What the edit page's script posts: the same form as its Save button."""
+    return _editor_body(world, url.replace("/autosave/", "/edit/"))
+
+
 def _settings_body(world: World, url: str) -> dict:
     page = _client(world.lead).get(url).context["page"]
     data = page_data([page.team_form, *page.formsets])
@@ -515,6 +523,7 @@ def _markdown_file_body(world: World, url: str) -> dict:
 BODIES: dict[str, Callable[[World, str], dict]] = {
     "reports:report_new": _editor_body,
     "reports:report_edit": _editor_body,
+    "reports:report_autosave": _autosave_body,
     "reports:team_settings": _settings_body,
     "reports:daily_notes": _note_body,
     "api:report_list": _api_new_week_body,

@@ -1,0 +1,134 @@
+"""The edit page's autosave: the week's draft saved a moment after the lead stops typing,
+without a page load (static/js/autosave.js).
+
+The same forms, rules and service as the Save button, answered in JSON so the page can
+say what happened and keep the text when nothing was saved:
+
+* 200 ``{"saved": true, "version", "saved_at", "url", "next"}``: saved (or nothing had
+  changed); ``url`` is the week's edit page (a new week exists from its first autosave),
+  ``next`` where the Save and Save-and-preview buttons lead.
+* 400 ``{"saved": false, "errors": {field name: [messages]}, "non_field_errors"}``:
+  a field needs correcting; nothing saved.
+* 409 ``{"saved": false, "conflict": true, "message"}``: someone else saved the week (or
+  started it) since the page was opened; nothing saved. The page then posts the form
+  as the Save button does, which shows both versions.
+* 423 ``{"saved": false, "locked": true, "message"}``: the week was published meanwhile.
+* 401 ``{"signin": url}``: the sign-in expired; the page keeps the change, asks the lead
+  to sign in again (accounts.views.signin_inline) and sends it again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reports import selectors, services
+from reports.forms import ReportEditor, _deleted
+from reports.models import WeeklyReport
+from reports.permissions import get_team_for_lead
+
+
+def signed_in_json(view):
+    """login_required for a request made by the page's script: a 401 it can act on
+    instead of a redirect to the sign-in page, which would lose the change."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if request.headers.get("X-Requested-With") != "XMLHttpRequest":
+                return redirect_to_login(request.get_full_path())
+            return JsonResponse({"signin": resolve_url(settings.LOGIN_URL)}, status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def editor_for(team, report_date: date, report: WeeklyReport | None, data=None):
+    """The edit page's forms for the team's week: its saved draft, or what a new week
+    starts from (last week carried over, and this week's daily notes)."""
+    if report is None:
+        start, previous = selectors.new_week_document(team, report_date)
+        start.daily_notes = selectors.week_notes(team, report_date)
+        return ReportEditor(start, grades=team.grades, previous=previous, data=data)
+    doc = selectors.report_document(report)
+    previous = selectors.previous_document(team, report_date)
+    return ReportEditor(
+        doc, grades=team.grades, previous=previous, version=report.version, data=data
+    )
+
+
+@signed_in_json
+def report_autosave(request, slug: str, report_date: date):
+    team = get_team_for_lead(request.user, slug)  # before the method: others get a 404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    report = WeeklyReport.objects.filter(team=team, report_date=report_date).first()
+    if report is not None and report.is_published:
+        return _refused(423, locked=True, message=_published())
+    editor = editor_for(team, report_date, report, data=request.POST)
+    if not editor.is_valid():
+        return _errors(editor)
+    try:
+        if report is None:
+            report = services.report_create(
+                team=team, document=editor.document(), author=request.user
+            )
+        else:
+            report = services.report_update(
+                report=report,
+                document=editor.document(),
+                author=request.user,
+                expected_version=editor.posted_version,
+                autosave=True,
+            )
+    except services.ReportLocked:
+        return _refused(423, locked=True, message=_published())
+    except (services.StaleReport, services.WeekTaken):
+        message = _("Someone else saved this week meanwhile; nothing was saved.")
+        return _refused(409, conflict=True, message=message)
+    args = [team.slug, report.report_date]
+    edit_url = reverse("reports:report_edit", args=args)
+    return JsonResponse(
+        {
+            "saved": True,
+            "version": report.version,
+            "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+            "url": edit_url,
+            "next": reverse("reports:report_preview", args=args)
+            if "preview" in request.POST
+            else edit_url,
+        }
+    )
+
+
+def _published() -> str:
+    return _("The report was published meanwhile; nothing was saved. Reopen it to edit.")
+
+
+def _refused(status: int, **answer) -> JsonResponse:
+    return JsonResponse({"saved": False, **answer}, status=status)
+
+
+def _errors(editor: ReportEditor) -> JsonResponse:
+    """Each message under the name of the field it is about, as the page names it."""
+    errors: dict[str, list[str]] = {}
+    general: list[str] = list(editor.report.non_field_errors())
+    forms = [editor.report] + [f for fs in editor.formsets for f in fs.forms if not _deleted(f)]
+    for form in forms:
+        for name, messages in form.errors.items():
+            if name == "__all__":
+                if form is not editor.report:
+                    general.extend(messages)
+                continue
+            errors.setdefault(form.add_prefix(name), []).extend(messages)
+    for formset in editor.formsets:
+        general.extend(formset.non_form_errors())
+    return _refused(400, errors=errors, non_field_errors=general)

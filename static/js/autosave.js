@@ -1,0 +1,469 @@
+/* Autosave: nothing typed into a week is lost.
+ *
+ * For every <form data-autosave-url data-draft-key>:
+ * - a moment after typing stops, and when a field is left, the whole form is posted to
+ *   data-autosave-url (the server answers JSON: reports/drafts.py);
+ * - until the server confirms, the form's fields are also kept in this browser
+ *   (localStorage, under data-draft-key), and sent again when the page is next opened;
+ * - leaving the page with unsaved changes asks first;
+ * - when the sign-in expired (401, a redirect, or a CSRF refusal) the change waits here,
+ *   the lead signs in again in a dialog (or in another tab) and the change is sent again;
+ * - the Save buttons save the same way, so an expired sign-in never loses the post; a
+ *   refusal (errors, a conflict, a published week) then posts the form as usual, so the
+ *   server shows the errors beside the fields or both versions side by side.
+ * Every word shown comes from data-msg-* attributes of [data-autosave-status]
+ * (templates/reports/edit/_autosave_status.html), translated by the server.
+ */
+(function () {
+  "use strict";
+
+  const TYPING_PAUSE = 1200; // ms after the last keystroke
+  const WATCH_EVERY = 2000; // ms: rows added, moved or removed by other scripts
+  const RETRY_AFTER = 8000; // ms after the server could not be reached
+  const SKIP = new Set(["csrfmiddlewaretoken"]);
+
+  document.querySelectorAll("form[data-autosave-url]").forEach(setUp);
+
+  function setUp(form) {
+    const url = form.dataset.autosaveUrl;
+    const key = form.dataset.draftKey;
+    const statusEl = document.querySelector("[data-autosave-status]");
+    const msg = (name, values) => {
+      let text = (statusEl && statusEl.dataset["msg" + name]) || "";
+      Object.entries(values || {}).forEach(([k, v]) => {
+        text = text.replace("{" + k + "}", v);
+      });
+      return text;
+    };
+    const versionInput = Array.from(form.elements).find(
+      (el) => el.name && /(^|-)version$/.test(el.name)
+    );
+
+    let timer = null;
+    let inFlight = false;
+    let again = false; // a change came while a save was under way
+    let waiting = null; // what to do once signed in again
+    let blocked = false; // a conflict or a published week: stop saving by itself
+    let leaving = false;
+    let saved = snapshot(entries());
+
+    /* -- the form's state ------------------------------------------------------------ */
+
+    function entries() {
+      const out = [];
+      new FormData(form).forEach((value, name) => {
+        if (typeof value === "string" && !SKIP.has(name)) out.push([name, value]);
+      });
+      return out;
+    }
+
+    // What the page states, without the version it was opened at (which a save moves).
+    function snapshot(list) {
+      return JSON.stringify(list.filter(([name]) => name !== (versionInput && versionInput.name)));
+    }
+
+    function dirty() {
+      return snapshot(entries()) !== saved;
+    }
+
+    function csrfToken() {
+      const input = form.querySelector("[name=csrfmiddlewaretoken]");
+      return input ? input.value : "";
+    }
+
+    function setCsrfToken(token) {
+      document.querySelectorAll("[name=csrfmiddlewaretoken]").forEach((el) => {
+        el.value = token;
+      });
+    }
+
+    /* -- the copy kept in this browser ---------------------------------------------- */
+
+    function keep() {
+      if (!key) return;
+      try {
+        const copy = {
+          entries: entries(),
+          version: versionInput ? versionInput.value : "",
+          at: Date.now(),
+        };
+        window.localStorage.setItem(key, JSON.stringify(copy));
+      } catch (e) {
+        /* storage full or refused: the server copy is still made */
+      }
+    }
+
+    function kept() {
+      if (!key) return null;
+      try {
+        return JSON.parse(window.localStorage.getItem(key) || "null");
+      } catch (e) {
+        return null;
+      }
+    }
+
+    function forget() {
+      if (key) window.localStorage.removeItem(key);
+    }
+
+    /* -- what the page says ----------------------------------------------------------- */
+
+    function say(text, tone, action) {
+      if (!statusEl) return;
+      statusEl.textContent = text;
+      statusEl.className = statusEl.className.replace(/\btext-\S+/g, "");
+      statusEl.classList.add(
+        tone === "bad" ? "text-danger" : tone === "good" ? "text-success" : "text-body-secondary"
+      );
+      if (action) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-sm btn-link p-0 ms-2 align-baseline";
+        button.textContent = action.label;
+        button.addEventListener("click", action.run);
+        statusEl.appendChild(button);
+      }
+    }
+
+    function clearErrors() {
+      form.querySelectorAll(".autosave-error").forEach((el) => el.remove());
+      form.querySelectorAll(".autosave-invalid").forEach((el) => {
+        el.classList.remove("is-invalid", "autosave-invalid");
+      });
+    }
+
+    function showErrors(answer) {
+      clearErrors();
+      let count = 0;
+      Object.entries(answer.errors || {}).forEach(([name, messages]) => {
+        const field = form.querySelector('[name="' + CSS.escape(name) + '"]');
+        count += 1;
+        if (!field) return;
+        if (!field.classList.contains("is-invalid")) {
+          field.classList.add("is-invalid", "autosave-invalid");
+        }
+        const note = document.createElement("div");
+        note.className = "invalid-feedback d-block autosave-error";
+        note.textContent = messages.join(" ");
+        field.insertAdjacentElement("afterend", note);
+      });
+      count += (answer.non_field_errors || []).length;
+      say(msg("Invalid", { count: count }), "bad");
+    }
+
+    /* -- saving ----------------------------------------------------------------------- */
+
+    function schedule(delay) {
+      if (blocked) return;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        timer = null;
+        save();
+      }, delay);
+    }
+
+    function post(list) {
+      const body = new FormData();
+      list.forEach(([name, value]) => body.append(name, value));
+      body.append("csrfmiddlewaretoken", csrfToken());
+      return window.fetch(url, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        redirect: "manual",
+        headers: { "X-Requested-With": "XMLHttpRequest", Accept: "application/json" },
+      });
+    }
+
+    async function read(response) {
+      if (response.type === "opaqueredirect" || response.status === 401) {
+        return { signin: true };
+      }
+      let answer = {};
+      try {
+        answer = await response.json();
+      } catch (e) {
+        answer = {};
+      }
+      if (response.status === 403 && answer.csrf) return { signin: true };
+      answer.status = response.status;
+      return answer;
+    }
+
+    /* Send the form. ``then``: what to do with a successful answer (the Save buttons
+     * leave the page); without it, the page stays and says it saved. */
+    async function save(options) {
+      const opts = options || {};
+      if (inFlight) {
+        again = true;
+        return;
+      }
+      const list = opts.list || entries();
+      if (opts.extra) list.push(opts.extra);
+      const sent = snapshot(list.filter((e) => e !== opts.extra));
+      if (!opts.force && !opts.extra && sent === saved) return;
+      inFlight = true;
+      say(msg("Saving"));
+      let answer;
+      try {
+        answer = await read(await post(list));
+      } catch (e) {
+        inFlight = false;
+        say(msg("Offline"), "bad");
+        schedule(RETRY_AFTER);
+        return;
+      }
+      inFlight = false;
+      if (answer.signin) {
+        waiting = () => save(opts);
+        askToSignIn();
+        return;
+      }
+      if (answer.status === 200 && answer.saved) {
+        if (versionInput && answer.version !== undefined) versionInput.value = answer.version;
+        saved = sent;
+        clearErrors();
+        if (answer.url && answer.url !== window.location.pathname) {
+          window.history.replaceState(null, "", answer.url);
+          form.action = answer.url;
+        }
+        if (!dirty()) forget();
+        if (opts.then) return opts.then(answer);
+        if (opts.restored) say(msg("Restored"), "good");
+        else say(msg("Saved", { time: answer.saved_at || "" }), "good");
+        if (again) {
+          again = false;
+          schedule(0);
+        }
+        return;
+      }
+      if (opts.then) {
+        // The server refuses: let it show why, as the Save button always did.
+        return postAsUsual(opts.extra && opts.extra[0]);
+      }
+      if (answer.status === 400) {
+        showErrors(answer);
+      } else if (answer.status === 409 || answer.status === 423) {
+        blocked = true;
+        const compare = { label: msg("Compare"), run: () => postAsUsual("save") };
+        say(answer.message || msg("Conflict"), "bad", answer.conflict ? compare : null);
+      } else {
+        say(msg("Offline"), "bad");
+        schedule(RETRY_AFTER);
+      }
+    }
+
+    function postAsUsual(buttonName) {
+      leaving = true;
+      if (buttonName) {
+        const marker = document.createElement("input");
+        marker.type = "hidden";
+        marker.name = buttonName;
+        form.appendChild(marker);
+      }
+      HTMLFormElement.prototype.submit.call(form);
+    }
+
+    /* -- signing in again --------------------------------------------------------------- */
+
+    let dialog = null;
+
+    function askToSignIn() {
+      say(msg("Signin"), "bad");
+      if (!dialog) dialog = buildDialog();
+      if (dialog && !dialog.open) dialog.showModal();
+      const password = dialog && dialog.querySelector("[name=password]");
+      if (password) password.focus();
+    }
+
+    function buildDialog() {
+      const template = document.getElementById("autosave-signin");
+      if (!template) return null;
+      const el = template.content.firstElementChild.cloneNode(true);
+      document.body.appendChild(el);
+      el.querySelector("[data-signin-submit]").addEventListener("click", () => signIn());
+      el.querySelector("[name=password]").addEventListener("keydown", (event) => {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          signIn();
+        }
+      });
+      el.querySelector("[data-signin-retry]").addEventListener("click", async () => {
+        // Signed in in another tab: its CSRF cookie changed; take the new token from a page.
+        await refreshToken();
+        resume();
+      });
+      return el;
+    }
+
+    async function refreshToken() {
+      try {
+        const page = await window.fetch(statusEl.dataset.loginUrl, { credentials: "same-origin" });
+        const html = await page.text();
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        const input = doc.querySelector("[name=csrfmiddlewaretoken]");
+        if (input) setCsrfToken(input.value);
+      } catch (e) {
+        /* the retry will say if it still fails */
+      }
+    }
+
+    async function signIn(retried) {
+      const error = dialog.querySelector("[data-signin-error]");
+      error.textContent = "";
+      const body = new FormData();
+      body.append("username", dialog.querySelector("[name=username]").value);
+      body.append("password", dialog.querySelector("[name=password]").value);
+      body.append("csrfmiddlewaretoken", csrfToken());
+      let response;
+      try {
+        response = await window.fetch(statusEl.dataset.signinUrl, {
+          method: "POST",
+          body: body,
+          credentials: "same-origin",
+          headers: { "X-Requested-With": "XMLHttpRequest", Accept: "application/json" },
+        });
+      } catch (e) {
+        error.textContent = msg("Offline");
+        return;
+      }
+      let answer = {};
+      try {
+        answer = await response.json();
+      } catch (e) {
+        answer = {};
+      }
+      if (response.status === 403 && answer.csrf && retried !== true) {
+        await refreshToken(); // the CSRF cookie went with the session: fetch a new one
+        return signIn(true);
+      }
+      if (!response.ok || !answer.ok) {
+        error.textContent = (answer.errors || [answer.message || msg("Offline")]).join(" ");
+        return;
+      }
+      setCsrfToken(answer.csrf_token);
+      dialog.querySelector("[name=password]").value = "";
+      resume();
+    }
+
+    function resume() {
+      if (dialog && dialog.open) dialog.close();
+      const next = waiting;
+      waiting = null;
+      if (next) next();
+    }
+
+    /* -- wiring ------------------------------------------------------------------------- */
+
+    form.addEventListener("input", () => {
+      keep();
+      say(msg("Pending"));
+      schedule(TYPING_PAUSE);
+    });
+    form.addEventListener("change", () => {
+      keep();
+      schedule(0);
+    });
+    // Rows added, moved or removed by the page's other scripts change no field the
+    // user typed into; notice them by looking.
+    window.setInterval(() => {
+      if (!inFlight && !timer && !blocked && dirty()) {
+        keep();
+        schedule(0);
+      }
+    }, WATCH_EVERY);
+
+    form.addEventListener("submit", (event) => {
+      if (leaving) return;
+      event.preventDefault();
+      const button = event.submitter && event.submitter.name ? event.submitter.name : "save";
+      window.clearTimeout(timer);
+      save({
+        force: true,
+        extra: [button, ""],
+        then: (answer) => {
+          leaving = true;
+          window.location.assign(answer.next || answer.url || window.location.href);
+        },
+      });
+    });
+
+    window.addEventListener("beforeunload", (event) => {
+      if (leaving || !dirty()) return;
+      keep();
+      event.preventDefault();
+      event.returnValue = msg("Leave");
+    });
+    window.addEventListener("pagehide", () => {
+      if (leaving || blocked || !dirty()) return;
+      keep();
+      try {
+        const body = new FormData();
+        entries().forEach(([name, value]) => body.append(name, value));
+        body.append("csrfmiddlewaretoken", csrfToken());
+        window.fetch(url, {
+          method: "POST",
+          body: body,
+          keepalive: true,
+          credentials: "same-origin",
+          headers: { "X-Requested-With": "XMLHttpRequest", Accept: "application/json" },
+        }).catch(() => null);
+      } catch (e) {
+        /* too large to send while leaving: the copy in this browser is sent next time */
+      }
+    });
+
+    /* -- a copy kept from an earlier visit ---------------------------------------------- */
+
+    const copy = kept();
+    if (copy && Array.isArray(copy.entries)) {
+      const mine = snapshot(copy.entries.filter(([name]) => !SKIP.has(name)));
+      const version = versionInput ? versionInput.value : "";
+      if (mine === saved) {
+        forget(); // the server has it already
+      } else if ((copy.version || "") === version) {
+        say(msg("Restoring"));
+        const list = copy.entries.filter(([name]) => !SKIP.has(name));
+        save({
+          list: list,
+          force: true,
+          then: (answer) => {
+            leaving = true;
+            forget();
+            window.location.replace(answer.url || window.location.href);
+          },
+        });
+      } else {
+        const when = new Date(copy.at).toLocaleString();
+        say(msg("Kept", { time: when }), "bad", {
+          label: msg("Restore"),
+          run: () => {
+            const list = copy.entries
+              .filter(([name]) => !SKIP.has(name))
+              .map(([name, value]) =>
+                versionInput && name === versionInput.name ? [name, version] : [name, value]
+              );
+            save({
+              list: list,
+              force: true,
+              then: (answer) => {
+                leaving = true;
+                forget();
+                window.location.replace(answer.url || window.location.href);
+              },
+            });
+          },
+        });
+        const discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "btn btn-sm btn-link p-0 ms-2 align-baseline";
+        discard.textContent = msg("Discard");
+        discard.addEventListener("click", () => {
+          forget();
+          say("");
+        });
+        if (statusEl) statusEl.appendChild(discard);
+      }
+    }
+  }
+})();

@@ -1,0 +1,177 @@
+"""Nothing typed into a week is lost, in Chromium (static/js/autosave.js).
+
+The lead's draft saves itself a moment after typing stops; a page closed before that is
+saved from the copy the browser kept when it is opened again; a save after the sign-in
+expired waits for the lead to sign in again, in a dialog on the page, and then goes
+through; leaving with unsaved changes asks first; two leads still get the conflict view.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from reports.document.renderer import render_markdown
+from reports.models import WeeklyReport
+from reports.selectors import report_document
+from tests.browser.conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a long pass phrase 42"
+DATE = "2023-05-20"
+
+
+@pytest.fixture
+def lead_with_password(lead, sample_report):
+    lead.set_password(PASSWORD)
+    lead.save()
+    return lead
+
+
+def _edit(page, live_server):
+    page.goto(f"{live_server.url}/teams/payments/{DATE}/edit/")
+    page.wait_for_selector("[data-autosave-status]", state="attached")
+
+
+def _saved_text(report: WeeklyReport) -> str:
+    report.refresh_from_db()
+    return render_markdown(report_document(report))
+
+
+def test_the_draft_saves_itself_after_typing_stops(
+    page, live_server, lead_with_password, sample_report
+):
+    login(page, live_server, lead_with_password.username, PASSWORD)
+    _edit(page, live_server)
+    version = sample_report.version
+
+    page.fill("textarea[name=report-reflections]", "复盘：停下打字后自动保存")
+    page.locator("[data-autosave-status].text-success").wait_for()
+
+    assert "复盘：停下打字后自动保存" in _saved_text(sample_report)
+    assert sample_report.version == version + 1
+    assert page.url.endswith(f"/teams/payments/{DATE}/edit/")  # no page load, same page
+    assert page.input_value("input[name=report-version]") == str(version + 1)
+    assert page.evaluate("Object.keys(localStorage).length") == 0  # confirmed: copy dropped
+
+
+def test_a_save_after_the_session_cookie_is_dropped_goes_through_after_signing_in(
+    page, live_server, lead_with_password, sample_report
+):
+    login(page, live_server, lead_with_password.username, PASSWORD)
+    _edit(page, live_server)
+    page.context.clear_cookies(name="sessionid")
+
+    page.fill("textarea[name=report-reflections]", "会话过期前写下的复盘")
+    page.click("button[name=save]")
+
+    dialog = page.locator("dialog.autosave-signin")
+    dialog.wait_for()
+    assert "登录已过期" in page.locator("[data-autosave-status]").inner_text()
+    assert "会话过期前写下的复盘" not in _saved_text(sample_report)
+    dialog.locator("input[name=password]").fill("wrong password")
+    dialog.locator("[data-signin-submit]").click()
+    dialog.locator("[data-signin-error]:not(:empty)").wait_for()
+    assert dialog.is_visible()  # still waiting, nothing saved, nothing lost
+    assert page.input_value("textarea[name=report-reflections]") == "会话过期前写下的复盘"
+
+    dialog.locator("input[name=password]").fill(PASSWORD)
+    with page.expect_navigation(url=f"**/teams/payments/{DATE}/edit/"):
+        dialog.locator("[data-signin-submit]").click()
+    page.wait_for_load_state()
+
+    assert "会话过期前写下的复盘" in _saved_text(sample_report)
+    assert page.input_value("textarea[name=report-reflections]") == "会话过期前写下的复盘"
+    assert page.locator("dialog.autosave-signin").count() == 0  # a fresh page
+
+
+def test_an_autosave_after_the_session_expired_waits_for_the_sign_in(
+    page, live_server, lead_with_password, sample_report
+):
+    login(page, live_server, lead_with_password.username, PASSWORD)
+    _edit(page, live_server)
+    page.context.clear_cookies()  # the CSRF cookie goes too
+
+    page.fill("textarea[name=report-reflections]", "没有点保存也不会丢")
+    dialog = page.locator("dialog.autosave-signin")
+    dialog.wait_for()
+    dialog.locator("input[name=password]").fill(PASSWORD)
+    dialog.locator("input[name=password]").press("Enter")
+    page.locator("[data-autosave-status].text-success").wait_for()
+
+    assert "没有点保存也不会丢" in _saved_text(sample_report)
+    assert not dialog.is_visible()
+
+
+def test_a_page_closed_before_saving_has_the_text_when_opened_again(
+    browser, live_server, lead_with_password, sample_report
+):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, live_server, lead_with_password.username, PASSWORD)
+    _edit(page, live_server)
+    # Offline, so neither the pause nor the page's last request can reach the server:
+    # only the copy this browser keeps can bring the text back.
+    context.set_offline(True)
+    page.fill("textarea[name=report-reflections]", "关掉页面前写下的")
+    page.close()
+    assert "关掉页面前写下的" not in _saved_text(sample_report)
+    context.set_offline(False)
+
+    page = context.new_page()
+    _edit(page, live_server)
+    expect(page.locator("textarea[name=report-reflections]")).to_have_value("关掉页面前写下的")
+
+    assert "关掉页面前写下的" in _saved_text(sample_report)
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+    context.close()
+
+
+def test_leaving_with_unsaved_changes_asks_first(page, live_server, lead_with_password):
+    login(page, live_server, lead_with_password.username, PASSWORD)
+    _edit(page, live_server)
+    page.context.set_offline(True)  # keep the change unsaved
+    page.fill("textarea[name=report-reflections]", "还没保存")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+
+    assert asked == ["beforeunload"]
+    assert not page.is_closed()
+    assert page.input_value("textarea[name=report-reflections]") == "还没保存"
+
+
+def test_two_leads_still_get_both_versions(
+    browser, live_server, lead_with_password, sample_team, sample_report
+):
+    from tests.factories import MembershipFactory
+
+    other = MembershipFactory(team=sample_team, user__username="lead2", role="lead").user
+    other.set_password(PASSWORD)
+    other.save()
+    mine = browser.new_context().new_page()
+    theirs = browser.new_context().new_page()
+    login(mine, live_server, lead_with_password.username, PASSWORD)
+    login(theirs, live_server, "lead2", PASSWORD)
+    _edit(mine, live_server)
+    _edit(theirs, live_server)
+
+    theirs.fill("textarea[name=report-reflections]", "另一位组长先写的")
+    theirs.locator("[data-autosave-status].text-success").wait_for()
+    mine.fill("textarea[name=report-reflections]", "我后写的")
+    mine.locator("[data-autosave-status].text-danger").wait_for()
+    assert "另一位组长先写的" in _saved_text(sample_report)
+    assert "我后写的" not in _saved_text(sample_report)
+
+    mine.locator("[data-autosave-status] button").first.click()
+    mine.wait_for_load_state()
+    assert mine.locator("#save-conflict").is_visible()
+    assert mine.input_value("textarea[name=report-reflections]") == "我后写的"
+    assert "我后写的" not in _saved_text(sample_report)
+    mine.context.close()
+    theirs.context.close()

@@ -1,0 +1,271 @@
+"""The edit page saves itself: the autosave endpoint (reports/drafts.py) and the inline
+sign-in it falls back on (accounts.views.signin_inline).
+
+Every refusal is checked to change nothing: the report's Markdown export, its version and
+its revisions are compared before and after.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from reports.document.renderer import render_markdown
+from reports.models import ReportRevision, RevisionAction, WeeklyReport
+from reports.selectors import report_document
+from tests.factories import UserFactory
+from tests.forms_data import editor_data
+
+DATE = "2023-05-20"
+EDIT_URL = reverse("reports:report_edit", args=["payments", DATE])
+SAVE_URL = reverse("reports:report_autosave", args=["payments", DATE])
+FETCH = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_ACCEPT": "application/json"}
+
+
+def _opened(client) -> dict[str, str]:
+    response = client.get(EDIT_URL)
+    data = editor_data(response.context["editor"])
+    data["report-version"] = str(response.context["report"].version)
+    return data
+
+
+def markdown_of(report: WeeklyReport) -> str:
+    return render_markdown(report_document(report))
+
+
+def _state(report: WeeklyReport) -> tuple:
+    report.refresh_from_db()
+    revisions = list(report.revisions.values_list("number", "version", "markdown"))
+    return markdown_of(report), report.version, revisions
+
+
+@pytest.mark.django_db
+def test_an_autosave_saves_the_draft_and_answers_the_new_version(lead_client, sample_report):
+    data = _opened(lead_client)
+    data["report-reflections"] = "自动保存的复盘"
+
+    response = lead_client.post(SAVE_URL, data, **FETCH)
+
+    assert response.status_code == 200
+    answer = response.json()
+    sample_report.refresh_from_db()
+    assert answer["saved"] is True
+    assert answer["version"] == sample_report.version
+    assert answer["url"] == EDIT_URL
+    assert "自动保存的复盘" in markdown_of(sample_report)
+    assert sample_report.revisions.first().action == RevisionAction.AUTOSAVED
+
+
+@pytest.mark.django_db
+def test_a_run_of_autosaves_is_one_revision_holding_the_latest_text(lead_client, sample_report):
+    data = _opened(lead_client)
+    before = sample_report.revisions.count()
+    for n, text in enumerate(["第一句", "第一句，第二句", "第一句，第二句，第三句"]):
+        data["report-reflections"] = text
+        answer = lead_client.post(SAVE_URL, data, **FETCH).json()
+        data["report-version"] = str(answer["version"])
+        assert answer["saved"], n
+
+    sample_report.refresh_from_db()
+    assert sample_report.revisions.count() == before + 1
+    last = sample_report.revisions.first()
+    assert last.version == sample_report.version
+    assert "第一句，第二句，第三句" in last.markdown
+    assert last.lines_added >= 1
+
+
+@pytest.mark.django_db
+def test_an_autosave_after_a_pause_or_by_someone_else_starts_a_new_revision(
+    lead_client, second_lead_client, sample_report
+):
+    data = _opened(lead_client)
+    data["report-reflections"] = "上午写的"
+    data["report-version"] = str(lead_client.post(SAVE_URL, data, **FETCH).json()["version"])
+    ReportRevision.objects.filter(pk=sample_report.revisions.first().pk).update(
+        created_at=timezone.now() - timedelta(minutes=30)
+    )
+    data["report-reflections"] = "下午写的"
+    data["report-version"] = str(lead_client.post(SAVE_URL, data, **FETCH).json()["version"])
+    theirs = _opened(second_lead_client)
+    theirs["report-reflections"] = "另一位组长写的"
+    assert second_lead_client.post(SAVE_URL, theirs, **FETCH).status_code == 200
+
+    texts = [r.markdown for r in sample_report.revisions.all()[:3]]
+    assert ["另一位组长写的" in texts[0], "下午写的" in texts[1], "上午写的" in texts[2]] == [
+        True,
+        True,
+        True,
+    ]
+
+
+@pytest.mark.django_db
+def test_an_autosave_of_what_is_saved_already_writes_nothing(lead_client, sample_report):
+    data = _opened(lead_client)
+    data["report-reflections"] = "改一处"
+    lead_client.post(SAVE_URL, data, **FETCH)
+    before = _state(sample_report)
+    data["report-version"] = str(before[1])
+
+    response = lead_client.post(SAVE_URL, data, **FETCH)
+
+    assert response.status_code == 200
+    assert response.json()["version"] == before[1]
+    assert _state(sample_report) == before
+
+
+@pytest.mark.django_db
+def test_a_field_to_correct_is_named_and_nothing_is_saved(lead_client, sample_report):
+    data = _opened(lead_client)
+    before = _state(sample_report)
+    data["report-reflections"] = "不会保存"
+    data["report-grade_A"] = "-3"
+
+    response = lead_client.post(SAVE_URL, data, **FETCH)
+
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["saved"] is False
+    assert list(answer["errors"]) == ["report-grade_A"]
+    assert answer["errors"]["report-grade_A"][0]
+    assert _state(sample_report) == before
+
+
+@pytest.mark.django_db
+def test_the_error_is_in_the_readers_language(lead_client, sample_report):
+    data = _opened(lead_client)
+    data["report-grade_A"] = "很多"
+
+    answer = lead_client.post(SAVE_URL, data, HTTP_ACCEPT_LANGUAGE="zh-hans", **FETCH).json()
+
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in answer["errors"]["report-grade_A"][0])
+
+
+@pytest.mark.django_db
+def test_a_stale_page_gets_a_conflict_and_nothing_is_overwritten(
+    lead_client, second_lead_client, sample_report
+):
+    mine, theirs = _opened(lead_client), _opened(second_lead_client)
+    theirs["report-reflections"] = "先保存的"
+    assert second_lead_client.post(SAVE_URL, theirs, **FETCH).status_code == 200
+    before = _state(sample_report)
+    mine["report-reflections"] = "后保存的"
+
+    response = lead_client.post(SAVE_URL, mine, **FETCH)
+
+    assert response.status_code == 409
+    assert response.json()["conflict"] is True
+    assert _state(sample_report) == before
+    assert "先保存的" in before[0]
+
+
+@pytest.mark.django_db
+def test_a_published_week_is_not_autosaved(lead_client, sample_report):
+    data = _opened(lead_client)
+    WeeklyReport.objects.filter(pk=sample_report.pk).update(status="published")
+    before = _state(sample_report)
+    data["report-reflections"] = "发布后才打的字"
+
+    response = lead_client.post(SAVE_URL, data, **FETCH)
+
+    assert response.status_code == 423
+    assert response.json()["locked"] is True
+    assert _state(sample_report) == before
+
+
+@pytest.mark.django_db
+def test_the_first_autosave_of_a_new_week_creates_its_draft(lead_client, sample_report):
+    new_page = lead_client.get(reverse("reports:report_new", args=["payments"]))
+    data = editor_data(new_page.context["editor"])
+    day = new_page.context["doc"].report_date
+    data["report-reflections"] = "新的一周"
+    url = reverse("reports:report_autosave", args=["payments", day])
+
+    response = lead_client.post(url, data, **FETCH)
+
+    assert response.status_code == 200
+    report = WeeklyReport.objects.get(team=sample_report.team, report_date=day)
+    assert response.json()["url"] == reverse("reports:report_edit", args=["payments", day])
+    assert response.json()["version"] == report.version
+    assert "新的一周" in markdown_of(report)
+
+
+@pytest.mark.django_db
+def test_signed_out_the_page_is_told_to_sign_in_and_nothing_changes(client, sample_report):
+    before = _state(sample_report)
+
+    response = client.post(SAVE_URL, {"report-reflections": "x"}, **FETCH)
+
+    assert response.status_code == 401
+    assert response.json()["signin"] == reverse("login")
+    assert _state(sample_report) == before
+
+
+@pytest.mark.django_db
+def test_members_managers_and_other_leads_cannot_autosave(
+    member_client, manager_client, outsider_client, lead_client, sample_report
+):
+    data = _opened(lead_client)
+    data["report-reflections"] = "不该保存"
+    before = _state(sample_report)
+
+    codes = [c.post(SAVE_URL, data, **FETCH).status_code for c in (member_client, manager_client)]
+
+    assert codes == [403, 403]
+    assert outsider_client.post(SAVE_URL, data, **FETCH).status_code == 404
+    assert _state(sample_report) == before
+
+
+@pytest.mark.django_db
+def test_signing_in_again_from_the_page_gives_a_new_csrf_token(lead, sample_report):
+    lead.set_password("a long pass phrase 42")
+    lead.save()
+    client = Client(enforce_csrf_checks=True)
+    token = client.get(reverse("login")).context["csrf_token"]
+    url = reverse("accounts:signin_inline")
+
+    wrong = client.post(
+        url, {"username": lead.username, "password": "nope", "csrfmiddlewaretoken": str(token)}
+    )
+    right = client.post(
+        url,
+        {
+            "username": lead.username,
+            "password": "a long pass phrase 42",
+            "csrfmiddlewaretoken": str(token),
+        },
+    )
+
+    assert wrong.status_code == 400 and wrong.json()["errors"]
+    assert right.status_code == 200 and right.json()["ok"] is True
+    new_token = right.json()["csrf_token"]
+    data = _opened(client)
+    data["report-reflections"] = "重新登录后保存"
+    data["csrfmiddlewaretoken"] = new_token
+    assert client.post(SAVE_URL, data, **FETCH).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_csrf_refusal_of_the_pages_script_is_json(lead, sample_report):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(lead)
+    before = _state(sample_report)
+
+    response = client.post(SAVE_URL, {"report-reflections": "x"}, **FETCH)
+
+    assert response.status_code == 403
+    assert response.json()["csrf"] is True
+    assert _state(sample_report) == before
+
+
+@pytest.mark.django_db
+def test_a_stranger_cannot_sign_in_inline(client):
+    UserFactory(username="someone")
+    response = client.post(
+        reverse("accounts:signin_inline"), {"username": "someone", "password": "guess"}
+    )
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session

@@ -7,7 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from notifications import receivers
-        from reports.signals import report_published
+        from notifications import audience, receivers
+        from reports.signals import publish_audience, report_published
 
         report_published.connect(receivers.notify_published, dispatch_uid="notify-published")
+        publish_audience.connect(audience.publish_audience, dispatch_uid="publish-audience")

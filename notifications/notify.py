@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from notifications import markup
+from notifications import audience, markup
 from reports import document as d
 from reports.document.renderer import incident_line, kpi_line, title_line
 from reports.models import ChannelKind, NotificationChannel
@@ -171,7 +171,7 @@ def _raise_for_answer(answer: str) -> None:
 
 
 def email_addresses(target: str) -> list[str]:
-    addresses = [a.strip() for a in target.replace(";", ",").split(",") if a.strip()]
+    addresses = audience.addresses(target)
     for address in addresses:
         validate_email(address)
     return addresses

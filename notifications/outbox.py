@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications import notify, wiki
+from notifications import audience, notify, wiki
 from reports import selectors
 from reports.models import ChannelKind, Delivery, DeliveryStatus, ReportRevision
 
@@ -23,7 +23,7 @@ from reports.models import ChannelKind, Delivery, DeliveryStatus, ReportRevision
 def deliveries_for(revision_id: int) -> list[int]:
     """Create the deliveries of a publication; the ids of those not yet sent."""
     revision = ReportRevision.objects.select_related("report__team").get(pk=revision_id)
-    for channel in revision.report.team.channels.filter(enabled=True):
+    for channel in audience.channels_told(revision.report.team):
         Delivery.objects.get_or_create(channel=channel, revision=revision)
     return list(
         Delivery.objects.filter(revision=revision)

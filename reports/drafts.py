@@ -55,8 +55,7 @@ def editor_for(team, report_date: date, report: WeeklyReport | None, data=None):
     """The edit page's forms for the team's week: its saved draft, or what a new week
     starts from (last week carried over, and this week's daily notes)."""
     if report is None:
-        start, previous = selectors.new_week_document(team, report_date)
-        start.daily_notes = selectors.week_notes(team, report_date)
+        start, previous = selectors.new_week_start(team, report_date)
         return ReportEditor(start, grades=team.grades, previous=previous, data=data)
     doc = selectors.report_document(report)
     previous = selectors.previous_document(team, report_date)

@@ -26,7 +26,7 @@ from reports.document import sections as sx
 from reports.document.carryover import with_carried_plan
 from reports.document.importer import DateMissing, ReportFormatError
 from reports.document.layout import TYPED_KEYS
-from reports.document.weeks import report_week
+from reports.document.weeks import WEEK_DAYS, calendar_week, report_week
 from reports.imports import read_markdown
 from reports.incidents import Filters
 from reports.parsers import read_upload
@@ -130,15 +130,14 @@ class ReportForm(forms.Form):
         return [self[f"grade_{g}"] for g in self.grades]
 
 
-# How far back a daily note may be written (or moved): a month and a bit.
-NOTE_MAX_AGE_DAYS = 40
-
-
 NOTES_LOCKED = _("The report of this day's week is published; reopen it to change its daily notes.")
 
 
 class DailyNoteForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=_DATE)
+    """A member's note of a day: any day up to today whose week's report is not
+    published yet (a week written late still gets its notes)."""
+
+    day = forms.DateField(label=_("Day"), widget=_DATE, validators=[_in_allowed_years])
     text = forms.CharField(
         label=_("Daily note"),
         max_length=LENGTHS["daily_note.text"],
@@ -164,14 +163,41 @@ class DailyNoteForm(forms.Form):
         day = self.cleaned_data["day"]
         if day > self.today:
             raise forms.ValidationError(_("A note cannot be for a day still to come."))
-        if day < self.today - timedelta(days=NOTE_MAX_AGE_DAYS):
-            raise forms.ValidationError(
-                _("Notes older than %(days)d days belong to reports already written.")
-                % {"days": NOTE_MAX_AGE_DAYS}
-            )
         if self.locked(day):
             raise forms.ValidationError(NOTES_LOCKED)
         return day
+
+
+# The team page's "Write this week" asks for the week of ``THIS_WEEK``, not of a date: the
+# page is kept (core.page_cache) until the team's data changes, so a date in it would
+# go stale when the week turns.
+THIS_WEEK = "today"
+
+
+class WeekChoiceForm(forms.Form):
+    """The week a lead opens from the team page: any day of it (or ``THIS_WEEK``). Its
+    ``week`` is cleaned to the team's report date of that week (``report_date_of``).
+    Weeks may be skipped or written late; a week after next cannot be started yet."""
+
+    week = forms.DateField(label=_("Another week…"), widget=_DATE, validators=[_in_allowed_years])
+
+    def __init__(self, data=None, *, today: date, report_date_of):
+        if data is not None and data.get("week") == THIS_WEEK:
+            data = data.copy()
+            data["week"] = today.isoformat()
+        super().__init__(data)
+        self.today = today
+        self.report_date_of = report_date_of  # a day -> the team's report date of its week
+
+    def clean_week(self):
+        day = self.cleaned_data["week"]
+        next_monday = calendar_week(self.today)[0] + timedelta(days=WEEK_DAYS)
+        if calendar_week(day)[0] > next_monday:
+            raise forms.ValidationError(_("Weeks after next week cannot be started yet."))
+        report_date = self.report_date_of(day)
+        if problem := rules.year_problem(report_date):
+            raise forms.ValidationError(problem)
+        return report_date
 
 
 class PlanLineForm(forms.Form):
@@ -231,8 +257,19 @@ class ItemForm(RowForm):
     title = OneLineField(label=_("Item"), rule="item.title")
     body = forms.CharField(label=_("This week"), required=False, widget=_markdown(2))
     detail = forms.CharField(label=_("Details"), required=False, widget=_markdown(2))
-    marker = forms.ChoiceField(label=_("Written as"), choices=Marker.choices())
-    label = OneLineField(label=_("Letter"), rule="item.label", required=False)
+    # How the item is numbered in the report, shown as it looks rather than by its name.
+    marker = forms.ChoiceField(
+        label=_("Numbering"),
+        choices=[
+            (Marker.BULLET, _("• bullets")),
+            (Marker.NUMBER, "1. 2. 3."),
+            (Marker.HEADING, _("A. B. C. sub-projects")),
+        ],
+    )
+    label = OneLineField(
+        label=_("Sub-project letter"), rule="item.label", required=False,
+        help_text=_("The A, B, C… before a sub-project's title."),
+    )  # fmt: skip
     heading_level = forms.IntegerField(
         min_value=1, max_value=6, required=False, widget=forms.HiddenInput
     )
@@ -384,8 +421,10 @@ class SectionForm(forms.Form):
     position = forms.IntegerField(min_value=0, max_value=1000, widget=forms.HiddenInput)
     heading = OneLineField(rule="section.heading", required=False, label=_("Heading"))
     text = forms.CharField(
-        required=False, strip=False, widget=_markdown(8), label=_("Text (Markdown)")
-    )
+        required=False, strip=False, widget=_markdown(8), label=_("Section text"),
+        help_text=_("Written as in the wiki: a line starting with “- ” or “1. ” is a list "
+                    "entry, **bold** is bold."),
+    )  # fmt: skip
 
     def clean_text(self):
         return self.cleaned_data["text"].replace("\r\n", "\n").strip("\n")

@@ -11,11 +11,17 @@ from django.utils import timezone
 
 from metrics import models as mm
 from reports import document as d
-from reports import rows
+from reports import rows, signals
 from reports.document import ReportStatus
 from reports.document.carryover import next_document
 from reports.document.layout import arrange, default_outline
-from reports.document.weeks import report_dates_covering, report_week
+from reports.document.weeks import (
+    calendar_week,
+    report_date_in_week,
+    report_dates_covering,
+    report_week,
+    weeks_between,
+)
 from reports.models import (
     DailyNote,
     ItemUpdate,
@@ -49,6 +55,18 @@ def teams_with_latest_report() -> QuerySet[Team]:
         latest_week=Subquery(latest.values("week_number")[:1]),
         latest_status=Subquery(latest.values("status")[:1]),
     ).order_by("name")
+
+
+def teams_with_weeks_behind(teams: QuerySet[Team], *, today: date) -> list[Team]:
+    """``teams`` (annotated by ``teams_with_latest_report``), each with ``weeks_behind``:
+    the calendar weeks between its latest report's and this one (0: this week's is
+    written; None: no report yet), the weeks the department's roll-up shows it missing.
+    Read in the teams' one query."""
+    found = list(teams)
+    for team in found:
+        latest = team.latest_date
+        team.weeks_behind = None if latest is None else weeks_between(latest, today)
+    return found
 
 
 @dataclass
@@ -102,6 +120,31 @@ def next_week(team: Team) -> tuple[date, int]:
     latest = WeeklyReport.objects.filter(team=team).order_by("-report_date").first()
     day = latest.report_date + timedelta(days=7) if latest else timezone.localdate()
     return day, team.week_number_for(day, latest)
+
+
+def week_report_date(team: Team, day: date) -> date:
+    """The date of the team's report of the calendar week holding ``day`` (the week the
+    department's roll-up shows it in): on the weekday of its latest report (the sample
+    team's Saturday), or on its due day while it has none. Its number is the team's for
+    that date, counted from the report before it (``new_week_document``)."""
+    latest = (
+        WeeklyReport.objects.filter(team=team)
+        .order_by("-report_date")
+        .values_list("report_date", flat=True)
+        .first()
+    )
+    weekday = latest.weekday() if latest else team.due_weekday
+    return report_date_in_week(day, weekday)
+
+
+def report_in_week(team: Team, day: date) -> WeeklyReport | None:
+    """The team's report dated in the calendar week holding ``day``, if it has one."""
+    return (
+        WeeklyReport.objects.select_related("team")
+        .filter(team=team, report_date__range=calendar_week(day))
+        .order_by("report_date")
+        .first()
+    )
 
 
 def previous_report(team: Team, before: date) -> WeeklyReport | None:
@@ -182,6 +225,14 @@ def status_changes(report: WeeklyReport) -> list[StatusChange]:
     return changes
 
 
+def publish_audience(report: WeeklyReport) -> list[signals.Told]:
+    """Who publishing the report would tell, channel by channel, as the apps that tell
+    them answer (``signals.publish_audience``; the notifications app: the team's channels).
+    Empty when publishing tells nobody."""
+    answers = signals.publish_audience.send(sender=WeeklyReport, report=report)
+    return [told for _receiver, answer in answers for told in answer]
+
+
 def report_revisions(report: WeeklyReport) -> QuerySet[ReportRevision]:
     """The report's revisions, newest first, without their texts."""
     return report.revisions.select_related("author").defer("markdown")
@@ -205,6 +256,16 @@ def week_notes(team: Team, report_date: date) -> list[d.DailyNote]:
     """The team's daily notes of the week that ends on ``report_date``."""
     start, end = report_week(report_date)
     return [rows.note_of(n) for n in DailyNote.objects.filter(team=team, day__range=(start, end))]
+
+
+def new_week_start(
+    team: Team, report_date: date, week_number: int | None = None
+) -> tuple[d.ReportDocument, d.ReportDocument | None]:
+    """What a lead's page opens a week with no report on (the new week page, its
+    autosave, the quick update): ``new_week_document`` with the week's daily notes."""
+    start, previous = new_week_document(team, report_date, week_number)
+    start.daily_notes = week_notes(team, report_date)
+    return start, previous
 
 
 def recent_notes(team: Team, *, since: date) -> QuerySet[DailyNote]:

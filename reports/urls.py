@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports import drafts, views
+from reports import drafts, markdown_mode, quick, views
 from reports.document import rules
 
 
@@ -66,9 +66,24 @@ urlpatterns = [
         name="report_edit",
     ),
     path(
+        "teams/<slug:slug>/<isodate:report_date>/quick/",
+        quick.report_quick,
+        name="report_quick",
+    ),
+    path(
         "teams/<slug:slug>/<isodate:report_date>/autosave/",
         drafts.report_autosave,
         name="report_autosave",
+    ),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/markdown/",
+        markdown_mode.report_markdown_edit,
+        name="report_markdown_edit",
+    ),
+    path(
+        "teams/<slug:slug>/<isodate:report_date>/markdown/parse/",
+        markdown_mode.report_markdown_parse,
+        name="report_markdown_parse",
     ),
     path(
         "teams/<slug:slug>/<isodate:report_date>/preview/",

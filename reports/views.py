@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from reports import files, incidents, rollup, rows, search, selectors, services
 from reports.document import limits, rules
 from reports.document.changes import line_diff, text_diff, week_changes
 from reports.document.consistency import report_warnings
+from reports.document.quick import carried_items
 from reports.document.renderer import render_markdown
 from reports.document.summary import summarize
 from reports.forms import (
@@ -31,6 +33,7 @@ from reports.forms import (
     MarkdownImportForm,
     ReportEditor,
     SearchForm,
+    WeekChoiceForm,
 )
 from reports.models import Membership, RevisionAction, Team
 from reports.parsers import outline_rows
@@ -54,6 +57,7 @@ def team_list(request):
     teams = selectors.teams_with_latest_report().filter(
         pk__in=teams_for_user(request.user).values("pk")
     )
+    teams = selectors.teams_with_weeks_behind(teams, today=timezone.localdate())
     return render(request, "reports/team_list.html", {"teams": teams})
 
 
@@ -63,15 +67,28 @@ def team_detail(request, slug: str):
     team = get_team_for_user(request.user, slug)
     role = role_in(request.user, team)
     number = request.GET.get("page", "")[:12]
+    can_write = role == Membership.Role.LEAD
+    # Bound when report_new refused the week asked for: the page says why, beside the field.
+    week = request.GET if can_write and "week" in request.GET else None
     ctx = {
         "team": team,
-        "can_write": role == Membership.Role.LEAD,
+        "can_write": can_write,
+        "week_form": _week_form(team, week) if can_write else None,
         "can_note": role is not None,
         "part": page_cache.cached(
             "history", team.pk, (number,), lambda: _history_part(team, number)
         ),
     }
     return render(request, "reports/team_detail.html", ctx)
+
+
+def _week_form(team, data=None) -> WeekChoiceForm:
+    """The week a lead asks for (team page, new week page), cleaned to the team's date."""
+    return WeekChoiceForm(
+        data,
+        today=timezone.localdate(),
+        report_date_of=lambda day: selectors.week_report_date(team, day),
+    )
 
 
 def _history_part(team, number: str) -> str:
@@ -195,10 +212,26 @@ def report_json(request, slug: str, report_date: date):
 
 @login_required
 def report_new(request, slug: str):
+    """A new week: the one after the latest report, or the week of ``?week=`` (any day of
+    it, or "today"); a week that already has its report opens that report instead.
+    ``&quick=1``: that week's quick update (its draft's, if it has one)."""
     team = get_team_for_lead(request.user, slug)
-    report_date, number = selectors.next_week(team)
-    start, previous = selectors.new_week_document(team, report_date, number)
-    start.daily_notes = selectors.week_notes(team, report_date)
+    if "week" not in request.GET:
+        report_date, number = selectors.next_week(team)
+    else:
+        choice = _week_form(team, request.GET)
+        if not choice.is_valid():  # nothing opened: the team page says why
+            query = urlencode({"week": request.GET["week"][:40]})
+            return redirect(f"{team.get_absolute_url()}?{query}")
+        report_date, number = choice.cleaned_data["week"], None
+        existing = selectors.report_in_week(team, report_date)
+        quick = "quick" in request.GET and not (existing and existing.is_published)
+        if quick and request.method != "POST":
+            day = existing.report_date if existing else report_date
+            return redirect("reports:report_quick", team.slug, day)
+        if existing is not None and request.method != "POST":
+            return _open_week(request, existing)
+    start, previous = selectors.new_week_start(team, report_date, number)
     editor = ReportEditor(start, grades=team.grades, previous=previous, data=request.POST or None)
     if request.method == "POST" and editor.is_valid():
         try:
@@ -212,6 +245,18 @@ def report_new(request, slug: str):
             return _after_save(request, report)
     ctx = {"team": team, "editor": editor, "doc": start, "is_new": True}
     return render(request, "reports/report_edit.html", ctx)
+
+
+def _open_week(request, report):
+    """The week asked for has its report: its edit page while a draft, else its page."""
+    messages.info(
+        request,
+        _("Week %(week)d (%(date)s) already has its report.")
+        % {"week": report.week_number, "date": report.report_date.isoformat()},
+    )
+    if report.is_published:
+        return redirect(report)
+    return redirect("reports:report_edit", report.team.slug, report.report_date)
 
 
 @login_required
@@ -293,17 +338,30 @@ def report_preview(request, slug: str, report_date: date):
     ctx = _report_context(report)
     ctx["markdown"] = render_markdown(ctx["doc"])
     ctx["status_changes"] = selectors.status_changes(report)
+    ctx["carried_items"] = carried_items(ctx["doc"], ctx["previous"])
     return render(request, "reports/report_preview.html", ctx)
 
 
 @login_required
 def report_publish(request, slug: str, report_date: date):
+    """GET: what publishing will do (the week in short, its warnings, who is told), with
+    the button that does it; POST: publish. A GET changes nothing."""
     report = get_report_for_lead(request.user, slug, report_date)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    services.report_publish(report=report, by=request.user)
-    messages.success(request, _("Published. The report is locked for edits."))
-    return redirect(report)
+    if request.method == "POST":
+        services.report_publish(report=report, by=request.user)
+        messages.success(request, _("Published. The report is locked for edits."))
+        return redirect(report)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    doc = selectors.report_document(report)
+    ctx = {
+        "report": report,
+        "team": report.team,
+        "doc": doc,
+        "warnings": report_warnings(doc),
+        "told": selectors.publish_audience(report),
+    }
+    return render(request, "reports/report_publish.html", ctx)
 
 
 @login_required

@@ -20,7 +20,7 @@ from django.utils.translation import override
 
 from reports.document import dates as dt
 from reports.document import grammar as g
-from reports.document import limits, rules, sections
+from reports.document import limits, places, rules, sections
 from reports.document import wording as w
 from reports.document.layout import (
     FREE_KEYS,
@@ -224,7 +224,9 @@ class _Parser:
         self.given_date = report_date
         self.given_week = week
         self.week_of = week_of
-        self.notes: list[str] = []
+        # What the importer had to interpret, and the part of the document it is about:
+        # the notes name the part's section once the document is whole.
+        self.notes: list[tuple[object, str]] = []
         self.lines_of: dict[int, int] = {}  # id of a part of the document -> its line
         self.title_line = 1
         self.yaml: list[Line] = []
@@ -250,7 +252,8 @@ class _Parser:
         start = body.index(first) + 1 if first is not None and self.title_consumed else 0
         parts = self._parts(body[start:], doc)
         self._fill(doc, parts)
-        doc.import_notes = self.notes
+        found = places.Places(doc)
+        doc.import_notes = [places.placed(found.of(part), text) for part, text in self.notes]
         return doc
 
     def _front_matter(self, lines: list[Line]) -> tuple[list[Line], list[Line]]:
@@ -590,6 +593,7 @@ class _Parser:
         note = rest.strip()
         mentioned = {m["grade"]: int(m["count"]) for m in g.NOTE_GRADE_RE.finditer(note)}
         counts: dict[str, int] = {}
+        notes: list[str] = []
         for grades, total in groups:
             if len(grades) == 1:
                 counts[grades] = total
@@ -601,17 +605,12 @@ class _Parser:
                 counts.update({g: 0 for g in grades})
                 counts[grades[0]] = total
                 if total:
-                    self.notes.append(
+                    notes.append(
                         _(
-                            "Line %(line)d: %(total)d incident(s) of grades %(grades)s could not "
-                            "be split by grade; counted as grade %(first)s."
+                            "Incident counts: %(total)d incident(s) of grades %(grades)s could "
+                            "not be split by grade; counted as grade %(first)s."
                         )
-                        % {
-                            "line": line.number,
-                            "total": total,
-                            "grades": grades,
-                            "first": grades[0],
-                        }
+                        % {"total": total, "grades": grades, "first": grades[0]}
                     )
         doc.incidents = Incidents(
             counts=counts,
@@ -619,6 +618,7 @@ class _Parser:
             grades=tuple(sorted(set(w_ for w_ in counts) | set(doc.incidents.grades))),
             groups=tuple(g for g, _n in groups if len(g) > 1),
         )
+        self.notes.extend((doc.incidents, text) for text in notes)
         self.at(doc.incidents, line)
 
     # -- objectives, items, migration trackers and events ------------------------------
@@ -823,8 +823,11 @@ class _Parser:
             event.recovered_at, afternoon = g.recovery_time(event.detected_at, handling)
             if afternoon:
                 self.notes.append(
-                    _("Line %(line)d: recovery time %(time)s read as %(pm)s (after detection).")
-                    % {"line": head.number, **afternoon}
+                    (
+                        event,
+                        _("%(event)s: recovery time %(time)s read as %(pm)s (after detection).")
+                        % {"event": places.event_name(event), **afternoon},
+                    )
                 )
         if not detection and not cause:
             event.kind = event_kind(summary)

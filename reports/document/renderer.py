@@ -313,6 +313,16 @@ def render_markdown(doc: ReportDocument, charts: Sequence[tuple[str, str]] = ())
     """The report in its team's layout and words; ``charts`` (title, relative path of an
     SVG) are linked as images at the end of the metrics section."""
     out = _Out()
+    _head(out, doc)
+    sections = outline(doc)
+    placed = _Placed(doc, sections)
+    for section in sections:
+        _section(out, doc, section, placed, charts)
+    return out.text()
+
+
+def _head(out: _Out, doc: ReportDocument) -> None:
+    """The front matter and the title."""
     if doc.front_matter:
         out.block(doc.front_matter.split("\n"))
     if doc.title:
@@ -321,10 +331,31 @@ def render_markdown(doc: ReportDocument, charts: Sequence[tuple[str, str]] = ())
         words = w.wording(doc.language)
         out.block([f"# {words.week_title(doc.week_number, doc.report_date)}"])
         out.block([f"# {words.content_week_title(doc.week_number, doc.report_date)}"])
+
+
+def render_parts(doc: ReportDocument) -> list[tuple[Section | None, list[str]]]:
+    """The report's Markdown cut where each section starts: the front matter and title
+    (``None``), then every section of ``outline(doc)`` with the lines it writes (none for
+    a section that writes nothing). ``join_parts`` puts them together again as
+    ``render_markdown`` writes them, so one part can be replaced by other Markdown."""
+    head = _Out()
+    _head(head, doc)
+    parts: list[tuple[Section | None, list[str]]] = [(None, head.lines)]
     sections = outline(doc)
     placed = _Placed(doc, sections)
     for section in sections:
-        _section(out, doc, section, placed, charts)
+        out = _Out()
+        _section(out, doc, section, placed, ())
+        parts.append((section, out.lines))
+    return parts
+
+
+def join_parts(parts: Sequence[list[str]]) -> str:
+    """Parts of a report (``render_parts``' lines) as one Markdown text, a blank line
+    between them as between the blocks of ``render_markdown``."""
+    out = _Out()
+    for lines in parts:
+        out.block(lines)
     return out.text()
 
 

@@ -53,3 +53,18 @@ def week_number(
         return 1
     weeks = max(1, (day - previous_date).days // WEEK_DAYS)
     return previous_number + weeks
+
+
+def report_date_in_week(day: date, weekday: int) -> date:
+    """The date of a team's report of the calendar week holding ``day``, for a team that
+    dates its reports on ``weekday`` (0 Monday … 6 Sunday): a Saturday team's report of
+    the week of Wednesday 2026-12-02 is dated Saturday 2026-12-05. The department's week
+    (Monday to Sunday) then finds it in the week it was written for."""
+    monday, _sunday = calendar_week(day)
+    return monday + timedelta(days=weekday)
+
+
+def weeks_between(earlier: date, later: date) -> int:
+    """How many calendar weeks lie between the week of ``earlier`` and the week of
+    ``later``: 0 in the same week (or when ``earlier`` is the later one), 1 the week after."""
+    return max(0, (calendar_week(later)[0] - calendar_week(earlier)[0]).days // WEEK_DAYS)

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from core.markup import markdown_to_html
 from reports.document import SectionKind, notes_by_day, renderer
 from reports.document.layout import TYPED_KEYS, outline
+from reports.document.places import objective_anchor, section_anchor
 from reports.document.wording import wording
 
 register = template.Library()
@@ -51,8 +52,9 @@ def section_kind_label(kind: str) -> str:
 @register.simple_tag
 def page_sections(doc):
     """The report's sections as the page shows them, in order: each with the HTML tag of
-    its heading (the title is the page's h1) and, for a section in the team's own words,
-    its formatted Markdown (stored with the week; formatted here for a preview)."""
+    its heading (the title is the page's h1), the heading's id (warnings link to it) and,
+    for a section in the team's own words, its formatted Markdown (stored with the week;
+    formatted here for a preview)."""
     shown = []
     for position, section in enumerate(outline(doc)):
         part = section.key if section.key in TYPED_KEYS else "text"
@@ -62,8 +64,19 @@ def page_sections(doc):
             if html is None:
                 html = markdown_to_html(section.text)
         level = min(6, section.level + 1)
-        shown.append({"section": section, "part": part, "tag": f"h{level}", "html": html})
+        shown.append(
+            {
+                "section": section,
+                "part": part,
+                "tag": f"h{level}",
+                "html": html,
+                "anchor": section_anchor(position),
+            }
+        )
     return shown
+
+
+register.filter("objective_anchor", objective_anchor)
 
 
 @register.simple_tag

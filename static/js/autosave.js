@@ -42,6 +42,7 @@
     let timer = null;
     let inFlight = false;
     let again = false; // a change came while a save was under way
+    let queued = null; // a Save pressed while a save was under way
     let waiting = null; // what to do once signed in again
     let blocked = false; // a conflict or a published week: stop saving by itself
     let leaving = false;
@@ -162,8 +163,9 @@
       }, delay);
     }
 
+    // URL-encoded rather than multipart: the server reads it several times faster.
     function post(list) {
-      const body = new FormData();
+      const body = new URLSearchParams();
       list.forEach(([name, value]) => body.append(name, value));
       body.append("csrfmiddlewaretoken", csrfToken());
       return window.fetch(url, {
@@ -195,13 +197,20 @@
     async function save(options) {
       const opts = options || {};
       if (inFlight) {
-        again = true;
+        // A Save pressed meanwhile waits for the save under way, then goes through.
+        if (opts.then) queued = opts;
+        else again = true;
         return;
       }
       const list = opts.list || entries();
       if (opts.extra) list.push(opts.extra);
       const sent = snapshot(list.filter((e) => e !== opts.extra));
-      if (!opts.force && !opts.extra && sent === saved) return;
+      if (!opts.force && !opts.extra && sent === saved) {
+        // Back to what the server has (after a refused save, say): nothing to keep.
+        forget();
+        clearErrors();
+        return;
+      }
       inFlight = true;
       say(msg("Saving"));
       let answer;
@@ -209,13 +218,16 @@
         answer = await read(await post(list));
       } catch (e) {
         inFlight = false;
+        queued = null;
         say(msg("Offline"), "bad");
         schedule(RETRY_AFTER);
         return;
       }
       inFlight = false;
+      const later = queued; // a Save pressed while this one was under way
+      queued = null;
       if (answer.signin) {
-        waiting = () => save(opts);
+        waiting = () => save(later || opts);
         askToSignIn();
         return;
       }
@@ -231,6 +243,7 @@
         if (opts.then) return opts.then(answer);
         if (opts.restored) say(msg("Restored"), "good");
         else say(msg("Saved", { time: answer.saved_at || "" }), "good");
+        if (later) return save(later);
         if (again) {
           again = false;
           schedule(0);
@@ -241,6 +254,7 @@
         // The server refuses: let it show why, as the Save button always did.
         return postAsUsual(opts.extra && opts.extra[0]);
       }
+      if (later) return save(later); // the Save then shows the server's refusal
       if (answer.status === 400) {
         showErrors(answer);
       } else if (answer.status === 409 || answer.status === 423) {
@@ -398,7 +412,7 @@
       if (leaving || blocked || !dirty()) return;
       keep();
       try {
-        const body = new FormData();
+        const body = new URLSearchParams();
         entries().forEach(([name, value]) => body.append(name, value));
         body.append("csrfmiddlewaretoken", csrfToken());
         window.fetch(url, {

@@ -37,12 +37,15 @@ def test_a_member_adds_a_note_for_today(member_client, member, sample_team):
 @pytest.mark.parametrize(
     ("day", "message"),
     [
-        (timedelta(days=1), "不能是尚未到来的日期"),
-        (timedelta(days=-41), "超过 40 天的日报"),
+        (lambda today: today + timedelta(days=1), "不能是尚未到来的日期"),
+        (lambda today: date(1969, 12, 31), "年份应在 1970 到 2099 之间"),
     ],
+    ids=["tomorrow", "before-1970"],
 )
 def test_days_out_of_range_are_refused_beside_the_field(member_client, day, message):
-    response = member_client.post(NOTES_URL, {"day": timezone.localdate() + day, "text": "补写"})
+    """Any day up to today whose week is not published is taken, however old (see
+    test_any_week.py); a day still to come or outside the years allowed is not."""
+    response = member_client.post(NOTES_URL, {"day": day(timezone.localdate()), "text": "补写"})
 
     assert response.status_code == 200
     assert message in response.content.decode()

@@ -73,7 +73,7 @@ from reports.files import export_text
 from reports.models import DailyNote, ExportJob, Membership, Team, WeeklyReport
 from reports.selectors import report_document
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, import_sample
-from tests.forms_data import editor_data, page_data
+from tests.forms_data import editor_data, form_data, page_data
 
 pytestmark = pytest.mark.django_db
 
@@ -182,9 +182,9 @@ class Access:
 READ = Access(lead=(200, 200), member=(200, 200), manager=(200, 200))
 # The lead's page that saves nothing (the report as it will be published).
 LEAD_READ = Access(lead=(200, 200), member=(403, 403), manager=(403, 403))
-# The lead's forms: new week, edit, team settings.
+# The lead's forms: new week, edit, team settings, publishing (its page says who is told).
 LEAD_FORM = Access(lead=(200, 302), member=(403, 403), manager=(403, 403))
-# The lead's buttons: publish, reopen.
+# The lead's buttons: reopen.
 LEAD_ACTION = Access(lead=(405, 302), member=(403, 403), manager=(403, 403))
 NOTE_TABLES = frozenset(
     {
@@ -210,6 +210,8 @@ API_IMPORT = Access(lead=(405, 201), member=(405, 403), manager=(405, 403), post
 LEAD_AUTOSAVE = Access(lead=(405, 200), member=(403, 403), manager=(403, 403), post_writes=True)
 # Learning a layout fills the settings form again and saves nothing.
 LEAD_LEARN = Access(lead=(405, 200), member=(403, 403), manager=(403, 403))
+# The Markdown page's reading of the text typed: what it states, in JSON; nothing saved.
+LEAD_PARSE = Access(lead=(405, 200), member=(403, 403), manager=(403, 403))
 
 TEAM_ROUTES: dict[str, Access] = {
     "reports:team_detail": READ,
@@ -224,11 +226,14 @@ TEAM_ROUTES: dict[str, Access] = {
     "reports:report_preview": LEAD_READ,
     "reports:report_new": LEAD_FORM,
     "reports:report_edit": LEAD_FORM,
+    "reports:report_quick": LEAD_FORM,
     "reports:report_autosave": LEAD_AUTOSAVE,
+    "reports:report_markdown_edit": LEAD_FORM,
+    "reports:report_markdown_parse": LEAD_PARSE,
     "reports:team_settings": LEAD_FORM,
     "reports:team_layout_learn": LEAD_LEARN,
     "reports:report_import": LEAD_FORM,
-    "reports:report_publish": LEAD_ACTION,
+    "reports:report_publish": LEAD_FORM,
     "reports:report_reopen": LEAD_ACTION,
     "reports:daily_notes": NOTES,
     "reports:daily_note_delete": NOTE_DELETE,
@@ -490,6 +495,27 @@ def _autosave_body(world: World, url: str) -> dict:
     return _editor_body(world, url.replace("/autosave/", "/edit/"))
 
 
+def _quick_body(world: World, url: str) -> dict:
+    """The lead's quick-update page as the browser posts it, with one KPI value changed."""
+    quick = _client(world.lead).get(url).context["quick"]
+    data = {**form_data(quick.head), **form_data(quick.event)}
+    for row in quick.rows():
+        data.update(form_data(row.form))
+    data["kpi-0-value"] = "99.10"
+    return data
+
+
+def _markdown_week_body(world: World, url: str) -> dict:
+    """The week as Markdown as the lead's page posts it, with the reflections rewritten."""
+    form = _client(world.lead).get(url.replace("/markdown/parse/", "/markdown/")).context["form"]
+    text = form["markdown"].value()
+    return {
+        "markdown": text.replace("# 本周收获与反思\n\n暂无", "# 本周收获与反思\n\n越权写入的反思"),
+        "section": form["section"].value(),
+        "version": form["version"].value(),
+    }
+
+
 def _settings_body(world: World, url: str) -> dict:
     page = _client(world.lead).get(url).context["page"]
     data = page_data([page.team_form, *page.formsets])
@@ -523,7 +549,10 @@ def _markdown_file_body(world: World, url: str) -> dict:
 BODIES: dict[str, Callable[[World, str], dict]] = {
     "reports:report_new": _editor_body,
     "reports:report_edit": _editor_body,
+    "reports:report_quick": _quick_body,
     "reports:report_autosave": _autosave_body,
+    "reports:report_markdown_edit": _markdown_week_body,
+    "reports:report_markdown_parse": _markdown_week_body,
     "reports:team_settings": _settings_body,
     "reports:daily_notes": _note_body,
     "api:report_list": _api_new_week_body,

@@ -31,7 +31,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.authtoken.models import Token
 
-from bench import bounded, build, load
+from bench import bounded, build, editor, load
 from bench.build import FIRST_WEEK, PREFIX
 from bench.load import Target
 from reports.models import (
@@ -59,9 +59,10 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="drop the bench teams first")
         parser.add_argument(
             "--parts",
-            default="pages,load,commands,bounded",
-            help="which measurements, of pages (test client), load (gunicorn + wrk), commands, "
-            "bounded (pathological inputs; needs no history, alone it builds none)",
+            default="pages,editor,load,commands,bounded",
+            help="which measurements, of pages (test client), editor (the lead's edit page and "
+            "autosave), load (gunicorn + wrk), commands, bounded (pathological inputs; needs "
+            "no history, alone it builds none; nor does editor)",
         )
         parser.add_argument("--seconds", type=int, default=10, help="load time per target")
         parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
@@ -88,8 +89,11 @@ class Command(BaseCommand):
         _create_database_if_missing()
         call_command("migrate", verbosity=0)
         parts = set(parts.split(","))
-        if parts == {"bounded"}:
-            bounded.run(self.stdout.write)
+        if parts <= {"bounded", "editor"}:
+            if "editor" in parts:
+                editor.run(self.stdout.write, self._goal)
+            if "bounded" in parts:
+                bounded.run(self.stdout.write)
             return
         if rebuild:
             Team.objects.filter(slug__startswith=PREFIX).delete()
@@ -107,6 +111,8 @@ class Command(BaseCommand):
         self._report_sizes()
         if "pages" in parts:
             self._measure(requests, weeks, teams)
+        if "editor" in parts:
+            editor.run(self.stdout.write, self._goal)
         if "load" in parts:
             self._load(teams, weeks, seconds=seconds, connections=connections, workers=workers)
         if "commands" in parts:

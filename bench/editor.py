@@ -1,0 +1,110 @@
+"""The lead's editor: server time of the sample week's edit page and of an autosave.
+
+The sample week (tests/fixtures/2023-05-20.md, the demo's week 21) is imported into a team
+of its own, outside the bench teams, and opened by its lead through Django's test client.
+An autosave posts the whole form as the page's script does (URL-encoded), each time with
+one more word in a text, so every one of them is a real save.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from reports.drafts import editor_for
+from reports.imports import read_markdown
+from reports.models import Membership, Team, WeeklyReport
+from reports.services import report_save_document
+
+SLUG = "editor-bench"  # outside bench.build.PREFIX: not one of the history's teams
+SAMPLE = Path(settings.BASE_DIR) / "tests" / "fixtures" / "2023-05-20.md"
+EDIT_MS, AUTOSAVE_MS = 150.0, 50.0  # the goals of issue 17
+
+
+def _week() -> tuple[WeeklyReport, object]:
+    team, _ = Team.objects.get_or_create(slug=SLUG, defaults={"name": "编辑器基准"})
+    lead, _ = get_user_model().objects.get_or_create(username="editor-bench-lead")
+    Membership.objects.get_or_create(team=team, user=lead, role=Membership.Role.LEAD)
+    WeeklyReport.objects.filter(team=team).delete()
+    document = read_markdown(team, SAMPLE.read_bytes(), file_name=SAMPLE.name)
+    report = report_save_document(team=team, document=document, author=lead)
+    return report, lead
+
+
+def _posted(editor) -> dict[str, str]:
+    """What the edit page posts when nothing was changed."""
+    data: dict[str, str] = {}
+    all_forms = [editor.report]
+    for formset in editor.formsets:
+        all_forms += [formset.management_form, *formset.forms]
+    for form in all_forms:
+        for field in form:
+            value = field.value()
+            if isinstance(field.field.widget, forms.CheckboxInput):
+                if value:
+                    data[field.html_name] = "on"
+                continue
+            shown = field.field.widget.format_value(value) if value is not None else ""
+            data[field.html_name] = "" if shown is None else str(shown)
+    return data
+
+
+def _times(call, requests: int) -> tuple[float, list[float]]:
+    started = time.perf_counter()
+    call(0)
+    cold = (time.perf_counter() - started) * 1000
+    times = []
+    for n in range(1, requests + 1):
+        started = time.perf_counter()
+        call(n)
+        times.append((time.perf_counter() - started) * 1000)
+    return cold, sorted(times)
+
+
+def run(write, goal, requests: int = 30) -> None:
+    report, lead = _week()
+    client = Client()
+    client.force_login(lead)
+    day = report.report_date.isoformat()
+    edit_url = f"/teams/{SLUG}/{day}/edit/"
+    save_url = f"/teams/{SLUG}/{day}/autosave/"
+
+    def edit(_n):
+        response = client.get(edit_url)
+        assert response.status_code == 200, response.status_code
+
+    data = _posted(editor_for(report.team, report.report_date, report))
+    data["report-version"] = str(report.version)
+    text = data["report-reflections"]
+
+    def autosave(n):
+        data["report-reflections"] = f"{text}\n\n第{n}次自动保存"
+        response = client.post(
+            save_url,
+            urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+        )
+        assert response.status_code == 200, response.content[:300]
+        data["report-version"] = str(response.json()["version"])
+
+    write(f"\n{'the lead editor':28} {'cold':>8} {'median':>8} {'p95':>8}")
+    results = {}
+    for label, call in [("edit page, sample week", edit), ("autosave, sample week", autosave)]:
+        cold, times = _times(call, requests)
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        results[label] = statistics.median(times)
+        write(f"{label:28} {cold:7.0f}ms {statistics.median(times):7.1f}ms {p95:7.1f}ms")
+    write(f"({len(data)} fields posted; median and p95 over {requests} requests)")
+    median_edit = results["edit page, sample week"]
+    median_save = results["autosave, sample week"]
+    goal(median_edit < EDIT_MS, f"edit page under {EDIT_MS:.0f} ms ({median_edit:.0f} ms)")
+    goal(median_save < AUTOSAVE_MS, f"autosave under {AUTOSAVE_MS:.0f} ms ({median_save:.0f} ms)")
+    Team.objects.filter(slug=SLUG).delete()

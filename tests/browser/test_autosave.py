@@ -30,6 +30,7 @@ def lead_with_password(lead, sample_report):
 def _edit(page, live_server):
     page.goto(f"{live_server.url}/teams/payments/{DATE}/edit/")
     page.wait_for_selector("[data-autosave-status]", state="attached")
+    page.click("[data-open-all]")  # every section's editor, in place
 
 
 def _saved_text(report: WeeklyReport) -> str:

@@ -27,6 +27,7 @@ def test_rows_change_in_the_page_and_survive_an_error(page, live_server, artifac
     )
     login(page, live_server, "lead", "weekly-demo-2023")
     page.goto(f"{live_server.url}/teams/payments/2023-05-20/edit/")
+    page.click("[data-open-all]")  # every section's editor, in place
 
     # KPIs: the second one moved above the first.
     page.locator(".kpi-row").nth(1).locator("button[data-row='up']").click()
@@ -57,7 +58,8 @@ def test_rows_change_in_the_page_and_survive_an_error(page, live_server, artifac
     # A mistake: the server refuses the save, keeps every row, marks the field.
     _item(page, "小贝帮帮项目").locator("details summary").click()
     _item(page, "小贝帮帮项目").locator("input[name$='-percent']").fill("130")
-    page.click("button[name=save]")
+    with page.expect_navigation():  # saved by the page's script, then the page reloads
+        page.click("button[name=save]")
     page.wait_for_load_state()
     assert page.locator("#form-errors").is_visible()
     # Only the field in error is marked (a removed row stays hidden, unchecked).
@@ -65,7 +67,8 @@ def test_rows_change_in_the_page_and_survive_an_error(page, live_server, artifac
     page.screenshot(path=artifacts / "edit-error.png", full_page=False)
     assert page.locator(".category input[value='新增报表']").count() == 1
     _item(page, "小贝帮帮项目").locator("input[name$='-percent']").fill("35")
-    page.click("button[name=save]")
+    with page.expect_navigation():  # saved by the page's script, then the page reloads
+        page.click("button[name=save]")
     page.wait_for_load_state()
     assert "草稿已保存" in page.locator(".messages").inner_text()
 
@@ -91,6 +94,7 @@ def test_removed_rows_take_their_contents_and_do_not_upset_moves(page, live_serv
     WeeklyReport.objects.update(status="draft")
     login(page, live_server, "lead", "weekly-demo-2023")
     page.goto(f"{live_server.url}/teams/payments/2023-05-20/edit/")
+    page.click("[data-open-all]")  # every section's editor, in place
 
     # A sub-item added under 带押过户 and removed again, then 带押过户 moved down one.
     _item(page, "带押过户").locator("button[data-add='item']").click()
@@ -104,7 +108,8 @@ def test_removed_rows_take_their_contents_and_do_not_upset_moves(page, live_serv
     hive.locator(".category input[name$='-total']").first.fill("999")  # would not add up
     hive.locator("button[data-row='remove']").first.click()
 
-    page.click("button[name=save]")
+    with page.expect_navigation():  # saved by the page's script, then the page reloads
+        page.click("button[name=save]")
     page.wait_for_load_state()
     assert "草稿已保存" in page.locator(".messages").inner_text()
 

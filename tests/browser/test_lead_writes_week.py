@@ -23,10 +23,12 @@ def test_lead_creates_week_22_from_week_21(page, live_server, artifacts):
     page.wait_for_load_state()
     assert "2023-05-27" in page.locator("h1").inner_text()
     assert page.input_value("input[name=report-week_number]") == "22"
+    page.click("[data-open-all]")  # every section's editor, in place
 
     # This week's KPIs; last week's value is shown beside each empty field.
     kpis = page.locator(".kpi-row")
-    assert "上周: 99.98%" in kpis.nth(0).inner_text()
+    assert page.locator(".kpi-table th").nth(2).inner_text() == "上周"
+    assert kpis.nth(0).locator(".kpi-previous").inner_text().startswith("99.98%")
     for n, value in enumerate(["99.97", "99.93", "100"]):
         kpis.nth(n).locator("input[name$='-value']").fill(value)
 
@@ -66,7 +68,9 @@ def test_lead_creates_week_22_from_week_21(page, live_server, artifacts):
     assert preview.locator("strong").inner_text() == "迎检"
     page.screenshot(path=artifacts / "week22-edit.png", full_page=False)
 
-    page.click("button[name=preview]")
+    # The page saves through its script (autosave.js), then opens the preview.
+    with page.expect_navigation(url="**/2023-05-27/preview/"):
+        page.click("button[name=preview]")
     page.wait_for_load_state()
     assert "/2023-05-27/preview/" in page.url
     assert page.locator("#no-warnings").is_visible()
@@ -74,7 +78,9 @@ def test_lead_creates_week_22_from_week_21(page, live_server, artifacts):
     assert "-0.01" in changes and "+0.01" in changes
     page.screenshot(path=artifacts / "week22-preview.png", full_page=True)
 
-    page.click("button:has-text('发布')")
+    page.click(".write-actions a:has-text('发布')")  # the confirmation: who will be told
+    page.wait_for_load_state()
+    page.click("#publish-form button[type=submit]")
     page.wait_for_load_state()
     assert "已发布" in page.locator("main").inner_text()
     page.screenshot(path=artifacts / "week22-published.png", full_page=True)

@@ -26,7 +26,8 @@ def test_the_page_opens_week_22_prefilled_from_week_21(lead_client):
     kpi = next(f for f in editor.kpis.forms if f["name"].value() == "入金有效成功率")
     assert kpi["value"].value() is None
     html = response.content.decode()
-    assert "上周: 99.98%" in html
+    # Last week's value in the KPI table's "上周" column, beside the empty field.
+    assert ">上周</th>" in html and 'class="kpi-previous previous">99.98%' in html
     assert "轻存管&amp;定转佣能力建设" in html
     assert "账户、Hive以及POS项目的跟进" in html  # last week's plan as the checklist
 

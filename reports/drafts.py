@@ -23,6 +23,7 @@ from datetime import date
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import resolve_url
@@ -31,9 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import selectors, services
-from reports.forms import ReportEditor, _deleted
+from reports.forms import ReportEditor, _deleted, report_fields
 from reports.models import WeeklyReport
 from reports.permissions import get_team_for_lead
+
+BUTTONS = ("save", "preview")
 
 
 def signed_in_json(view):
@@ -75,30 +78,35 @@ def report_autosave(request, slug: str, report_date: date):
     editor = editor_for(team, report_date, report, data=request.POST)
     if not editor.is_valid():
         return _errors(editor)
+    # The Save buttons post through the script too: they are a save of their own (a
+    # revision of its own), and the page they lead to says it was saved.
+    pressed = any(button in request.POST for button in BUTTONS)
+    document = editor.document()
     try:
         if report is None:
-            report = services.report_create(
-                team=team, document=editor.document(), author=request.user
-            )
+            report = services.report_create(team=team, document=document, author=request.user)
         else:
             report = services.report_update(
                 report=report,
-                document=editor.document(),
+                document=document,
                 author=request.user,
                 expected_version=editor.posted_version,
-                autosave=True,
+                autosave=not pressed,
             )
     except services.ReportLocked:
         return _refused(423, locked=True, message=_published())
     except (services.StaleReport, services.WeekTaken):
         message = _("Someone else saved this week meanwhile; nothing was saved.")
         return _refused(409, conflict=True, message=message)
+    if pressed:
+        messages.success(request, _("Draft saved."))
     args = [team.slug, report.report_date]
     edit_url = reverse("reports:report_edit", args=args)
     return JsonResponse(
         {
             "saved": True,
             "version": report.version,
+            "fields": _written_otherwise(editor, document),
             "saved_at": timezone.localtime().strftime("%H:%M:%S"),
             "url": edit_url,
             "next": reverse("reports:report_preview", args=args)
@@ -106,6 +114,19 @@ def report_autosave(request, slug: str, report_date: date):
             else edit_url,
         }
     )
+
+
+def _written_otherwise(editor: ReportEditor, document) -> dict[str, str]:
+    """The week's texts the save wrote otherwise than the page posted them (last week's
+    plan lines marked "carried over" join this week's plan): the page shows them, or its
+    next save would take them out again."""
+    written = report_fields(document)
+    posted = editor.report.cleaned_data
+    return {
+        editor.report.add_prefix(name): value
+        for name, value in written.items()
+        if isinstance(value, str) and name in posted and posted[name] != value
+    }
 
 
 def _published() -> str:
@@ -122,12 +143,12 @@ def _errors(editor: ReportEditor) -> JsonResponse:
     general: list[str] = list(editor.report.non_field_errors())
     forms = [editor.report] + [f for fs in editor.formsets for f in fs.forms if not _deleted(f)]
     for form in forms:
-        for name, messages in form.errors.items():
+        for name, said in form.errors.items():
             if name == "__all__":
                 if form is not editor.report:
-                    general.extend(messages)
+                    general.extend(said)
                 continue
-            errors.setdefault(form.add_prefix(name), []).extend(messages)
+            errors.setdefault(form.add_prefix(name), []).extend(said)
     for formset in editor.formsets:
         general.extend(formset.non_form_errors())
     return _refused(400, errors=errors, non_field_errors=general)

@@ -995,10 +995,9 @@ def _event(data: dict) -> d.StabilityEvent:
     )
 
 
-def _initial(
-    doc: d.ReportDocument, previous: d.ReportDocument | None, grades: tuple[str, ...]
-) -> dict[str, list | dict]:
-    report = {
+def report_fields(doc: d.ReportDocument) -> dict:
+    """The week's own fields of the edit page (ReportForm), as the document states them."""
+    return {
         "report_date": doc.report_date,
         "week_number": doc.week_number,
         "incident_note": doc.incidents.note,
@@ -1008,6 +1007,12 @@ def _initial(
         "next_week": doc.next_week,
         "daily": doc.daily,
     }
+
+
+def _initial(
+    doc: d.ReportDocument, previous: d.ReportDocument | None, grades: tuple[str, ...]
+) -> dict[str, list | dict]:
+    report = report_fields(doc)
     report.update({f"grade_{g}": doc.incidents.counts.get(g, 0) for g in grades})
     out: dict[str, list | dict] = {
         "report": report,

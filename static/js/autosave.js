@@ -234,6 +234,17 @@
       if (answer.status === 200 && answer.saved) {
         if (versionInput && answer.version !== undefined) versionInput.value = answer.version;
         saved = sent;
+        // Texts the server wrote otherwise (plan lines carried into this week's plan): shown
+        // here, unless typed into since, so the next save keeps them.
+        const written = answer.fields || {};
+        if (Object.keys(written).length) {
+          const sentValues = new Map(list);
+          Object.entries(written).forEach(([name, value]) => {
+            const el = form.querySelector('[name="' + CSS.escape(name) + '"]');
+            if (el && el.value === sentValues.get(name)) el.value = value;
+          });
+          saved = snapshot(list.filter((e) => e !== opts.extra).map(([n, v]) => [n, n in written ? written[n] : v]));
+        }
         clearErrors();
         if (answer.url && answer.url !== window.location.pathname) {
           window.history.replaceState(null, "", answer.url);

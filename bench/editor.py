@@ -51,8 +51,13 @@ def _posted(editor) -> dict[str, str]:
                 if value:
                     data[field.html_name] = "on"
                 continue
-            shown = field.field.widget.format_value(value) if value is not None else ""
-            data[field.html_name] = "" if shown is None else str(shown)
+            if value is None:
+                data[field.html_name] = ""
+            elif isinstance(field.field.widget, (forms.Select, forms.RadioSelect)):
+                data[field.html_name] = str(value)
+            else:
+                shown = field.field.widget.format_value(value)
+                data[field.html_name] = "" if shown is None else str(shown)
     return data
 
 

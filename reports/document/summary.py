@@ -33,7 +33,8 @@ class ImportSummary:
         return round(100 * self.free_lines / self.lines) if self.lines else 0
 
     def sentence(self) -> str:
-        kinds = ", ".join(f"{kind} {n}" for kind, n in self.kinds.items())
+        names = dict(K.choices())  # each kind in the reader's words, not its code
+        kinds = ", ".join(f"{names.get(kind, kind)} {n}" for kind, n in self.kinds.items())
         counts = [
             ngettext("%(n)d item", "%(n)d items", self.items) % {"n": self.items},
             ngettext("%(n)d KPI", "%(n)d KPIs", self.kpis) % {"n": self.kpis},

@@ -75,7 +75,11 @@ def test_the_dry_run_prints_what_each_file_holds_and_saves_nothing():
     out, _err = _run(*_team_files("payments-core"), team="payments-core", dry_run=True)
 
     assert _snapshot() == before
-    assert out.count("sections: items 1, kpis 1, events 1, table 1, risks 1, plan 1") == 4
+    kinds = (
+        "work items 1, metrics and incidents 1, stability events 1, table 1, "
+        "risks and blockers 1, next week's plan 1"
+    )
+    assert out.count(f"sections: {kinds}") == 4
     assert "3 risks, 4 actions" in out
     assert "nothing was saved" in out.lower()
 

@@ -91,7 +91,7 @@ class Command(BaseCommand):
         parts = set(parts.split(","))
         if parts <= {"bounded", "editor"}:
             if "editor" in parts:
-                editor.run(self.stdout.write, self._goal)
+                editor.run(self.stdout.write, self._goal, requests)
             if "bounded" in parts:
                 bounded.run(self.stdout.write)
             return
@@ -112,7 +112,7 @@ class Command(BaseCommand):
         if "pages" in parts:
             self._measure(requests, weeks, teams)
         if "editor" in parts:
-            editor.run(self.stdout.write, self._goal)
+            editor.run(self.stdout.write, self._goal, requests)
         if "load" in parts:
             self._load(teams, weeks, seconds=seconds, connections=connections, workers=workers)
         if "commands" in parts:

@@ -262,6 +262,7 @@
         return;
       }
       if (opts.then) {
+        if (opts.refused) return opts.refused(answer);
         // The server refuses: let it show why, as the Save button always did.
         return postAsUsual(opts.extra && opts.extra[0]);
       }
@@ -456,6 +457,14 @@
             leaving = true;
             forget();
             window.location.replace(answer.url || window.location.href);
+          },
+          // Saved meanwhile, often by this very change (the closing page's last request
+          // arrived after this page was served): open the week as saved now. The copy is
+          // then forgotten if the server has it, or offered (restore / discard) if not.
+          refused: (answer) => {
+            if (answer.status !== 409) return postAsUsual();
+            leaving = true;
+            window.location.reload();
           },
         });
       } else {

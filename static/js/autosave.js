@@ -4,7 +4,7 @@
  * - a moment after typing stops, and when a field is left, the whole form is posted to
  *   data-autosave-url (the server answers JSON: reports/drafts.py);
  * - until the server confirms, the form's fields are also kept in this browser
- *   (localStorage, under data-draft-key), and sent again when the page is next opened;
+ *   (localStorage, under data-draft-key), and sent when the page is next opened;
  * - leaving the page with unsaved changes asks first;
  * - when the sign-in expired (401, a redirect, or a CSRF refusal) the change waits here,
  *   the lead signs in again in a dialog (or in another tab) and the change is sent again;
@@ -420,23 +420,11 @@
       event.preventDefault();
       event.returnValue = msg("Leave");
     });
+    // Nothing is sent while the page closes: a request that outlives its page can
+    // arrive after the page is opened again and race the copy kept here, which is sent
+    // then (below) and is the one way back for a change the server did not confirm.
     window.addEventListener("pagehide", () => {
-      if (leaving || blocked || !dirty()) return;
-      keep();
-      try {
-        const body = new URLSearchParams();
-        entries().forEach(([name, value]) => body.append(name, value));
-        body.append("csrfmiddlewaretoken", csrfToken());
-        window.fetch(url, {
-          method: "POST",
-          body: body,
-          keepalive: true,
-          credentials: "same-origin",
-          headers: { "X-Requested-With": "XMLHttpRequest", Accept: "application/json" },
-        }).catch(() => null);
-      } catch (e) {
-        /* too large to send while leaving: the copy in this browser is sent next time */
-      }
+      if (!leaving && !blocked && dirty()) keep();
     });
 
     /* -- a copy kept from an earlier visit ---------------------------------------------- */

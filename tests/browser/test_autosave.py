@@ -7,6 +7,7 @@ through; leaving with unsaved changes asks first; two leads still get the confli
 """
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from reports.document.renderer import render_markdown
@@ -121,9 +122,19 @@ def test_a_page_closed_before_saving_has_the_text_when_opened_again(
     page = context.new_page()
     _edit(page, live_server)
     expect(page.locator("textarea[name=report-reflections]")).to_have_value("关掉页面前写下的")
+    # The copy is dropped once the server confirmed it (the page may reload on the way).
+    for _ in range(100):
+        page.wait_for_load_state()
+        try:
+            if page.evaluate("Object.keys(localStorage).length") == 0:
+                break
+        except PlaywrightError:  # the page reloads once the copy is saved
+            pass
+        page.wait_for_timeout(100)
+    page.wait_for_load_state()
 
-    assert "关掉页面前写下的" in _saved_text(sample_report)
     assert page.evaluate("Object.keys(localStorage).length") == 0
+    assert "关掉页面前写下的" in _saved_text(sample_report)
     context.close()
 
 

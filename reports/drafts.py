@@ -37,6 +37,22 @@ from reports.models import WeeklyReport
 from reports.permissions import get_team_for_lead
 
 BUTTONS = ("save", "preview")
+SCRIPTED = "XMLHttpRequest"  # the X-Requested-With of autosave.js
+
+
+def wants_json(request) -> bool:
+    """Posted by the page's script (autosave.js), which reads the answer as JSON."""
+    scripted = request.headers.get("X-Requested-With") == SCRIPTED
+    return scripted or "application/json" in request.headers.get("Accept", "")
+
+
+def published_meanwhile() -> str:
+    return _("The report was published meanwhile; nothing was saved. Reopen it to edit.")
+
+
+def refused(status: int, **answer) -> JsonResponse:
+    """Nothing was saved: the autosave contract's answer (the module's docstring)."""
+    return JsonResponse({"saved": False, **answer}, status=status)
 
 
 def signed_in_json(view):
@@ -46,7 +62,7 @@ def signed_in_json(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            if request.headers.get("X-Requested-With") != "XMLHttpRequest":
+            if request.headers.get("X-Requested-With") != SCRIPTED:
                 return redirect_to_login(request.get_full_path())
             return JsonResponse({"signin": resolve_url(settings.LOGIN_URL)}, status=401)
         return view(request, *args, **kwargs)
@@ -74,7 +90,7 @@ def report_autosave(request, slug: str, report_date: date):
         return HttpResponseNotAllowed(["POST"])
     report = WeeklyReport.objects.filter(team=team, report_date=report_date).first()
     if report is not None and report.is_published:
-        return _refused(423, locked=True, message=_published())
+        return refused(423, locked=True, message=published_meanwhile())
     editor = editor_for(team, report_date, report, data=request.POST)
     if not editor.is_valid():
         return _errors(editor)
@@ -94,10 +110,10 @@ def report_autosave(request, slug: str, report_date: date):
                 autosave=not pressed,
             )
     except services.ReportLocked:
-        return _refused(423, locked=True, message=_published())
+        return refused(423, locked=True, message=published_meanwhile())
     except (services.StaleReport, services.WeekTaken):
         message = _("Someone else saved this week meanwhile; nothing was saved.")
-        return _refused(409, conflict=True, message=message)
+        return refused(409, conflict=True, message=message)
     if pressed:
         messages.success(request, _("Draft saved."))
     args = [team.slug, report.report_date]
@@ -129,14 +145,6 @@ def _written_otherwise(editor: ReportEditor, document) -> dict[str, str]:
     }
 
 
-def _published() -> str:
-    return _("The report was published meanwhile; nothing was saved. Reopen it to edit.")
-
-
-def _refused(status: int, **answer) -> JsonResponse:
-    return JsonResponse({"saved": False, **answer}, status=status)
-
-
 def _errors(editor: ReportEditor) -> JsonResponse:
     """Each message under the name of the field it is about, as the page names it."""
     errors: dict[str, list[str]] = {}
@@ -151,4 +159,4 @@ def _errors(editor: ReportEditor) -> JsonResponse:
             errors.setdefault(form.add_prefix(name), []).extend(said)
     for formset in editor.formsets:
         general.extend(formset.non_form_errors())
-    return _refused(400, errors=errors, non_field_errors=general)
+    return refused(400, errors=errors, non_field_errors=general)

@@ -38,6 +38,7 @@ from reports.document.changes import line_diff
 from reports.document.importer import ReportFormatError
 from reports.document.renderer import render_markdown
 from reports.document.summary import summarize
+from reports.drafts import published_meanwhile, refused, wants_json
 from reports.imports import read_markdown
 from reports.models import WeeklyReport
 from reports.permissions import get_report_for_lead
@@ -267,23 +268,8 @@ class MarkdownWeekForm(forms.Form):
 # ---------------------------------------------------------------------------------------
 
 
-def _wants_json(request) -> bool:
-    """Posted by the page's script (autosave.js), which reads the answer as JSON."""
-    return request.headers.get(
-        "X-Requested-With"
-    ) == "XMLHttpRequest" or "application/json" in request.headers.get("Accept", "")
-
-
-def _published() -> str:
-    return _("The report was published meanwhile; nothing was saved. Reopen it to edit.")
-
-
 def _stale() -> str:
     return _("Someone else saved this week meanwhile; nothing was saved.")
-
-
-def _refused(status: int, **answer) -> JsonResponse:
-    return JsonResponse({"saved": False, **answer}, status=status)
 
 
 @login_required
@@ -291,7 +277,7 @@ def report_markdown_edit(request, slug: str, report_date):
     """The week (or one section) as Markdown; a POST saves it as the week's draft."""
     report = get_report_for_lead(request.user, slug, report_date)
     posted = request.method == "POST"
-    as_json = posted and _wants_json(request)
+    as_json = posted and wants_json(request)
     if report.is_published and not posted:
         messages.info(request, _("This report is published. Reopen it to edit."))
         return redirect(report)
@@ -304,9 +290,9 @@ def report_markdown_edit(request, slug: str, report_date):
     conflict = None
     if posted and report.is_published:
         if as_json:
-            return _refused(423, locked=True, message=_published())
+            return refused(423, locked=True, message=published_meanwhile())
         form.is_valid()  # the text is kept and read; nothing is saved
-        form.add_error(None, _published())
+        form.add_error(None, published_meanwhile())
     elif posted and form.is_valid():
         try:
             saved = services.report_update(
@@ -318,11 +304,11 @@ def report_markdown_edit(request, slug: str, report_date):
             )
         except services.ReportLocked:
             if as_json:
-                return _refused(423, locked=True, message=_published())
-            form.add_error(None, _published())
+                return refused(423, locked=True, message=published_meanwhile())
+            form.add_error(None, published_meanwhile())
         except services.StaleReport:
             if as_json:
-                return _refused(409, conflict=True, message=_stale())
+                return refused(409, conflict=True, message=_stale())
             conflict, form = _conflict(request, report, form)
         except services.NotesLocked as exc:
             form.add_error("markdown", f"{exc.day.isoformat()}: {exc}")
@@ -342,7 +328,7 @@ def report_markdown_edit(request, slug: str, report_date):
             return redirect(edit_url)
     if as_json:
         errors = {name: list(e) for name, e in form.errors.items() if name != "__all__"}
-        return _refused(400, errors=errors, non_field_errors=list(form.non_field_errors()))
+        return refused(400, errors=errors, non_field_errors=list(form.non_field_errors()))
     reading = form.shown_reading()
     read = {r.sentence() for r in reading.errors}
     ctx = {

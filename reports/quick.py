@@ -41,6 +41,7 @@ from reports.document.layout import outline
 from reports.document.renderer import objective_heading
 from reports.document.weeks import report_week
 from reports.document.wording import fmt_decimal, wording
+from reports.drafts import published_meanwhile, wants_json
 from reports.forms import (
     COUNT,
     EVENT_FIELDS,
@@ -632,16 +633,6 @@ SAVED, UNCHANGED, INVALID, STALE, LOCKED = "saved", "unchanged", "invalid", "sta
 BUTTONS = ("save", "publish")
 
 
-def _wants_json(request) -> bool:
-    """A request of the autosave script (it asks for JSON, as an XMLHttpRequest)."""
-    scripted = request.headers.get("X-Requested-With") == "XMLHttpRequest"
-    return scripted or "application/json" in request.headers.get("Accept", "")
-
-
-def _locked_message() -> str:
-    return _("The report was published meanwhile; nothing was saved. Reopen it to edit.")
-
-
 def _stale_message() -> str:
     return _(
         "Someone saved this report after you opened this page; nothing was saved. "
@@ -677,7 +668,7 @@ def report_quick(request, slug: str, report_date):
         messages.success(request, _("Draft saved."))
     elif outcome == UNCHANGED and not _autosaving(request):
         messages.info(request, _("Nothing was changed."))
-    if _wants_json(request):
+    if wants_json(request):
         return _json(request, report, page, outcome)
     if outcome in (SAVED, UNCHANGED):
         return redirect(_next(request, report))
@@ -690,7 +681,7 @@ def report_quick(request, slug: str, report_date):
             "unsaved": page.unsaved(request.POST),
         }
     elif outcome == LOCKED:
-        page.add_error(_locked_message())
+        page.add_error(published_meanwhile())
     return _render(request, team, report, page, conflict)
 
 
@@ -740,7 +731,7 @@ def _page(team, report_date, report, data=None, *, autosave: bool = False) -> Qu
 
 def _autosaving(request) -> bool:
     """A save the script makes while the lead types (not one of the page's buttons)."""
-    return _wants_json(request) and not any(b in request.POST for b in BUTTONS)
+    return wants_json(request) and not any(b in request.POST for b in BUTTONS)
 
 
 def _next(request, report) -> str:
@@ -820,7 +811,7 @@ def _json(request, report, page: QuickUpdate, outcome: str) -> JsonResponse:
         )
     if outcome == LOCKED:
         return JsonResponse(
-            {"saved": False, "locked": True, "message": _locked_message()}, status=423
+            {"saved": False, "locked": True, "message": published_meanwhile()}, status=423
         )
     return JsonResponse(
         {

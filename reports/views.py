@@ -25,6 +25,7 @@ from reports.document.consistency import report_warnings
 from reports.document.quick import carried_items
 from reports.document.renderer import render_markdown
 from reports.document.summary import summarize
+from reports.drafts import published_meanwhile
 from reports.forms import (
     NOTES_LOCKED,
     UNVERSIONED,
@@ -287,7 +288,7 @@ def report_edit(request, slug: str, report_date: date):
             # Nothing is saved, and the page keeps what was typed so it can be copied.
             editor.report.add_error(
                 None,
-                _("The report was published meanwhile; nothing was saved. Reopen it to edit."),
+                published_meanwhile(),
             )
         except services.StaleReport:
             conflict, editor = _conflict(request, report, editor, doc, previous)

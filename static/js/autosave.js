@@ -431,21 +431,22 @@
 
     const copy = kept();
     if (copy && Array.isArray(copy.entries)) {
-      const mine = snapshot(copy.entries.filter(([name]) => !SKIP.has(name)));
+      const list = copy.entries.filter(([name]) => !SKIP.has(name));
       const version = versionInput ? versionInput.value : "";
-      if (mine === saved) {
+      // Once the copy is saved, the week is opened again as saved.
+      const reopen = (answer) => {
+        leaving = true;
+        forget();
+        window.location.replace(answer.url || window.location.href);
+      };
+      if (snapshot(list) === saved) {
         forget(); // the server has it already
       } else if ((copy.version || "") === version) {
         say(msg("Restoring"));
-        const list = copy.entries.filter(([name]) => !SKIP.has(name));
         save({
           list: list,
           force: true,
-          then: (answer) => {
-            leaving = true;
-            forget();
-            window.location.replace(answer.url || window.location.href);
-          },
+          then: reopen,
           // Saved meanwhile, often by this very change (the closing page's last request
           // arrived after this page was served): open the week as saved now. The copy is
           // then forgotten if the server has it, or offered (restore / discard) if not.
@@ -459,22 +460,15 @@
         const when = new Date(copy.at).toLocaleString();
         say(msg("Kept", { time: when }), "bad", {
           label: msg("Restore"),
-          run: () => {
-            const list = copy.entries
-              .filter(([name]) => !SKIP.has(name))
-              .map(([name, value]) =>
-                versionInput && name === versionInput.name ? [name, version] : [name, value]
-              );
+          // Over the week as saved now: the version this page was opened at.
+          run: () =>
             save({
-              list: list,
+              list: list.map(([name, value]) =>
+                versionInput && name === versionInput.name ? [name, version] : [name, value]
+              ),
               force: true,
-              then: (answer) => {
-                leaving = true;
-                forget();
-                window.location.replace(answer.url || window.location.href);
-              },
-            });
-          },
+              then: reopen,
+            }),
         });
         const discard = document.createElement("button");
         discard.type = "button";

@@ -155,7 +155,7 @@
     /* -- saving ----------------------------------------------------------------------- */
 
     function schedule(delay) {
-      if (blocked) return;
+      if (blocked || leaving) return;
       window.clearTimeout(timer);
       timer = window.setTimeout(() => {
         timer = null;
@@ -196,6 +196,10 @@
      * leave the page); without it, the page stays and says it saved. */
     async function save(options) {
       const opts = options || {};
+      // Once the page is on its way out, what its fields hold is no longer the week: a
+      // restored copy was saved over fields this page never showed, so a save from here
+      // would put the old text back.
+      if (leaving) return;
       if (inFlight) {
         // A Save pressed meanwhile waits for the save under way, then goes through.
         if (opts.then) queued = opts;
@@ -382,18 +386,20 @@
     /* -- wiring ------------------------------------------------------------------------- */
 
     form.addEventListener("input", () => {
+      if (leaving) return;
       keep();
       say(msg("Pending"));
       schedule(TYPING_PAUSE);
     });
     form.addEventListener("change", () => {
+      if (leaving) return;
       keep();
       schedule(0);
     });
     // Rows added, moved or removed by the page's other scripts change no field the
     // user typed into; notice them by looking.
     window.setInterval(() => {
-      if (!inFlight && !timer && !blocked && dirty()) {
+      if (!inFlight && !timer && !blocked && !leaving && dirty()) {
         keep();
         schedule(0);
       }

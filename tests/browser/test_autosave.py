@@ -138,6 +138,44 @@ def test_a_page_closed_before_saving_has_the_text_when_opened_again(
     context.close()
 
 
+def test_a_restored_copy_stays_saved_while_the_week_opens_again(
+    browser, live_server, lead_with_password, sample_report
+):
+    """The page that saved a kept copy still shows the old text until the week opens
+    again; nothing it does meanwhile may save that old text back over the copy."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, live_server, lead_with_password.username, PASSWORD)
+    _edit(page, live_server)
+    context.set_offline(True)
+    page.fill("textarea[name=report-reflections]", "恢复后不能被旧内容盖掉")
+    page.close()
+    context.set_offline(False)
+
+    # The week's page opens at once; opening it again, once the copy is saved, takes
+    # longer than the page's two-second look for changes.
+    opened = []
+
+    def slow_second_opening(route):
+        opened.append(route.request.url)
+        if len(opened) > 1:
+            page.wait_for_timeout(4500)
+        route.continue_()
+
+    page = context.new_page()
+    page.route(f"**/teams/payments/{DATE}/edit/", slow_second_opening)
+    page.goto(f"{live_server.url}/teams/payments/{DATE}/edit/")
+    expect(page.locator("textarea[name=report-reflections]")).to_have_value(
+        "恢复后不能被旧内容盖掉", timeout=15000
+    )
+    page.wait_for_load_state()
+
+    assert len(opened) == 2
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+    assert "恢复后不能被旧内容盖掉" in _saved_text(sample_report)
+    context.close()
+
+
 def test_leaving_with_unsaved_changes_asks_first(page, live_server, lead_with_password):
     login(page, live_server, lead_with_password.username, PASSWORD)
     _edit(page, live_server)

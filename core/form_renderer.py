@@ -10,8 +10,10 @@ rendered from its template as before.
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, mark_safe
 
 W = "django/forms/widgets/"
@@ -40,10 +42,18 @@ INPUT, TEXTAREA, SELECT, OPTION = (
 )
 
 
+def _esc(value) -> str:
+    """``conditional_escape``, without its lazy-string wrapper for the plain strings most
+    values are (``django.utils.html.escape`` is ``html.escape`` of the string)."""
+    if type(value) is str:
+        return html_escape(value)
+    return conditional_escape(value)
+
+
 def _string(value) -> str:
     """``{{ value|stringformat:'s' }}`` under autoescaping."""
     text = str(value)
-    return text if isinstance(value, SafeData) else escape(text)
+    return text if isinstance(value, SafeData) else html_escape(text)
 
 
 def _attrs(attrs: dict) -> str:
@@ -51,7 +61,7 @@ def _attrs(attrs: dict) -> str:
     for name, value in attrs.items():
         if value is False:
             continue
-        out.append(" " + conditional_escape(name))
+        out.append(" " + _esc(name))
         if value is not True:
             out.append('="' + _string(value) + '"')
     return "".join(out)
@@ -61,32 +71,32 @@ def _input(widget: dict) -> str:
     value = widget["value"]
     shown = "" if value is None else ' value="' + _string(value) + '"'
     return (
-        '<input type="' + conditional_escape(widget["type"]) + '" name="'
-        + conditional_escape(widget["name"]) + '"' + shown + _attrs(widget["attrs"]) + ">\n"
+        '<input type="' + _esc(widget["type"]) + '" name="'
+        + _esc(widget["name"]) + '"' + shown + _attrs(widget["attrs"]) + ">\n"
     )  # fmt: skip
 
 
 def _textarea(widget: dict) -> str:
     value = widget["value"]
     return (
-        '<textarea name="' + conditional_escape(widget["name"]) + '"' + _attrs(widget["attrs"])
-        + ">\n" + (conditional_escape(value) if value else "") + "</textarea>\n"
+        '<textarea name="' + _esc(widget["name"]) + '"' + _attrs(widget["attrs"])
+        + ">\n" + (_esc(value) if value else "") + "</textarea>\n"
     )  # fmt: skip
 
 
 def _option(option: dict) -> str:
     return (
         '<option value="' + _string(option["value"]) + '"' + _attrs(option["attrs"]) + ">"
-        + conditional_escape(option["label"]) + "</option>\n"
+        + _esc(option["label"]) + "</option>\n"
     )  # fmt: skip
 
 
 def _select(widget: dict) -> str | None:
-    out = ['<select name="' + conditional_escape(widget["name"]) + '"' + _attrs(widget["attrs"])]
+    out = ['<select name="' + _esc(widget["name"]) + '"' + _attrs(widget["attrs"])]
     out.append(">")
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            out.append('\n  <optgroup label="' + conditional_escape(group_name) + '">')
+            out.append('\n  <optgroup label="' + _esc(group_name) + '">')
         for option in group_choices:
             if option.get("template_name") != OPTION:
                 return None  # an option of its own kind: its template renders the select

@@ -21,11 +21,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django import forms, template
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.markup import markdown_to_html
+from core.templatetags.form_fields import as_field
 from reports.document import SectionKind
 from reports.document.layout import FREE_KEYS, TYPED_KEYS, default_layout
 from reports.document.places import objective_anchor
@@ -100,6 +106,53 @@ class EditPage:
     @property
     def objectives(self) -> EditSection | None:
         return next((s for s in self.sections + self.more if s.kind == "objectives"), None)
+
+
+# -- what every row of the editor repeats: written in Python, as the page has hundreds --
+
+
+@register.simple_tag
+def row_hidden(form) -> str:
+    """A row's hidden fields, its remove box (hidden: the row's ✕ button ticks it), and
+    its errors that belong to no field shown."""
+    hidden = form.hidden_fields()
+    out = [str(bound) for bound in hidden]
+    if "DELETE" in form.fields:
+        out.append(f'<span class="d-none">{form["DELETE"]}</span>')
+    general = form.non_field_errors()
+    if general:
+        text = conditional_escape(" ".join(str(e) for e in general))
+        out.append(f'<div class="alert alert-danger py-1 px-2 mb-2 row-error">{text}</div>')
+    for bound in hidden:
+        if bound.errors:
+            text = conditional_escape(" ".join(str(e) for e in bound.errors))
+            out.append(f'<div class="text-danger small row-error">{text}</div>')
+    return mark_safe("".join(out))
+
+
+@register.simple_tag
+def row_buttons(label, indent: bool = False) -> str:
+    """A row's move, indent and remove buttons (``edit/_buttons.html``): the same for
+    every row of a kind, so written once per language."""
+    return _buttons(get_language(), str(label), bool(indent))
+
+
+@lru_cache(maxsize=64)
+def _buttons(language: str, label: str, indent: bool) -> str:
+    html = render_to_string("reports/edit/_buttons.html", {"label": label, "indent": indent})
+    return mark_safe(html)
+
+
+@register.filter
+def markdown_field(field) -> str:
+    """A Markdown field, with the place its preview is shown in."""
+    preview = format_html(
+        '<div class="md-preview d-none" data-preview-for="{}" aria-live="polite" '
+        'aria-label="{}"></div>',
+        field.auto_id,
+        _("Preview"),
+    )
+    return mark_safe(f"{as_field(field)}\n{preview}")
 
 
 @register.simple_tag

@@ -449,6 +449,10 @@ class _Parser:
     ) -> Part | None:
         """The part a heading starts, or None when it belongs to the part it is in."""
         found = self._match(text)
+        if found is not None and found.key and any(p.key == found.key for p in (*parts, current)):
+            # A section of the layout headed a second time: the week holds one text per
+            # such section, written under its heading, so this is a section of its own.
+            found = None
         if current.kind in HOLDERS and level > current.level and found is None:
             return None  # a sub-project of an objective, a day of the daily notes
         if current.kind == "objective" and g.HEADING_ITEM_RE.match(text) and found is None:

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from metrics.models import KpiValue
+from reports.document.renderer import render_markdown
 from reports.management.commands import import_report
 from reports.models import ItemUpdate, ReportRevision, Team, WeeklyReport
 from reports.selectors import report_document
@@ -138,7 +139,8 @@ def test_two_files_of_one_week_are_an_error_not_a_silent_win(tmp_path):
     [line] = err.strip().splitlines()
     assert line.startswith(f"{second}: ") and str(first) in line
     report = WeeklyReport.objects.get()
-    assert "第一份" in report_document(report).other
+    written = render_markdown(report_document(report))
+    assert "第一份" in written and "第二份" not in written
     assert ReportRevision.objects.filter(report=report).count() == 1
     assert out.count("已导入") == 1
 

@@ -108,6 +108,7 @@ def report_autosave(request, slug: str, report_date: date):
                 author=request.user,
                 expected_version=editor.posted_version,
                 autosave=not pressed,
+                before=editor.initial_document,
             )
     except services.ReportLocked:
         return refused(423, locked=True, message=published_meanwhile())

@@ -17,8 +17,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
+from functools import cache
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
@@ -187,7 +190,84 @@ def write_parts(
     return _add_daily_notes(rows.team, document.daily_notes)
 
 
+def rewrite_parts(
+    rows: TeamRows, report: WeeklyReport, document: d.ReportDocument, before: d.ReportDocument
+) -> list[DailyNote]:
+    """The week's parts as ``document`` states them, over rows that hold ``before`` (the
+    document read from them, at the report's version now locked): a part that states
+    exactly what it stated keeps its rows, one that changed is removed and written again.
+    What ``write_parts`` after ``clear_parts`` would leave, for the writes of the parts
+    that changed: an autosave changes a text or two.
+
+    "Exactly" is as ``_stated`` sees it, which tells 99.9 from 99.90 (equal as numbers,
+    written differently); a difference it sees that the rows would not hold only costs a
+    write.
+    """
+
+    def changed(name: str) -> bool:
+        return _stated(getattr(document, name)) != _stated(getattr(before, name))
+
+    if changed("kpis"):
+        mm.KpiValue.objects.filter(report=report).delete()
+        _save_kpis(rows, report, document.kpis)
+    if changed("incidents"):
+        mm.IncidentSummary.objects.filter(report=report).delete()
+        _save_incidents(report, document.incidents)
+    if changed("objectives"):
+        mm.MigrationSnapshot.objects.filter(report=report).delete()
+        ItemUpdate.objects.filter(report=report, parent__isnull=False).delete()
+        ItemUpdate.objects.filter(report=report).delete()
+        ObjectiveEntry.objects.filter(report=report).delete()
+        _save_objectives(rows, report, document)
+    if changed("events"):
+        StabilityEvent.objects.filter(report=report).delete()
+        _save_events(report, document.events)
+    # A section's text restates the week's KPIs and events, and its heading depends on the
+    # team's layout: compared as the rows it would write.
+    sections = _section_rows(rows, report, document)
+    if [_section_state(s) for s in sections] != [
+        _section_state(s) for s in ReportSection.objects.filter(report=report).order_by("position")
+    ]:
+        ReportSection.objects.filter(report=report).delete()
+        ReportSection.objects.bulk_create(sections)
+    return _add_daily_notes(rows.team, document.daily_notes) if changed("daily_notes") else []
+
+
+def _stated(value):
+    """What a part of a document states, as the rows would store it: its fields in
+    order (lists and mappings in their order too), numbers as written, choices by their
+    value; not the HTML a document read from rows carries, which a write makes afresh
+    from the text."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is list or kind is tuple:
+        return tuple(_stated(v) for v in value)
+    if is_dataclass(value):
+        return tuple((name, _stated(getattr(value, name))) for name in _stated_fields(kind))
+    if isinstance(value, dict):
+        return tuple((k, _stated(v)) for k, v in value.items())
+    if isinstance(value, Enum):
+        return _stated(value.value)
+    return repr(value)  # Decimal('99.90') is not Decimal('99.9')
+
+
+@cache
+def _stated_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind) if f.compare and not f.name.endswith("_html"))
+
+
+def _section_state(row: ReportSection) -> tuple:
+    return (row.position, row.kind, row.key, row.heading, row.level, row.text, row.text_html)
+
+
 def _save_sections(rows: TeamRows, report: WeeklyReport, document: d.ReportDocument) -> None:
+    ReportSection.objects.bulk_create(_section_rows(rows, report, document))
+
+
+def _section_rows(
+    rows: TeamRows, report: WeeklyReport, document: d.ReportDocument
+) -> list[ReportSection]:
     """The week's sections in order; a heading the same as its layout section's is kept
     blank, so that renaming the section in the layout renames it in every week."""
     layout = rows.layout
@@ -209,7 +289,7 @@ def _save_sections(rows: TeamRows, report: WeeklyReport, document: d.ReportDocum
         )
         row.render_html(document.rendered)
         sections.append(row)
-    ReportSection.objects.bulk_create(sections)
+    return sections
 
 
 def clear_parts(report: WeeklyReport) -> None:

@@ -70,6 +70,7 @@ def report_save_document(
     rows: r.TeamRows | None = None,
     reopen: bool = False,
     markdown: str | None = None,
+    before: d.ReportDocument | None = None,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
@@ -83,6 +84,8 @@ def report_save_document(
     if this week is published, unless ``reopen`` (then it is reopened first, recorded as
     on its page); NotesLocked if the document adds a daily note to another week that is.
     ``markdown``: the document's export, when the caller has rendered it already.
+    ``before``: the document the week's rows hold, read at the version the caller has
+    locked (``report_update`` makes sure): only the parts that changed are written.
     """
     r.prerender(document)  # before the row lock (nothing to do if the caller did it)
     rows = rows if rows is not None else r.TeamRows(team)
@@ -97,7 +100,8 @@ def report_save_document(
     if created:
         report = WeeklyReport(team=team, report_date=document.report_date, author=author)
     elif not fresh:  # ``fresh``: created empty by report_create just now
-        r.clear_parts(report)
+        if before is None:
+            r.clear_parts(report)
         report.version += 1
     r.write_report(report, document)
     if author is not None and report.author_id is None:
@@ -127,7 +131,10 @@ def report_save_document(
     else:
         report.save()
 
-    notes = r.write_parts(rows, report, document)
+    if before is not None and not created and not fresh:
+        notes = r.rewrite_parts(rows, report, document, before)
+    else:
+        notes = r.write_parts(rows, report, document)
     search.index_report(report, document, new=created)
     for note in notes:
         search.index_note(note)
@@ -165,18 +172,25 @@ def report_update(
     author,
     expected_version: int | None = None,
     autosave: bool = False,
+    before: d.ReportDocument | None = None,
 ) -> WeeklyReport:
     """Save the edit page's document over a draft opened at ``expected_version``.
 
     ``autosave``: saved by the editor while the lead types. A document that states exactly
     what the last revision holds is not saved again (the version stays), and the revision
-    of a run of autosaves is kept up to date instead of adding one per save."""
+    of a run of autosaves is kept up to date instead of adding one per save.
+
+    ``before``: the week's document as read from its rows after ``report`` was read. If
+    the report is still at ``report.version`` once locked, no save came between, so those
+    rows still hold ``before``, and only the parts that differ from it are written."""
     r.prerender(document)  # before the row lock: the save holds it only for its writes
     locked = WeeklyReport.objects.select_for_update().get(pk=report.pk)
     if locked.is_published:
         raise ReportLocked(report.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleReport(report.pk)
+    if locked.version != report.version:
+        before = None
     document.status = ReportStatus.DRAFT
     if autosave:
         markdown = render_markdown(document)
@@ -189,8 +203,9 @@ def report_update(
             author=author,
             action=RevisionAction.AUTOSAVED,
             markdown=markdown,
+            before=before,
         )
-    return report_save_document(team=report.team, document=document, author=author)
+    return report_save_document(team=report.team, document=document, author=author, before=before)
 
 
 @transaction.atomic

@@ -283,6 +283,7 @@ def report_edit(request, slug: str, report_date: date):
                 document=editor.document(),
                 author=request.user,
                 expected_version=editor.posted_version,
+                before=doc,
             )
         except services.ReportLocked:
             # Nothing is saved, and the page keeps what was typed so it can be copied.

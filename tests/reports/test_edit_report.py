@@ -64,6 +64,7 @@ def test_a_failure_while_saving_rolls_everything_back(lead_client, sample_report
     items_before = ItemUpdate.objects.filter(report=sample_report).count()
     data = _data(lead_client)
     data[f"kpi-{find_row(data, 'kpi', 'name', '入金有效成功率')}-value"] = "99.50"
+    data["evt-0-cause"] = "磁盘写满前改的原因"  # so the events are written too
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

@@ -10,6 +10,7 @@ its error on the field it is about, so it shows beside that field.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,6 +21,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import FastForm, RowFormSet
 from reports import document as d
 from reports.document import EventKind, ItemStatus, KpiKind, Marker, rules
 from reports.document import sections as sx
@@ -86,14 +88,14 @@ def _in_allowed_years(value) -> None:
         raise forms.ValidationError(problem, code="year")
 
 
-class RowForm(forms.Form):
+class RowForm(FastForm):
     """A row the page can add, remove and move: its own key and its place in the list."""
 
     key = forms.CharField(max_length=40, widget=forms.HiddenInput)
     position = forms.IntegerField(min_value=0, max_value=100_000, widget=forms.HiddenInput)
 
 
-class ReportForm(forms.Form):
+class ReportForm(FastForm):
     """The report's own fields: its number, the incident tally and the free sections."""
 
     # The week the page was opened for: if someone started it meanwhile, the page says so
@@ -200,7 +202,7 @@ class WeekChoiceForm(forms.Form):
         return report_date
 
 
-class PlanLineForm(forms.Form):
+class PlanLineForm(FastForm):
     text = OneLineField(rule="plan_line.text", widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label=_("Outcome"),
@@ -414,7 +416,7 @@ def _aware(value: datetime) -> datetime:
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
-class SectionForm(forms.Form):
+class SectionForm(FastForm):
     """A section written in the team's own words: its heading and its Markdown. What it
     states (entries, owners, due dates, tables, KPIs, events) is read from the text."""
 
@@ -430,15 +432,15 @@ class SectionForm(forms.Form):
         return self.cleaned_data["text"].replace("\r\n", "\n").strip("\n")
 
 
-PlanFormSet = formset_factory(PlanLineForm, extra=0)
-SectionFormSet = formset_factory(SectionForm, extra=0)
-KpiFormSet = formset_factory(KpiForm, extra=0, can_delete=True)
-ObjectiveFormSet = formset_factory(ObjectiveForm, extra=0, can_delete=True)
-ItemFormSet = formset_factory(ItemForm, extra=0, can_delete=True)
-TrackerFormSet = formset_factory(TrackerForm, extra=0, can_delete=True)
-CategoryFormSet = formset_factory(CategoryForm, extra=0, can_delete=True)
-BucketFormSet = formset_factory(BucketForm, extra=0, can_delete=True)
-EventFormSet = formset_factory(EventForm, extra=0, can_delete=True)
+PlanFormSet = formset_factory(PlanLineForm, extra=0, formset=RowFormSet)
+SectionFormSet = formset_factory(SectionForm, extra=0, formset=RowFormSet)
+KpiFormSet = formset_factory(KpiForm, extra=0, can_delete=True, formset=RowFormSet)
+ObjectiveFormSet = formset_factory(ObjectiveForm, extra=0, can_delete=True, formset=RowFormSet)
+ItemFormSet = formset_factory(ItemForm, extra=0, can_delete=True, formset=RowFormSet)
+TrackerFormSet = formset_factory(TrackerForm, extra=0, can_delete=True, formset=RowFormSet)
+CategoryFormSet = formset_factory(CategoryForm, extra=0, can_delete=True, formset=RowFormSet)
+BucketFormSet = formset_factory(BucketForm, extra=0, can_delete=True, formset=RowFormSet)
+EventFormSet = formset_factory(EventForm, extra=0, can_delete=True, formset=RowFormSet)
 
 
 # ---------------------------------------------------------------------------------------
@@ -848,7 +850,8 @@ def _cascade_deletes(data):
     The page hides a removed objective with everything in it; whatever the browser sent
     for those hidden rows, they go with their parent and are not validated.
     """
-    data = data.copy()
+    # A shallow copy: a QueryDict's own copy() deep-copies its 700 lists of strings.
+    data = copy.copy(data)
 
     def indexes(prefix: str) -> range:
         try:

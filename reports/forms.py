@@ -10,7 +10,6 @@ its error on the field it is about, so it shows beside that field.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -850,8 +849,9 @@ def _cascade_deletes(data):
     The page hides a removed objective with everything in it; whatever the browser sent
     for those hidden rows, they go with their parent and are not validated.
     """
-    # A shallow copy: a QueryDict's own copy() deep-copies its 700 lists of strings.
-    data = copy.copy(data)
+    # A plain dict of each field's value (what the forms read: one value per name): a
+    # QueryDict's own copy() deep-copies its 700 lists of strings.
+    data = dict(data.items())
 
     def indexes(prefix: str) -> range:
         try:

@@ -52,8 +52,11 @@ def index_text(*parts: str) -> str:
 # -- indexing ------------------------------------------------------------------------------
 
 
-def report_entries(report: WeeklyReport, doc: d.ReportDocument) -> list[SearchEntry]:
-    """What a report contributes to the index: its free text, its items and its events."""
+def report_entries(
+    report: WeeklyReport, doc: d.ReportDocument, *, with_tokens: bool = True
+) -> list[SearchEntry]:
+    """What a report contributes to the index: its free text, its items and its events
+    (``with_tokens``: with the words the index matches, else for the caller to add)."""
 
     def entry(kind: str, title: str, text: str, anchor: str = "") -> SearchEntry:
         return SearchEntry(
@@ -64,7 +67,7 @@ def report_entries(report: WeeklyReport, doc: d.ReportDocument) -> list[SearchEn
             title=title[:300],
             text=text,
             anchor=anchor,
-            tokens=index_text(title, text),
+            tokens=index_text(title, text) if with_tokens else "",
         )
 
     found = []
@@ -95,11 +98,34 @@ def report_entries(report: WeeklyReport, doc: d.ReportDocument) -> list[SearchEn
     return found
 
 
+_ENTRY_FIELDS = ["day", "kind", "title", "text", "anchor", "tokens"]
+
+
 def index_report(report: WeeklyReport, doc: d.ReportDocument, *, new: bool = False) -> None:
-    """The report's search entries, replaced (``new``: it has none yet)."""
-    if not new:
-        SearchEntry.objects.filter(report=report).delete()
-    SearchEntry.objects.bulk_create(report_entries(report, doc))
+    """The report's search entries as ``doc`` states them (``new``: it has none yet).
+
+    Entries are matched to the stored ones in order (the index lists a week's entries of
+    a kind in the order they were stored, which is the report's): one that states the
+    same is left alone, one that differs is rewritten in place, and entries beyond the
+    stored ones are added, or the stored ones beyond them removed. A save that changed a
+    text rewrites one entry."""
+    entries = report_entries(report, doc, with_tokens=False)
+    stored = [] if new else list(SearchEntry.objects.filter(report=report).order_by("pk"))
+    changed = []
+    for kept, entry in zip(stored, entries, strict=False):
+        said = (entry.day, entry.kind, entry.title, entry.text, entry.anchor)
+        if (kept.day, kept.kind, kept.title, kept.text, kept.anchor) != said:
+            kept.day, kept.kind, kept.title, kept.text, kept.anchor = said
+            kept.tokens = index_text(kept.title, kept.text)
+            changed.append(kept)
+    if changed:
+        SearchEntry.objects.bulk_update(changed, _ENTRY_FIELDS)
+    if len(stored) > len(entries):
+        SearchEntry.objects.filter(pk__in=[e.pk for e in stored[len(entries) :]]).delete()
+    added = entries[len(stored) :]
+    for entry in added:
+        entry.tokens = index_text(entry.title, entry.text)
+    SearchEntry.objects.bulk_create(added)
 
 
 def index_note(note: DailyNote) -> None:

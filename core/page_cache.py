@@ -315,6 +315,32 @@ def cached(kind: str, scope_id: int, parts: tuple, build: Callable[[], T]) -> T:
     return shared.get_or_build(key(kind, scope_id, *parts), build, TIMEOUT)
 
 
+def outside_transactions() -> bool:
+    """No transaction is open but a test's (which never commits)."""
+    connection = transaction.get_connection()
+    return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def keep_on_commit(kind: str, scope_id: int, parts: tuple, value, *, alone: bool) -> None:
+    """Keep ``value`` as what ``cached(kind, scope_id, parts, ...)`` builds, once the
+    current transaction commits: for a writer that knows what it wrote, so the next
+    reader need not read it again. The key names the generation this transaction gave
+    the scope, which no one reads unless it commits.
+
+    ``alone``: kept only if the transaction is the writer's own (no caller's transaction
+    around it, a test's aside), since a later write in a caller's transaction would leave
+    the scope's generation as it is (one per transaction) but change what the value shows.
+    """
+    if not settings.WEEKLY_PAGE_CACHE:
+        return
+    connection = transaction.get_connection()
+    own = [b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)]
+    if alone and len(own) != 1:
+        return
+    cache_key = key(kind, scope_id, *parts)
+    transaction.on_commit(lambda: shared.keep(cache_key, value, TIMEOUT))
+
+
 def scope_changed(scope_id: int | None) -> None:
     """Start a new generation of the scope's pages (every scope's if ``None``), in the
     current transaction: the change and the end of the pages that showed the old data

@@ -76,7 +76,7 @@ def editor_for(team, report_date: date, report: WeeklyReport | None, data=None):
     if report is None:
         start, previous = selectors.new_week_start(team, report_date)
         return ReportEditor(start, grades=team.grades, previous=previous, data=data)
-    doc = selectors.report_document(report)
+    doc = selectors.draft_document(report)
     previous = selectors.previous_document(team, report_date)
     return ReportEditor(
         doc, grades=team.grades, previous=previous, version=report.version, data=data

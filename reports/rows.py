@@ -192,34 +192,37 @@ def write_parts(
 
 def rewrite_parts(
     rows: TeamRows, report: WeeklyReport, document: d.ReportDocument, before: d.ReportDocument
-) -> list[DailyNote]:
+) -> tuple[list[DailyNote], set[str]]:
     """The week's parts as ``document`` states them, over rows that hold ``before`` (the
     document read from them, at the report's version now locked): a part that states
     exactly what it stated keeps its rows, one that changed is removed and written again.
     What ``write_parts`` after ``clear_parts`` would leave, for the writes of the parts
-    that changed: an autosave changes a text or two.
+    that changed: an autosave changes a text or two. Returns the notes added, and the
+    parts written (``reread`` reads them back).
 
     "Exactly" is as ``_stated`` sees it, which tells 99.9 from 99.90 (equal as numbers,
     written differently); a difference it sees that the rows would not hold only costs a
     write.
     """
 
-    def changed(name: str) -> bool:
-        return _stated(getattr(document, name)) != _stated(getattr(before, name))
-
-    if changed("kpis"):
+    changed = {
+        name
+        for name in ("kpis", "incidents", "objectives", "events", "daily_notes")
+        if _stated(getattr(document, name)) != _stated(getattr(before, name))
+    }
+    if "kpis" in changed:
         mm.KpiValue.objects.filter(report=report).delete()
         _save_kpis(rows, report, document.kpis)
-    if changed("incidents"):
+    if "incidents" in changed:
         mm.IncidentSummary.objects.filter(report=report).delete()
         _save_incidents(report, document.incidents)
-    if changed("objectives"):
+    if "objectives" in changed:
         mm.MigrationSnapshot.objects.filter(report=report).delete()
         ItemUpdate.objects.filter(report=report, parent__isnull=False).delete()
         ItemUpdate.objects.filter(report=report).delete()
         ObjectiveEntry.objects.filter(report=report).delete()
         _save_objectives(rows, report, document)
-    if changed("events"):
+    if "events" in changed:
         StabilityEvent.objects.filter(report=report).delete()
         _save_events(report, document.events)
     # A section's text restates the week's KPIs and events, and its heading depends on the
@@ -230,7 +233,9 @@ def rewrite_parts(
     ]:
         ReportSection.objects.filter(report=report).delete()
         ReportSection.objects.bulk_create(sections)
-    return _add_daily_notes(rows.team, document.daily_notes) if changed("daily_notes") else []
+        changed.add("sections")
+    notes = _add_daily_notes(rows.team, document.daily_notes) if "daily_notes" in changed else []
+    return notes, changed
 
 
 def _stated(value):
@@ -614,52 +619,106 @@ def documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
 
 def _documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
     ids = [r.pk for r in reports]
-    kpis = _grouped(mm.KpiValue.objects.filter(report__in=ids).select_related("definition"))
+    kpis = _read_kpis(ids)
+    incidents = _read_incidents(reports)
+    objectives = _objectives(ids)
+    notes = _notes(reports)
+    events = _read_events(ids)
+    sections = _grouped(ReportSection.objects.filter(report__in=ids))
+    layouts = _layouts(reports)
+    docs = {}
+    for report in reports:
+        doc = _report_document(report)
+        doc.kpis = kpis[report.pk]
+        doc.incidents = incidents[report.pk]
+        doc.objectives = objectives[report.pk]
+        doc.daily_notes = notes[report.pk]
+        doc.events = events[report.pk]
+        _set_sections(doc, sections[report.pk], layouts[report.team_id])
+        docs[report.pk] = doc
+    return docs
+
+
+def reread(report: WeeklyReport, before: d.ReportDocument, changed: set[str]) -> d.ReportDocument:
+    """What ``documents([report])`` reads, just after ``rewrite_parts`` wrote the parts
+    named in ``changed`` over rows that held ``before``: those parts are read, the others
+    are ``before``'s, and the report's own fields are the saved row's, read back (one
+    query) so that they are what any reader gets, not the values the save assigned."""
+    ids = [report.pk]
+    row = WeeklyReport.objects.get(pk=report.pk)
+    row.team = report.team
+    doc = _report_document(row)
+    doc.kpis = _read_kpis(ids)[report.pk] if "kpis" in changed else before.kpis
+    doc.incidents = (
+        _read_incidents([report])[report.pk] if "incidents" in changed else before.incidents
+    )
+    doc.objectives = _objectives(ids)[report.pk] if "objectives" in changed else before.objectives
+    doc.daily_notes = (
+        _notes([report])[report.pk] if "daily_notes" in changed else before.daily_notes
+    )
+    doc.events = _read_events(ids)[report.pk] if "events" in changed else before.events
+    if "sections" in changed:
+        rows = list(ReportSection.objects.filter(report=report))
+        _set_sections(doc, rows, _layouts([report])[report.team_id])
+    else:
+        doc.sections = before.sections
+        doc.html.update({k: v for k, v in before.html.items() if k.startswith("section-")})
+    return doc
+
+
+def _report_document(report: WeeklyReport) -> d.ReportDocument:
+    """A document of the report row's own fields (its parts are set by the caller)."""
+    team = report.team
+    return d.ReportDocument(
+        team=team.slug,
+        week_number=report.week_number,
+        report_date=report.report_date,
+        status=report.status,
+        language=report.language or team.heading_language,
+        title=report.title,
+        title_level=report.title_level,
+        front_matter=report.front_matter,
+        kpi_notes=report.kpi_notes,
+        other=report.other,
+        reflections=report.reflections,
+        next_week=report.next_week,
+        daily=report.daily,
+        import_notes=list(report.import_notes or []),
+        plan_review=[
+            d.PlanLine(text=line.get("text", ""), outcome=line.get("outcome", ""))
+            for line in report.plan_review or []
+        ],
+        html={name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)},
+    )
+
+
+def _read_kpis(ids: list[int]) -> dict[int, list[d.Kpi]]:
+    values = _grouped(mm.KpiValue.objects.filter(report__in=ids).select_related("definition"))
+    return {pk: [kpi_of(value.definition, value) for value in values[pk]] for pk in ids}
+
+
+def _read_incidents(reports: list[WeeklyReport]) -> dict[int, d.Incidents]:
+    ids = [r.pk for r in reports]
     summaries = {s.report_id: s for s in mm.IncidentSummary.objects.filter(report__in=ids)}
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for c in mm.IncidentCount.objects.filter(summary__in=[s.pk for s in summaries.values()]):
         counts[c.summary_id][c.grade] = c.count
-    objectives = _objectives(ids)
-    notes = _notes(reports)
-    events = _grouped(StabilityEvent.objects.filter(report__in=ids))
-    sections = _grouped(ReportSection.objects.filter(report__in=ids))
-    layouts = _layouts(reports)
-    tz = timezone.get_default_timezone()
-    docs = {}
+    found = {}
     for report in reports:
-        team = report.team
-        doc = d.ReportDocument(
-            team=team.slug,
-            week_number=report.week_number,
-            report_date=report.report_date,
-            status=report.status,
-            language=report.language or team.heading_language,
-            title=report.title,
-            title_level=report.title_level,
-            front_matter=report.front_matter,
-            kpi_notes=report.kpi_notes,
-            other=report.other,
-            reflections=report.reflections,
-            next_week=report.next_week,
-            daily=report.daily,
-            import_notes=list(report.import_notes or []),
-            plan_review=[
-                d.PlanLine(text=line.get("text", ""), outcome=line.get("outcome", ""))
-                for line in report.plan_review or []
-            ],
-            html={
-                name: getattr(report, f"{name}_html") for name in d.FREE_SECTIONS + ("kpi_notes",)
-            },
-        )
-        doc.kpis = [kpi_of(value.definition, value) for value in kpis[report.pk]]
-        doc.incidents = d.Incidents(grades=team.grades, groups=team.groups)
+        incidents = d.Incidents(grades=report.team.grades, groups=report.team.groups)
         summary = summaries.get(report.pk)
         if summary is not None:
-            doc.incidents.note = summary.note
-            doc.incidents.counts = counts[summary.pk]
-        doc.objectives = objectives[report.pk]
-        doc.daily_notes = notes[report.pk]
-        doc.events = [
+            incidents.note = summary.note
+            incidents.counts = counts[summary.pk]
+        found[report.pk] = incidents
+    return found
+
+
+def _read_events(ids: list[int]) -> dict[int, list[d.StabilityEvent]]:
+    tz = timezone.get_default_timezone()
+    rows = _grouped(StabilityEvent.objects.filter(report__in=ids))
+    return {
+        pk: [
             d.StabilityEvent(
                 date=e.occurred_on,
                 summary=e.summary,
@@ -672,13 +731,16 @@ def _documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:
                 kind=e.kind,
                 grade=e.grade,
             )
-            for e in events[report.pk]
+            for e in rows[pk]
         ]
-        doc.sections = _sections_of(sections[report.pk], layouts[team.pk])
-        for row in sections[report.pk]:
-            doc.html[f"section-{row.position}"] = row.text_html
-        docs[report.pk] = doc
-    return docs
+        for pk in ids
+    }
+
+
+def _set_sections(doc: d.ReportDocument, rows: list[ReportSection], layout: Layout) -> None:
+    doc.sections = _sections_of(rows, layout)
+    for row in rows:
+        doc.html[f"section-{row.position}"] = row.text_html
 
 
 def _layouts(reports: list[WeeklyReport]) -> dict[int, Layout]:

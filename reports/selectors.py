@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from core import page_cache
 from metrics import models as mm
 from reports import document as d
 from reports import rows, signals
@@ -34,6 +35,33 @@ from reports.models import (
 def report_document(report: WeeklyReport) -> d.ReportDocument:
     """Load a report and all its parts into a document, in a fixed number of queries."""
     return rows.documents([report])[report.pk]
+
+
+def draft_document(report: WeeklyReport) -> d.ReportDocument:
+    """The document of a week being edited, which its editor reads on every save.
+
+    Kept in the page cache under the report's version and its team's generation (which
+    every change to what a week shows replaces), so as the page cache is right, this is;
+    each save keeps what it wrote (``keep_document``), so the next save reads nothing.
+    Within a transaction it is read afresh: a transaction reads what it wrote itself."""
+    if not page_cache.outside_transactions():
+        return report_document(report)
+    return page_cache.cached(
+        "document",
+        report.team_id,
+        (report.pk, report.version),
+        lambda: report_document(report),
+    )
+
+
+def keep_document(report: WeeklyReport, document: d.ReportDocument) -> None:
+    """``document`` is what ``draft_document(report)`` will read once the current
+    transaction commits (a save that knows what it wrote): kept for it then. Only from
+    a transaction of its own that writes nothing more the document shows; otherwise
+    nothing is kept."""
+    page_cache.keep_on_commit(
+        "document", report.team_id, (report.pk, report.version), document, alone=True
+    )
 
 
 def report_documents(reports: list[WeeklyReport]) -> dict[int, d.ReportDocument]:

@@ -71,6 +71,7 @@ def report_save_document(
     reopen: bool = False,
     markdown: str | None = None,
     before: d.ReportDocument | None = None,
+    locked: WeeklyReport | None = None,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
@@ -86,11 +87,15 @@ def report_save_document(
     ``markdown``: the document's export, when the caller has rendered it already.
     ``before``: the document the week's rows hold, read at the version the caller has
     locked (``report_update`` makes sure): only the parts that changed are written.
+    ``locked``: the week's row, which the caller has locked in this transaction.
     """
     r.prerender(document)  # before the row lock (nothing to do if the caller did it)
     rows = rows if rows is not None else r.TeamRows(team)
-    week = WeeklyReport.objects.select_for_update()
-    report = week.filter(team=team, report_date=document.report_date).first()
+    if locked is not None:
+        report = locked
+    else:
+        week = WeeklyReport.objects.select_for_update()
+        report = week.filter(team=team, report_date=document.report_date).first()
     created = report is None
     if not created and report.is_published:
         if not reopen:
@@ -131,8 +136,10 @@ def report_save_document(
     else:
         report.save()
 
+    saved = None
     if before is not None and not created and not fresh:
-        notes = r.rewrite_parts(rows, report, document, before)
+        notes, changed = r.rewrite_parts(rows, report, document, before)
+        saved = r.reread(report, before, changed)
     else:
         notes = r.write_parts(rows, report, document)
     search.index_report(report, document, new=created)
@@ -143,6 +150,8 @@ def report_save_document(
     if markdown is None:
         markdown = render_markdown(document)
     _record_revision(report, markdown, action=action, author=author, first=created)
+    # The week as its rows now hold it (when worked out), for report_update to keep.
+    report._saved_document = saved
     return report
 
 
@@ -185,6 +194,7 @@ def report_update(
     rows still hold ``before``, and only the parts that differ from it are written."""
     r.prerender(document)  # before the row lock: the save holds it only for its writes
     locked = WeeklyReport.objects.select_for_update().get(pk=report.pk)
+    locked.team = report.team
     if locked.is_published:
         raise ReportLocked(report.pk)
     if expected_version is not None and locked.version != expected_version:
@@ -197,15 +207,24 @@ def report_update(
         last = locked.revisions.only("markdown", "version").first()
         if last is not None and last.version == locked.version and last.markdown == markdown:
             return locked
-        return report_save_document(
+        saved = report_save_document(
             team=report.team,
             document=document,
             author=author,
             action=RevisionAction.AUTOSAVED,
             markdown=markdown,
             before=before,
+            locked=locked,
         )
-    return report_save_document(team=report.team, document=document, author=author, before=before)
+    else:
+        saved = report_save_document(
+            team=report.team, document=document, author=author, before=before, locked=locked
+        )
+    if saved._saved_document is not None:
+        # The week as its rows now hold it, for the next save's editor (the page saves
+        # again a moment after the next keystroke), without reading it all again.
+        selectors.keep_document(saved, saved._saved_document)
+    return saved
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from metrics import models as mm
-from reports import services
+from reports import selectors, services
 from reports.document.renderer import render_markdown
 from reports.forms import ReportEditor
 from reports.models import (
@@ -208,3 +208,18 @@ def test_any_run_of_edits_leaves_the_same_rows(names):
 
     assume(partial)
     assert partial == whole
+
+
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_the_week_kept_after_a_save_is_the_week_read_again(
+    edit, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    report = import_sample(TeamFactory(slug=f"kept-{next(_teams)}"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _save(report, edit, partial=True)
+    report.refresh_from_db()
+
+    with django_assert_num_queries(1):  # the team's generation: the week is kept
+        kept = selectors.draft_document(report)
+
+    assert repr(kept) == repr(selectors.report_document(report))

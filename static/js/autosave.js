@@ -46,6 +46,7 @@
     let waiting = null; // what to do once signed in again
     let blocked = false; // a conflict or a published week: stop saving by itself
     let leaving = false;
+    let signins = 0; // sign-ins on this page: a refusal sent before the last one is stale
     let saved = snapshot(entries());
 
     /* -- the form's state ------------------------------------------------------------ */
@@ -217,6 +218,7 @@
       }
       inFlight = true;
       say(msg("Saving"));
+      const signedInAs = signins;
       let answer;
       try {
         answer = await read(await post(list));
@@ -231,6 +233,9 @@
       const later = queued; // a Save pressed while this one was under way
       queued = null;
       if (answer.signin) {
+        // Sent before the lead signed in again (a change made as the dialog opened): send
+        // it again now rather than ask again.
+        if (signedInAs !== signins) return save(later || opts);
         waiting = () => save(later || opts);
         askToSignIn();
         return;
@@ -321,6 +326,7 @@
       el.querySelector("[data-signin-retry]").addEventListener("click", async () => {
         // Signed in in another tab: its CSRF cookie changed; take the new token from a page.
         await refreshToken();
+        signins += 1;
         resume();
       });
       return el;
@@ -372,6 +378,7 @@
         return;
       }
       setCsrfToken(answer.csrf_token);
+      signins += 1;
       dialog.querySelector("[name=password]").value = "";
       resume();
     }

@@ -6,6 +6,8 @@ expired waits for the lead to sign in again, in a dialog on the page, and then g
 through; leaving with unsaved changes asks first; two leads still get the conflict view.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
@@ -102,6 +104,42 @@ def test_an_autosave_after_the_session_expired_waits_for_the_sign_in(
 
     assert "没有点保存也不会丢" in _saved_text(sample_report)
     assert not dialog.is_visible()
+
+
+def test_a_save_refused_before_signing_in_again_does_not_ask_again(
+    page, live_server, lead_with_password, sample_report
+):
+    """A change made as the dialog opens is sent signed out; its refusal comes back after
+    the lead has signed in again. It is sent again, not shown as a second dialog."""
+    login(page, live_server, lead_with_password.username, PASSWORD)
+    _edit(page, live_server)
+    page.context.clear_cookies()
+
+    def slow(route):
+        page.wait_for_timeout(1500)  # every autosave answers late
+        route.continue_()
+
+    page.route(f"**/teams/payments/{DATE}/autosave/", slow)
+    page.fill("textarea[name=report-reflections]", "第一句")
+    dialog = page.locator("dialog.autosave-signin")
+    dialog.wait_for()
+    # Typed again while the dialog is open: that save is sent signed out, and answers late.
+    page.evaluate(
+        """() => {
+            const area = document.querySelector("textarea[name=report-reflections]");
+            area.value = "第一句，第二句";
+            area.dispatchEvent(new Event("change", {bubbles: true}));
+        }"""
+    )
+    dialog.locator("input[name=password]").fill(PASSWORD)
+    dialog.locator("input[name=password]").press("Enter")
+    expect(page.locator("[data-autosave-status]")).to_have_class(
+        re.compile("text-success"), timeout=15000
+    )
+    page.wait_for_timeout(2000)  # the late refusal has come back by now
+
+    assert not dialog.is_visible()
+    assert "第一句，第二句" in _saved_text(sample_report)
 
 
 def test_a_page_closed_before_saving_has_the_text_when_opened_again(

@@ -1,7 +1,8 @@
 """The lead's editor: server time of the sample week's edit page and of an autosave.
 
 The sample week (tests/fixtures/2023-05-20.md, the demo's week 21) is imported into a team
-of its own, outside the bench teams, and opened by its lead through Django's test client.
+of its own, outside the bench teams, after a copy of it as the week before, and opened by
+its lead through Django's test client.
 An autosave posts the whole form as the page's script does (URL-encoded), each time with
 one more word in a text, so every one of them is a real save.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -34,6 +36,17 @@ def _week() -> tuple[WeeklyReport, object]:
     lead, _ = get_user_model().objects.get_or_create(username="editor-bench-lead")
     Membership.objects.get_or_create(team=team, user=lead, role=Membership.Role.LEAD)
     WeeklyReport.objects.filter(team=team).delete()
+    # The week before it too, as a team's history has: the edit page shows it beside.
+    before = read_markdown(team, SAMPLE.read_bytes(), file_name=SAMPLE.name)
+    before.report_date -= timedelta(days=7)
+    before.week_number -= 1
+    before.daily_notes = []
+    for event in before.events:  # the same events, a week earlier
+        event.date -= timedelta(days=7)
+        for name in ("detected_at", "recovered_at"):
+            if getattr(event, name) is not None:
+                setattr(event, name, getattr(event, name) - timedelta(days=7))
+    report_save_document(team=team, document=before, author=lead)
     document = read_markdown(team, SAMPLE.read_bytes(), file_name=SAMPLE.name)
     report = report_save_document(team=team, document=document, author=lead)
     return report, lead

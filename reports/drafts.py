@@ -71,16 +71,14 @@ def signed_in_json(view):
 
 
 def editor_for(team, report_date: date, report: WeeklyReport | None, data=None):
-    """The edit page's forms for the team's week: its saved draft, or what a new week
-    starts from (last week carried over, and this week's daily notes)."""
+    """The editor's forms for a save of the team's week: over its saved draft, or over
+    what a new week starts from (last week carried over, and this week's daily notes)."""
     if report is None:
         start, previous = selectors.new_week_start(team, report_date)
         return ReportEditor(start, grades=team.grades, previous=previous, data=data)
-    doc = selectors.draft_document(report)
-    previous = selectors.previous_document(team, report_date)
-    return ReportEditor(
-        doc, grades=team.grades, previous=previous, version=report.version, data=data
-    )
+    # Last week shows beside the KPIs on the page only: a save of the week does not read it.
+    doc = selectors.kept_document(report)
+    return ReportEditor(doc, grades=team.grades, version=report.version, data=data)
 
 
 @signed_in_json

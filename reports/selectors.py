@@ -37,7 +37,7 @@ def report_document(report: WeeklyReport) -> d.ReportDocument:
     return rows.documents([report])[report.pk]
 
 
-def draft_document(report: WeeklyReport) -> d.ReportDocument:
+def kept_document(report: WeeklyReport) -> d.ReportDocument:
     """The document of a week being edited, which its editor reads on every save.
 
     Kept in the page cache under the report's version and its team's generation (which
@@ -55,7 +55,7 @@ def draft_document(report: WeeklyReport) -> d.ReportDocument:
 
 
 def keep_document(report: WeeklyReport, document: d.ReportDocument) -> None:
-    """``document`` is what ``draft_document(report)`` will read once the current
+    """``document`` is what ``kept_document(report)`` will read once the current
     transaction commits (a save that knows what it wrote): kept for it then. Only from
     a transaction of its own that writes nothing more the document shows; otherwise
     nothing is kept."""

@@ -72,6 +72,7 @@ def report_save_document(
     markdown: str | None = None,
     before: d.ReportDocument | None = None,
     locked: WeeklyReport | None = None,
+    prerendered: bool = False,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
@@ -88,8 +89,10 @@ def report_save_document(
     ``before``: the document the week's rows hold, read at the version the caller has
     locked (``report_update`` makes sure): only the parts that changed are written.
     ``locked``: the week's row, which the caller has locked in this transaction.
+    ``prerendered``: the caller has rendered the document's Markdown (``rows.prerender``).
     """
-    r.prerender(document)  # before the row lock (nothing to do if the caller did it)
+    if not prerendered:
+        r.prerender(document)  # before the row lock
     rows = rows if rows is not None else r.TeamRows(team)
     if locked is not None:
         report = locked
@@ -170,7 +173,9 @@ def report_create(*, team: Team, document: d.ReportDocument, author) -> WeeklyRe
     except IntegrityError as exc:
         raise WeekTaken(document.report_date) from exc
     document.status = ReportStatus.DRAFT
-    return report_save_document(team=team, document=document, author=author, fresh=True)
+    return report_save_document(
+        team=team, document=document, author=author, fresh=True, prerendered=True
+    )
 
 
 @transaction.atomic
@@ -215,10 +220,16 @@ def report_update(
             markdown=markdown,
             before=before,
             locked=locked,
+            prerendered=True,
         )
     else:
         saved = report_save_document(
-            team=report.team, document=document, author=author, before=before, locked=locked
+            team=report.team,
+            document=document,
+            author=author,
+            before=before,
+            locked=locked,
+            prerendered=True,
         )
     if saved._saved_document is not None:
         # The week as its rows now hold it, for the next save's editor (the page saves

@@ -266,7 +266,7 @@ def report_edit(request, slug: str, report_date: date):
     if report.is_published and request.method != "POST":
         messages.info(request, _("This report is published. Reopen it to edit."))
         return redirect(report)
-    doc = selectors.draft_document(report)
+    doc = selectors.kept_document(report)
     previous = selectors.previous_document(report.team, report.report_date)
     editor = ReportEditor(
         doc,

@@ -220,6 +220,6 @@ def test_the_week_kept_after_a_save_is_the_week_read_again(
     report.refresh_from_db()
 
     with django_assert_num_queries(1):  # the team's generation: the week is kept
-        kept = selectors.draft_document(report)
+        kept = selectors.kept_document(report)
 
     assert repr(kept) == repr(selectors.report_document(report))

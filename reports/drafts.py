@@ -26,13 +26,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from reports import selectors, services
-from reports.forms import ReportEditor, _deleted, report_fields
+from reports.forms import ReportEditor, WeekChoiceForm, _deleted, report_fields
 from reports.models import WeeklyReport
 from reports.permissions import get_team_for_lead
 
@@ -79,6 +80,24 @@ def editor_for(team, report_date: date, report: WeeklyReport | None, data=None):
     # Last week shows beside the KPIs on the page only: a save of the week does not read it.
     doc = selectors.kept_document(report)
     return ReportEditor(doc, grades=team.grades, version=report.version, data=data)
+
+
+def week_elsewhere(team, report_date: date, view: str):
+    """Where a page of a week with no report (``view``: its URL name, taking the team's
+    slug and the date) leads when the week is not started on this date: the report of
+    its week, or the team's report date of that week; a week that cannot be started
+    (after next week, say) leads to the team page, which says why beside its week field.
+    None: the week is started on this date (as the new week page would date it)."""
+    choice = WeekChoiceForm(
+        {"week": report_date.isoformat()},
+        today=timezone.localdate(),
+        report_date_of=lambda day: selectors.week_report_date(team, day),
+    )
+    if not choice.is_valid():
+        return redirect(f"{team.get_absolute_url()}?{urlencode({'week': report_date.isoformat()})}")
+    existing = selectors.report_in_week(team, report_date)
+    day = existing.report_date if existing is not None else choice.cleaned_data["week"]
+    return None if day == report_date else redirect(view, team.slug, day)
 
 
 @signed_in_json

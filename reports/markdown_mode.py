@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,10 +38,10 @@ from reports.document.changes import line_diff
 from reports.document.importer import ReportFormatError
 from reports.document.renderer import render_markdown
 from reports.document.summary import summarize
-from reports.drafts import published_meanwhile, refused, wants_json
+from reports.drafts import published_meanwhile, refused, wants_json, week_elsewhere
 from reports.imports import read_markdown
 from reports.models import WeeklyReport
-from reports.permissions import get_report_for_lead
+from reports.permissions import get_team_for_lead
 
 ADDRESS_LENGTH = 50  # a section's key (40 at most) or its place
 
@@ -50,10 +50,12 @@ class MarkdownWeek:
     """A week's draft as the Markdown mode edits it: whole, or one section of it
     (``address``: the section's key or place, as ``Parts.address`` names it)."""
 
-    def __init__(self, report: WeeklyReport, address: str = ""):
-        self.report = report
+    def __init__(
+        self, report: WeeklyReport, address: str = "", draft: ReportDocument | None = None
+    ):
+        self.report = report  # not saved yet (no pk) for a week with no report
         self.team = report.team
-        self.draft = selectors.report_document(report)
+        self.draft = draft if draft is not None else selectors.report_document(report)
         self.parts = u.Parts(self.draft)
         self.position = self.parts.find(address) if address else None
 
@@ -272,17 +274,40 @@ def _stale() -> str:
     return _("Someone else saved this week meanwhile; nothing was saved.")
 
 
+def _week(team, report_date) -> tuple[WeeklyReport, ReportDocument | None]:
+    """The team's report of ``report_date``; for a week with no report, an unsaved one
+    numbered as the week starts, and the document it starts from (last week carried
+    over): the first save creates it."""
+    report = selectors.report_for_team(team, report_date)
+    if report is not None:
+        return report, None
+    start, _previous = selectors.new_week_start(team, report_date)
+    return WeeklyReport(
+        team=team, report_date=report_date, week_number=start.week_number, version=0
+    ), start
+
+
 @login_required
 def report_markdown_edit(request, slug: str, report_date):
-    """The week (or one section) as Markdown; a POST saves it as the week's draft."""
-    report = get_report_for_lead(request.user, slug, report_date)
+    """The week (or one section) as Markdown; a POST saves it as the week's draft. A week
+    with no report yet opens as it starts, and its first save creates it, when the date
+    is the team's report date of its week (another date leads there; a POST to it: 404,
+    nothing saved)."""
+    team = get_team_for_lead(request.user, slug)
     posted = request.method == "POST"
+    if selectors.report_for_team(team, report_date) is None:
+        elsewhere = week_elsewhere(team, report_date, "reports:report_markdown_edit")
+        if elsewhere is not None:
+            if posted:
+                raise Http404("Not the team's report date of its week")
+            return elsewhere
+    report, start = _week(team, report_date)
     as_json = posted and wants_json(request)
     if report.is_published and not posted:
         messages.info(request, _("This report is published. Reopen it to edit."))
         return redirect(report)
     address = (request.POST if posted else request.GET).get("section", "")[:ADDRESS_LENGTH]
-    week = MarkdownWeek(report, address)
+    week = MarkdownWeek(report, address, draft=start)
     if address and week.position is None and not posted:
         messages.info(request, _("This week has no such section: here is the whole week."))
         return redirect("reports:report_markdown_edit", report.team.slug, report.report_date)
@@ -295,13 +320,22 @@ def report_markdown_edit(request, slug: str, report_date):
         form.add_error(None, published_meanwhile())
     elif posted and form.is_valid():
         try:
-            saved = services.report_update(
-                report=report,
-                document=form.document,
-                author=request.user,
-                expected_version=form.cleaned_data["version"],
-                autosave=as_json,
-            )
+            if report.pk is None:  # the week's first save starts it
+                saved = services.report_create(
+                    team=team, document=form.document, author=request.user
+                )
+            else:
+                saved = services.report_update(
+                    report=report,
+                    document=form.document,
+                    author=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    autosave=as_json,
+                )
+        except services.WeekTaken:  # someone started the week since the page was opened
+            if as_json:
+                return refused(409, conflict=True, message=_stale())
+            form.add_error(None, _stale())
         except services.ReportLocked:
             if as_json:
                 return refused(423, locked=True, message=published_meanwhile())
@@ -367,10 +401,11 @@ def _conflict(request, report: WeeklyReport, form: MarkdownWeekForm):
 @login_required
 def report_markdown_parse(request, slug: str, report_date):
     """What the text typed on the Markdown page states (JSON); nothing is saved."""
-    report = get_report_for_lead(request.user, slug, report_date)  # before the method
+    team = get_team_for_lead(request.user, slug)  # before the method
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    week = MarkdownWeek(report, request.POST.get("section", "")[:ADDRESS_LENGTH])
+    report, start = _week(team, report_date)
+    week = MarkdownWeek(report, request.POST.get("section", "")[:ADDRESS_LENGTH], draft=start)
     text = request.POST.get("markdown", "")
     if len(text) > limits.FILE_LIMIT:  # refused before it is read, as the save refuses it
         error = {"section": "", "field": "", "line": None}

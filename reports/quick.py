@@ -29,7 +29,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,7 +40,7 @@ from reports.document.layout import outline
 from reports.document.renderer import objective_heading
 from reports.document.weeks import report_week
 from reports.document.wording import fmt_decimal, wording
-from reports.drafts import published_meanwhile, wants_json
+from reports.drafts import published_meanwhile, wants_json, week_elsewhere
 from reports.forms import (
     COUNT,
     EVENT_FIELDS,
@@ -50,7 +49,6 @@ from reports.forms import (
     EventForm,
     FiniteDecimalField,
     OneLineField,
-    WeekChoiceForm,
 )
 from reports.models import WeeklyReport
 from reports.permissions import get_team_for_lead
@@ -650,7 +648,10 @@ def report_quick(request, slug: str, report_date):
     with no report in it; another date leads there (a POST to it: 404, nothing saved)."""
     team = get_team_for_lead(request.user, slug)
     report = selectors.report_for_team(team, report_date)
-    if report is None and (elsewhere := _elsewhere(team, report_date)) is not None:
+    if (
+        report is None
+        and (elsewhere := week_elsewhere(team, report_date, "reports:report_quick")) is not None
+    ):
         if request.method == "POST":
             raise Http404("Not the team's report date of its week")
         return elsewhere
@@ -683,23 +684,6 @@ def report_quick(request, slug: str, report_date):
     elif outcome == LOCKED:
         page.add_error(published_meanwhile())
     return _render(request, team, report, page, conflict)
-
-
-def _elsewhere(team, report_date):
-    """Where a date with no report leads when its week is not started on it: the report
-    of its week, or the team's report date of that week; a week that cannot be started
-    (after next week, say) leads to the team page, which says why beside its week field.
-    None: the week is started on this date (as the new week page would date it)."""
-    choice = WeekChoiceForm(
-        {"week": report_date.isoformat()},
-        today=timezone.localdate(),
-        report_date_of=lambda day: selectors.week_report_date(team, day),
-    )
-    if not choice.is_valid():
-        return redirect(f"{team.get_absolute_url()}?{urlencode({'week': report_date.isoformat()})}")
-    existing = selectors.report_in_week(team, report_date)
-    day = existing.report_date if existing is not None else choice.cleaned_data["week"]
-    return None if day == report_date else redirect("reports:report_quick", team.slug, day)
 
 
 def _render(request, team, report, page: QuickUpdate, conflict: dict | None = None):

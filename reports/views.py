@@ -215,7 +215,8 @@ def report_json(request, slug: str, report_date: date):
 def report_new(request, slug: str):
     """A new week: the one after the latest report, or the week of ``?week=`` (any day of
     it, or "today"); a week that already has its report opens that report instead.
-    ``&quick=1``: that week's quick update (its draft's, if it has one)."""
+    ``&quick=1``: that week's quick update (its draft's, if it has one); ``&markdown=1``:
+    that week as Markdown."""
     team = get_team_for_lead(request.user, slug)
     if "week" not in request.GET:
         report_date, number = selectors.next_week(team)
@@ -226,10 +227,11 @@ def report_new(request, slug: str):
             return redirect(f"{team.get_absolute_url()}?{query}")
         report_date, number = choice.cleaned_data["week"], None
         existing = selectors.report_in_week(team, report_date)
-        quick = "quick" in request.GET and not (existing and existing.is_published)
-        if quick and request.method != "POST":
-            day = existing.report_date if existing else report_date
-            return redirect("reports:report_quick", team.slug, day)
+        unlocked = not (existing and existing.is_published)
+        for mode, view in (("quick", "report_quick"), ("markdown", "report_markdown_edit")):
+            if mode in request.GET and unlocked and request.method != "POST":
+                day = existing.report_date if existing else report_date
+                return redirect(f"reports:{view}", team.slug, day)
         if existing is not None and request.method != "POST":
             return _open_week(request, existing)
     start, previous = selectors.new_week_start(team, report_date, number)

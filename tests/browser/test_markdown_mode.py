@@ -120,3 +120,26 @@ def test_one_section_is_edited_alone_and_its_kpis_are_read_again(page, live_serv
     page.click("button[name=save]")
     page.wait_for_url(f"{live_server.url}/teams/payments/2023-05-20/edit/")
     assert page.foreign_requests == []
+
+
+def test_this_week_is_started_by_pasting_the_wiki_page(page, live_server, lead, sample_report):
+    """From the team page, a week that has no report yet, written by pasting a page."""
+    lead.set_password("a long pass phrase 42")
+    lead.save()
+    login(page, live_server, "lead", "a long pass phrase 42")
+    page.goto(f"{live_server.url}/teams/payments/")
+    with page.expect_navigation():
+        page.locator(".write-this-week").get_by_role("link", name="Markdown").click()
+    assert page.url.endswith("/markdown/")
+    textarea = page.locator("textarea[name=markdown]")
+    assert textarea.input_value().startswith("# 第")  # as the week starts: carried over
+
+    textarea.fill(FIXTURE.read_text(encoding="utf-8"))
+    page.locator("[data-outline]").get_by_text("二、核心指标").wait_for()
+    with page.expect_navigation():
+        page.click("button[name=save]")
+
+    week = WeeklyReport.objects.exclude(pk=sample_report.pk).get()
+    doc = report_document(week)
+    assert {"支付成功率", "退款成功率"} <= {k.name for k in doc.kpis}
+    assert page.url.endswith(f"/teams/payments/{week.report_date.isoformat()}/edit/")

@@ -529,3 +529,108 @@ def test_a_section_gone_from_the_week_is_not_saved_as_the_whole_week(lead_client
     assert answer.status_code == 400 and answer.json()["errors"]["section"]
     assert page.status_code == 200 and page.context["form"].errors["section"]
     assert _state(sample_report) == before
+
+
+# ---------------------------------------------------------------------------------------
+# A week with no report yet
+# ---------------------------------------------------------------------------------------
+
+NEXT = "2023-05-27"  # the sample team's next week: no report yet
+NEXT_PAGE = reverse("reports:report_markdown_edit", args=["payments", NEXT])
+NEXT_PARSE = reverse("reports:report_markdown_parse", args=["payments", NEXT])
+
+
+@pytest.mark.django_db
+def test_a_week_with_no_report_opens_as_it_starts(lead_client, sample_report):
+    response = lead_client.get(NEXT_PAGE)
+
+    assert response.status_code == 200
+    text = response.context["form"]["markdown"].value()
+    assert text.startswith("# 第22周 2023-05-27")
+    assert "朝阳项目-招募提佣" in text  # last week's items, carried over
+    assert WeeklyReport.objects.count() == 1  # opening it saves nothing
+
+
+@pytest.mark.django_db
+def test_a_pasted_wiki_page_starts_the_week(lead_client, lead, sample_report):
+    data = _opened(lead_client, NEXT_PAGE)
+    data["markdown"] = PAYMENTS_CORE.read_text(encoding="utf-8")
+
+    parsed = lead_client.post(NEXT_PARSE, {"markdown": data["markdown"]}, **FETCH).json()
+    assert parsed["understood"] and WeeklyReport.objects.count() == 1  # reading saves nothing
+    response = lead_client.post(NEXT_PAGE, data)
+
+    report = WeeklyReport.objects.get(report_date=date(2023, 5, 27))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reports:report_edit", args=["payments", NEXT])
+    assert report.week_number == 22 and report.author == lead
+    doc = report_document(report)
+    assert {"支付成功率", "退款成功率", "对账差错"} <= {k.name for k in doc.kpis}
+    assert len(doc.events) == 2
+
+
+@pytest.mark.django_db
+def test_the_first_autosave_starts_the_week_and_the_next_saves_over_it(lead_client, sample_report):
+    data = _opened(lead_client, NEXT_PAGE)
+    data["markdown"] += "\n本周新写的一句\n"
+
+    first = lead_client.post(NEXT_PAGE, data, **FETCH).json()
+    data["version"] = str(first["version"])
+    data["markdown"] += "\n又一句\n"
+    second = lead_client.post(NEXT_PAGE, data, **FETCH).json()
+
+    report = WeeklyReport.objects.get(report_date=date(2023, 5, 27))
+    assert first["saved"] and second["saved"] and second["version"] == report.version
+    assert "又一句" in export_text(report)
+
+
+@pytest.mark.django_db
+def test_a_week_someone_started_meanwhile_is_not_overwritten(lead_client, sample_report):
+    data = _opened(lead_client, NEXT_PAGE)
+    theirs = lead_client.post(NEXT_PAGE, {**data, "markdown": data["markdown"] + "\n他们的\n"})
+    assert theirs.status_code == 302
+    report = WeeklyReport.objects.get(report_date=date(2023, 5, 27))
+    before = _state(report)
+
+    mine = lead_client.post(NEXT_PAGE, {**data, "markdown": data["markdown"] + "\n我的\n"}, **FETCH)
+
+    assert mine.status_code == 409
+    assert _state(report) == before
+
+
+@pytest.mark.django_db
+def test_another_day_of_the_week_leads_to_its_report_date_and_a_post_saves_nothing(
+    lead_client, sample_report
+):
+    other_day = reverse("reports:report_markdown_edit", args=["payments", "2023-05-24"])
+
+    assert lead_client.get(other_day)["Location"] == NEXT_PAGE
+    assert lead_client.post(other_day, {"markdown": "# x", "version": "0"}).status_code == 404
+    assert WeeklyReport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_team_page_and_the_new_week_page_lead_to_it(lead_client, sample_report):
+    team_page = lead_client.get(reverse("reports:team_detail", args=["payments"]))
+    assert "?week=today&amp;markdown=1" in team_page.content.decode()
+    new_week = lead_client.get(
+        reverse("reports:report_new", args=["payments"]) + f"?week={NEXT}&markdown=1"
+    )
+    assert new_week["Location"] == NEXT_PAGE
+    editor = lead_client.get(reverse("reports:report_new", args=["payments"]) + f"?week={NEXT}")
+    assert NEXT_PAGE in editor.content.decode()
+
+
+@pytest.mark.django_db
+def test_one_section_of_a_week_with_no_report_starts_the_week_with_it(lead_client, sample_report):
+    page = NEXT_PAGE + "?section=reflections"
+    data = _opened(lead_client, page)
+    data["markdown"] = data["markdown"].rstrip("\n") + "\n\n先写了反思\n"
+
+    response = lead_client.post(NEXT_PAGE, data)
+
+    assert response.status_code == 302
+    report = WeeklyReport.objects.get(report_date=date(2023, 5, 27))
+    doc = report_document(report)
+    assert doc.reflections.endswith("先写了反思")
+    assert "朝阳项目-招募提佣" in export_text(report)  # the rest as the week starts

@@ -73,6 +73,7 @@ def report_save_document(
     before: d.ReportDocument | None = None,
     locked: WeeklyReport | None = None,
     prerendered: bool = False,
+    last_revision: ReportRevision | None = None,
 ) -> WeeklyReport:
     """Create or replace the team's report for ``document.report_date``.
 
@@ -90,6 +91,7 @@ def report_save_document(
     locked (``report_update`` makes sure): only the parts that changed are written.
     ``locked``: the week's row, which the caller has locked in this transaction.
     ``prerendered``: the caller has rendered the document's Markdown (``rows.prerender``).
+    ``last_revision``: the week's last revision, read by the caller under the row lock.
     """
     if not prerendered:
         r.prerender(document)  # before the row lock
@@ -104,6 +106,7 @@ def report_save_document(
         if not reopen:
             raise ReportLocked(report.pk)
         report = _set_status(report, ReportStatus.DRAFT, reason=RevisionAction.REOPENED, by=author)
+        last_revision = None  # the reopening is the last one now
     _refuse_notes_in_published_weeks(team, report, document.daily_notes)
     if created:
         report = WeeklyReport(team=team, report_date=document.report_date, author=author)
@@ -152,7 +155,9 @@ def report_save_document(
         action = RevisionAction.CREATED if created or fresh else RevisionAction.SAVED
     if markdown is None:
         markdown = render_markdown(document)
-    _record_revision(report, markdown, action=action, author=author, first=created)
+    _record_revision(
+        report, markdown, action=action, author=author, first=created, last=last_revision
+    )
     # The week as its rows now hold it (when worked out), for report_update to keep.
     report._saved_document = saved
     return report
@@ -209,7 +214,7 @@ def report_update(
     document.status = ReportStatus.DRAFT
     if autosave:
         markdown = render_markdown(document)
-        last = locked.revisions.only("markdown", "version").first()
+        last = locked.revisions.first()
         if last is not None and last.version == locked.version and last.markdown == markdown:
             return locked
         saved = report_save_document(
@@ -221,6 +226,7 @@ def report_update(
             before=before,
             locked=locked,
             prerendered=True,
+            last_revision=last,
         )
     else:
         saved = report_save_document(
@@ -279,14 +285,24 @@ def report_record_revision(*, report: WeeklyReport) -> ReportRevision | None:
 
 
 def _record_revision(
-    report: WeeklyReport, markdown: str, *, action: str, author, first: bool = False
+    report: WeeklyReport,
+    markdown: str,
+    *,
+    action: str,
+    author,
+    first: bool = False,
+    last: ReportRevision | None = None,
 ):
     """Append a revision; the caller holds the report's row lock, so numbers never clash.
-    ``first``: the report was created in this transaction, so it has none yet.
+    ``first``: the report was created in this transaction, so it has none yet. ``last``:
+    its last revision, when the caller has read it under the lock.
 
     An autosave following the same person's autosave of less than AUTOSAVE_RUN ago
     replaces that revision's state: one revision per run of typing."""
-    last = None if first else report.revisions.first()
+    if first:
+        last = None
+    elif last is None:
+        last = report.revisions.first()
     if (
         last is not None
         and action == RevisionAction.AUTOSAVED == last.action

@@ -255,6 +255,8 @@
           saved = snapshot(list.filter((e) => e !== opts.extra).map(([n, v]) => [n, n in written ? written[n] : v]));
         }
         clearErrors();
+        // What the page said only until the week had its report ("no report yet").
+        document.querySelectorAll("[data-until-saved]").forEach((el) => el.remove());
         if (answer.url && answer.url !== window.location.pathname) {
           window.history.replaceState(null, "", answer.url);
           form.action = answer.url;

@@ -154,3 +154,20 @@ def test_no_change_is_one_click_per_row_and_one_per_group(page, live_server, lea
     after.kpis = before.kpis
     assert render_markdown(after) == render_markdown(before)
     assert errors == []
+
+
+def test_a_week_started_by_its_first_autosave_stops_saying_it_has_no_report(
+    page, live_server, lead, sample_report
+):
+    lead.set_password(PASSWORD)
+    lead.save()
+    login(page, live_server, "lead", PASSWORD)
+    page.goto(f"{live_server.url}/teams/payments/2023-05-27/quick/")
+    notice = page.locator("#quick-new-week")
+    assert notice.is_visible()
+
+    page.locator("input[name$='-value']").first.fill("99.97")
+    page.locator("[data-autosave-status].text-success").wait_for()
+
+    assert notice.count() == 0
+    assert WeeklyReport.objects.filter(report_date=date(2023, 5, 27)).exists()

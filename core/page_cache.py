@@ -128,10 +128,11 @@ def generation(scope_id: int) -> str:
     return f"{found.get(SITE, '0')}.{found.get(scope_id, '0')}"
 
 
-def key(kind: str, scope_id: int, *parts: object) -> str:
+def key(kind: str, scope_id: int, *parts: object, at: str | None = None) -> str:
+    """``at``: the scope's generation, when the caller has read it."""
     language = translation.get_language() or settings.LANGUAGE_CODE
     names = _digest(":".join(str(p) for p in parts))  # may hold what a reader typed
-    where = f"{_config().release}:{_salt}:{language}:{generation(scope_id)}"
+    where = f"{_config().release}:{_salt}:{language}:{at or generation(scope_id)}"
     return f"pages:{kind}:{where}:{names}"
 
 
@@ -307,12 +308,15 @@ def kept_api_response(request, slug: str, respond, *, query: tuple[str, ...] = (
     return response
 
 
-def cached(kind: str, scope_id: int, parts: tuple, build: Callable[[], T]) -> T:
-    """What ``build`` returns, kept under the scope's generation; built afresh (and not
-    kept) while the cache cannot be reached, or when pages are not kept."""
+def cached(
+    kind: str, scope_id: int, parts: tuple, build: Callable[[], T], *, at: str | None = None
+) -> T:
+    """What ``build`` returns, kept under the scope's generation (``at``: as the caller
+    read it); built afresh (and not kept) while the cache cannot be reached, or when
+    pages are not kept."""
     if not settings.WEEKLY_PAGE_CACHE:
         return build()
-    return shared.get_or_build(key(kind, scope_id, *parts), build, TIMEOUT)
+    return shared.get_or_build(key(kind, scope_id, *parts, at=at), build, TIMEOUT)
 
 
 def outside_transactions() -> bool:

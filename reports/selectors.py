@@ -43,15 +43,33 @@ def kept_document(report: WeeklyReport) -> d.ReportDocument:
     Kept in the page cache under the report's version and its team's generation (which
     every change to what a week shows replaces), so as the page cache is right, this is;
     each save keeps what it wrote (``keep_document``), so the next save reads nothing.
-    Within a transaction it is read afresh: a transaction reads what it wrote itself."""
+    Within a transaction it is read afresh: a transaction reads what it wrote itself.
+
+    The document's ``read_at`` is the team's generation it was read at (None within a
+    transaction): ``still_current`` tells a save whether anything of the team's changed
+    since, so that what the save keeps is built on it."""
     if not page_cache.outside_transactions():
-        return report_document(report)
-    return page_cache.cached(
+        document = report_document(report)
+        document.read_at = None
+        return document
+    at = page_cache.generation(report.team_id)
+    document = page_cache.cached(
         "document",
         report.team_id,
         (report.pk, report.version),
         lambda: report_document(report),
+        at=at,
     )
+    document.read_at = at
+    return document
+
+
+def still_current(document: d.ReportDocument, team_id: int) -> bool:
+    """Nothing of the team's has changed since ``document`` was read by ``kept_document``
+    (its daily notes, its layout, its KPI definitions, a week: anything its pages show),
+    as the database says now. Read before the caller writes anything itself."""
+    at = getattr(document, "read_at", None)
+    return at is not None and page_cache.generation(team_id) == at
 
 
 def keep_document(report: WeeklyReport, document: d.ReportDocument) -> None:

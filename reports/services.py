@@ -211,6 +211,10 @@ def report_update(
         raise StaleReport(report.pk)
     if locked.version != report.version:
         before = None
+    # What this save will keep for the next one is built on ``before``: only if nothing
+    # of the team's changed since it was read (a daily note, the layout, a KPI's target
+    # change no week's version).
+    keep = before is not None and selectors.still_current(before, report.team_id)
     document.status = ReportStatus.DRAFT
     if autosave:
         markdown = render_markdown(document)
@@ -237,7 +241,7 @@ def report_update(
             locked=locked,
             prerendered=True,
         )
-    if saved._saved_document is not None:
+    if keep and saved._saved_document is not None:
         # The week as its rows now hold it, for the next save's editor (the page saves
         # again a moment after the next keystroke), without reading it all again.
         selectors.keep_document(saved, saved._saved_document)

@@ -78,8 +78,12 @@ def _state(report: WeeklyReport) -> dict:
     return state
 
 
-def _save(report: WeeklyReport, edit, *, partial: bool) -> bool:
-    before = report_document(report)
+def _save(report: WeeklyReport, edit, *, partial: bool, between=None) -> bool:
+    """Save ``edit`` as the editor would (``partial``: over the week it read); ``between``:
+    what happens after the week was read and before it is saved."""
+    before = selectors.kept_document(report) if partial else report_document(report)
+    if between is not None:
+        between()
     grades = report.team.grades
     data = editor_data(ReportEditor(before, grades=grades, version=report.version))
     edit(data)
@@ -223,3 +227,25 @@ def test_the_week_kept_after_a_save_is_the_week_read_again(
         kept = selectors.kept_document(report)
 
     assert repr(kept) == repr(selectors.report_document(report))
+
+
+def test_a_change_of_the_team_s_meanwhile_is_not_kept_over(
+    lead, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """A member's daily note for the week, added while the lead's save was on its way,
+    changes no week's version: the save writes what it changed, and keeps nothing built
+    on the week as it was before the note."""
+    report = import_sample(TeamFactory(slug=f"meanwhile-{next(_teams)}"))
+
+    def note():
+        services.daily_note_create(
+            team=report.team, author=lead, day=report.report_date, text="同时写下的日报"
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _save(report, EDITS["reflections"], partial=True, between=note)
+    report.refresh_from_db()
+
+    kept = selectors.kept_document(report)
+    assert repr(kept) == repr(selectors.report_document(report))
+    assert "同时写下的日报" in [n.text for n in kept.daily_notes]

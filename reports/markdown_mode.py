@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 
 from reports import rows, selectors, services
 from reports.document import ReportDocument, SectionKind, limits, rules
@@ -287,6 +288,7 @@ def _week(team, report_date) -> tuple[WeeklyReport, ReportDocument | None]:
     ), start
 
 
+@never_cache
 @login_required
 def report_markdown_edit(request, slug: str, report_date):
     """The week (or one section) as Markdown; a POST saves it as the week's draft. A week

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 
 from reports import selectors, services
 from reports.document import EventKind, ItemStatus, PlanOutcome, SectionKind, limits, rules
@@ -638,6 +639,7 @@ def _stale_message() -> str:
     )
 
 
+@never_cache
 @login_required
 def report_quick(request, slug: str, report_date):
     """GET: the page. POST: save what it changed, then go to the preview (or, with "Save

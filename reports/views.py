@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core import page_cache
@@ -211,6 +212,7 @@ def report_json(request, slug: str, report_date: date):
 # ---------------------------------------------------------------------------------------
 
 
+@never_cache  # Back reloads it: a page of the week as saved, not as first opened
 @login_required
 def report_new(request, slug: str):
     """A new week: the one after the latest report, or the week of ``?week=`` (any day of
@@ -262,6 +264,7 @@ def _open_week(request, report):
     return redirect("reports:report_edit", report.team.slug, report.report_date)
 
 
+@never_cache
 @login_required
 def report_edit(request, slug: str, report_date: date):
     report = get_report_for_lead(request.user, slug, report_date)

@@ -441,6 +441,11 @@
     window.addEventListener("pagehide", () => {
       if (!leaving && !blocked && dirty()) keep();
     });
+    // Brought back from the browser's back/forward cache (Back after a Save, say): the
+    // page is in use again, so it saves and warns again.
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) leaving = false;
+    });
 
     /* -- a copy kept from an earlier visit ---------------------------------------------- */
 

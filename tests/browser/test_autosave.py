@@ -263,3 +263,24 @@ def test_two_leads_still_get_both_versions(
     assert "我后写的" not in _saved_text(sample_report)
     mine.context.close()
     theirs.context.close()
+
+
+def test_back_after_saving_shows_the_week_as_saved_and_saves_again(
+    page, live_server, lead_with_password, sample_report
+):
+    """Back after "Save and preview" shows the week as saved (the editor's pages are not
+    kept by the browser), and what is typed there is saved like anywhere else."""
+    login(page, live_server, lead_with_password.username, PASSWORD)
+    _edit(page, live_server)
+    page.fill("textarea[name=report-reflections]", "保存前")
+    with page.expect_navigation(url="**/preview/"):
+        page.click("button[name=preview]")
+    page.go_back()
+    page.wait_for_selector("[data-autosave-status]", state="attached")
+    page.click("[data-open-all]")
+    expect(page.locator("textarea[name=report-reflections]")).to_have_value("保存前")
+
+    page.fill("textarea[name=report-reflections]", "返回后又写的")
+    page.locator("[data-autosave-status].text-success").wait_for()
+
+    assert "返回后又写的" in _saved_text(sample_report)

@@ -591,6 +591,8 @@ class ReportEditor:
         ok = True
         sections = self.initial_document.sections
         for form in self.sections.forms:
+            if not form.cleaned_data:  # a blank row beyond the page's (empty, so ignored)
+                continue
             position = form.cleaned_data["position"]
             headed = position < len(sections) and sections[position].level > 0
             if headed and not form.cleaned_data["heading"]:

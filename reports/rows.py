@@ -210,20 +210,16 @@ def rewrite_parts(
         for name in ("kpis", "incidents", "objectives", "events", "daily_notes")
         if _stated(getattr(document, name)) != _stated(getattr(before, name))
     }
+    for part in _PART_ROWS:
+        if part in changed:
+            _clear(report, part)
     if "kpis" in changed:
-        mm.KpiValue.objects.filter(report=report).delete()
         _save_kpis(rows, report, document.kpis)
     if "incidents" in changed:
-        mm.IncidentSummary.objects.filter(report=report).delete()
         _save_incidents(report, document.incidents)
     if "objectives" in changed:
-        mm.MigrationSnapshot.objects.filter(report=report).delete()
-        ItemUpdate.objects.filter(report=report, parent__isnull=False).delete()
-        ItemUpdate.objects.filter(report=report).delete()
-        ObjectiveEntry.objects.filter(report=report).delete()
         _save_objectives(rows, report, document)
     if "events" in changed:
-        StabilityEvent.objects.filter(report=report).delete()
         _save_events(report, document.events)
     # A section's text restates the week's KPIs and events, and its heading depends on the
     # team's layout: compared as the rows it would write.
@@ -231,7 +227,7 @@ def rewrite_parts(
     if [_section_state(s) for s in sections] != [
         _section_state(s) for s in ReportSection.objects.filter(report=report).order_by("position")
     ]:
-        ReportSection.objects.filter(report=report).delete()
+        _clear(report, "sections")
         ReportSection.objects.bulk_create(sections)
         changed.add("sections")
     notes = _add_daily_notes(rows.team, document.daily_notes) if "daily_notes" in changed else []
@@ -297,17 +293,31 @@ def _section_rows(
     return sections
 
 
+# The rows of each part of a week, as they are removed: children before parents, so
+# nested item updates go without cascading surprises.
+_PART_ROWS: dict[str, list[tuple[type, dict]]] = {
+    "sections": [(ReportSection, {})],
+    "objectives": [
+        (mm.MigrationSnapshot, {}),
+        (ItemUpdate, {"parent__isnull": False}),
+        (ItemUpdate, {}),
+        (ObjectiveEntry, {}),
+    ],
+    "events": [(StabilityEvent, {})],
+    "kpis": [(mm.KpiValue, {})],
+    "incidents": [(mm.IncidentSummary, {})],
+}
+
+
+def _clear(report: WeeklyReport, part: str) -> None:
+    for model, where in _PART_ROWS[part]:
+        model.objects.filter(report=report, **where).delete()
+
+
 def clear_parts(report: WeeklyReport) -> None:
     """Remove the week's parts before they are written again (the report row stays)."""
-    # Children before parents, so nested item updates go without cascading surprises.
-    ReportSection.objects.filter(report=report).delete()
-    mm.MigrationSnapshot.objects.filter(report=report).delete()
-    ItemUpdate.objects.filter(report=report, parent__isnull=False).delete()
-    ItemUpdate.objects.filter(report=report).delete()
-    ObjectiveEntry.objects.filter(report=report).delete()
-    StabilityEvent.objects.filter(report=report).delete()
-    mm.KpiValue.objects.filter(report=report).delete()
-    mm.IncidentSummary.objects.filter(report=report).delete()
+    for part in _PART_ROWS:
+        _clear(report, part)
 
 
 def _decimals(value: Decimal | None) -> int:

@@ -216,31 +216,26 @@ def report_update(
     # change no week's version).
     keep = before is not None and selectors.still_current(before, report.team_id)
     document.status = ReportStatus.DRAFT
+    autosaved = {}
     if autosave:
         markdown = render_markdown(document)
         last = locked.revisions.first()
         if last is not None and last.version == locked.version and last.markdown == markdown:
             return locked
-        saved = report_save_document(
-            team=report.team,
-            document=document,
-            author=author,
-            action=RevisionAction.AUTOSAVED,
-            markdown=markdown,
-            before=before,
-            locked=locked,
-            prerendered=True,
-            last_revision=last,
-        )
-    else:
-        saved = report_save_document(
-            team=report.team,
-            document=document,
-            author=author,
-            before=before,
-            locked=locked,
-            prerendered=True,
-        )
+        autosaved = {
+            "action": RevisionAction.AUTOSAVED,
+            "markdown": markdown,
+            "last_revision": last,
+        }
+    saved = report_save_document(
+        team=report.team,
+        document=document,
+        author=author,
+        before=before,
+        locked=locked,
+        prerendered=True,
+        **autosaved,
+    )
     if keep and saved._saved_document is not None:
         # The week as its rows now hold it, for the next save's editor (the page saves
         # again a moment after the next keystroke), without reading it all again.

@@ -73,3 +73,23 @@ def login(page, live_server, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+class Steps:
+    """The page, counting what the lead does: each click, each field filled or chosen."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def click(self, where) -> None:
+        """``where``: a selector, or a locator."""
+        self.count += 1
+        (self.page.locator(where) if isinstance(where, str) else where).click()
+
+    def fill(self, where, value: str) -> None:
+        self.count += 1
+        (self.page.locator(where) if isinstance(where, str) else where).fill(value)
+
+    def choose(self, selector: str, value: str) -> None:
+        self.count += 1
+        self.page.select_option(selector, value)

@@ -21,7 +21,7 @@ from reports import selectors
 from reports.document import quick as q
 from reports.models import Team, WeeklyReport
 from reports.selectors import report_document
-from tests.browser.conftest import login
+from tests.browser.conftest import Steps, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,26 +35,6 @@ ITEMS = {
     "生产前置机停机维护演练": "问题已全部闭环。",
 }
 EVENT = "代付通道响应变慢，切换备用通道后恢复。"
-
-
-class Steps:
-    """The page, counting what the lead does: each click, each field filled or chosen."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def click(self, where) -> None:
-        """``where``: a selector, or a locator."""
-        self.count += 1
-        (self.page.locator(where) if isinstance(where, str) else where).click()
-
-    def fill(self, where, value: str) -> None:
-        self.count += 1
-        (self.page.locator(where) if isinstance(where, str) else where).fill(value)
-
-    def choose(self, selector: str, value: str) -> None:
-        self.count += 1
-        self.page.select_option(selector, value)
 
 
 @pytest.fixture(params=[1280, 390], ids=["desktop", "phone"])

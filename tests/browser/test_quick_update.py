@@ -16,7 +16,7 @@ from reports.document import quick as q
 from reports.document.renderer import render_markdown
 from reports.models import WeeklyReport
 from reports.selectors import report_document
-from tests.browser.conftest import login
+from tests.browser.conftest import Steps, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,26 +30,6 @@ ITEMS = {
     "网联代收": "技术设计评审通过，开发中。",
     "生产前置机停机维护演练": "问题已全部闭环。",
 }
-
-
-class Steps:
-    """The page, counting what the lead does: each click, each field filled or chosen."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def click(self, selector: str) -> None:
-        self.count += 1
-        self.page.click(selector)
-
-    def fill(self, where, value: str) -> None:
-        """``where``: a selector, or a locator of the field."""
-        self.count += 1
-        (self.page.locator(where) if isinstance(where, str) else where).fill(value)
-
-    def choose(self, selector: str, value: str) -> None:
-        self.count += 1
-        self.page.select_option(selector, value)
 
 
 @pytest.fixture

@@ -142,20 +142,26 @@ def test_a_save_refused_before_signing_in_again_does_not_ask_again(
     assert "第一句，第二句" in _saved_text(sample_report)
 
 
+def _typed_then_closed(browser, live_server, lead, text: str):
+    """A browser context whose page had ``text`` typed into the week and was closed
+    before anything reached the server: offline, so neither the pause nor the page's
+    last request could, and only the copy this browser keeps can bring the text back."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, live_server, lead.username, PASSWORD)
+    _edit(page, live_server)
+    context.set_offline(True)
+    page.fill("textarea[name=report-reflections]", text)
+    page.close()
+    context.set_offline(False)
+    return context
+
+
 def test_a_page_closed_before_saving_has_the_text_when_opened_again(
     browser, live_server, lead_with_password, sample_report
 ):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, live_server, lead_with_password.username, PASSWORD)
-    _edit(page, live_server)
-    # Offline, so neither the pause nor the page's last request can reach the server:
-    # only the copy this browser keeps can bring the text back.
-    context.set_offline(True)
-    page.fill("textarea[name=report-reflections]", "关掉页面前写下的")
-    page.close()
+    context = _typed_then_closed(browser, live_server, lead_with_password, "关掉页面前写下的")
     assert "关掉页面前写下的" not in _saved_text(sample_report)
-    context.set_offline(False)
 
     page = context.new_page()
     _edit(page, live_server)
@@ -181,14 +187,7 @@ def test_a_restored_copy_stays_saved_while_the_week_opens_again(
 ):
     """The page that saved a kept copy still shows the old text until the week opens
     again; nothing it does meanwhile may save that old text back over the copy."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, live_server, lead_with_password.username, PASSWORD)
-    _edit(page, live_server)
-    context.set_offline(True)
-    page.fill("textarea[name=report-reflections]", "恢复后不能被旧内容盖掉")
-    page.close()
-    context.set_offline(False)
+    context = _typed_then_closed(browser, live_server, lead_with_password, "恢复后不能被旧内容盖掉")
 
     # The week's page opens at once; opening it again, once the copy is saved, takes
     # longer than the page's two-second look for changes.

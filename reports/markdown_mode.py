@@ -275,11 +275,12 @@ def _stale() -> str:
     return _("Someone else saved this week meanwhile; nothing was saved.")
 
 
-def _week(team, report_date) -> tuple[WeeklyReport, ReportDocument | None]:
-    """The team's report of ``report_date``; for a week with no report, an unsaved one
-    numbered as the week starts, and the document it starts from (last week carried
-    over): the first save creates it."""
-    report = selectors.report_for_team(team, report_date)
+def _week(
+    team, report_date, report: WeeklyReport | None
+) -> tuple[WeeklyReport, ReportDocument | None]:
+    """The team's ``report`` of ``report_date``; for a week with no report (None), an
+    unsaved one numbered as the week starts, and the document it starts from (last week
+    carried over): the first save creates it."""
     if report is not None:
         return report, None
     start, _previous = selectors.new_week_start(team, report_date)
@@ -297,13 +298,14 @@ def report_markdown_edit(request, slug: str, report_date):
     nothing saved)."""
     team = get_team_for_lead(request.user, slug)
     posted = request.method == "POST"
-    if selectors.report_for_team(team, report_date) is None:
+    report = selectors.report_for_team(team, report_date)
+    if report is None:
         elsewhere = week_elsewhere(team, report_date, "reports:report_markdown_edit")
         if elsewhere is not None:
             if posted:
                 raise Http404("Not the team's report date of its week")
             return elsewhere
-    report, start = _week(team, report_date)
+    report, start = _week(team, report_date, report)
     as_json = posted and wants_json(request)
     if report.is_published and not posted:
         messages.info(request, _("This report is published. Reopen it to edit."))
@@ -406,7 +408,7 @@ def report_markdown_parse(request, slug: str, report_date):
     team = get_team_for_lead(request.user, slug)  # before the method
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    report, start = _week(team, report_date)
+    report, start = _week(team, report_date, selectors.report_for_team(team, report_date))
     week = MarkdownWeek(report, request.POST.get("section", "")[:ADDRESS_LENGTH], draft=start)
     text = request.POST.get("markdown", "")
     if len(text) > limits.FILE_LIMIT:  # refused before it is read, as the save refuses it

@@ -47,9 +47,8 @@ def _label(field, required: bool) -> str:
     return conditional_escape(field.label) + star
 
 
-def _errors_and_help(field) -> list[str]:
+def _errors_and_help(field, errors) -> list[str]:
     out = []
-    errors = field.errors
     if errors:
         out.append(f'<div id="{escape(errors.field_id)}_error" class="invalid-feedback">')
         for n, error in enumerate(errors, start=1):
@@ -81,7 +80,8 @@ def as_field(field):
     required_class = " requiredField" if required else ""
     extra = field.css_classes()
     extra = f" {escape(extra)}" if extra else ""
-    invalid = " is-invalid" if field.errors else ""
+    errors = field.errors  # a new list each time it is asked for
+    invalid = " is-invalid" if errors else ""
     auto_id = escape(field.auto_id)
     if isinstance(widget, forms.CheckboxInput):
         _add_classes(widget, "form-check-input" + invalid)
@@ -90,7 +90,7 @@ def as_field(field):
             str(field),
             f'<label for="{escape(field.id_for_label)}" class="form-check-label{required_class}">'
             f"{_label(field, required)}</label>",
-            *_errors_and_help(field),
+            *_errors_and_help(field, errors),
             "</div></div>",
         ]
         return mark_safe("".join(out))
@@ -103,6 +103,6 @@ def as_field(field):
     kind = "form-select" if isinstance(widget, forms.Select) else "form-control"
     _add_classes(widget, kind + invalid)
     out.append(str(field))
-    out.extend(_errors_and_help(field))
+    out.extend(_errors_and_help(field, errors))
     out.append("</div>")
     return mark_safe("".join(out))

@@ -11,6 +11,15 @@ forms do) gives one copy a list of its own; changing a shared list in place is w
 form must not do. A field or widget class with a copy of its own is deep-copied as Django
 does. tests/test_fast_forms.py checks the copies are the same and independent.
 
+Forms made within ``shared_fields()`` do not copy them at all: they use the class's own
+field objects. That is for forms that are only validated and never shown (an autosave:
+its answer is the saved version or the errors, as JSON), where nothing changes a field:
+Django's cleaning only reads them. Showing a form does change them (crispy adds its CSS
+classes to the widget's attributes), and so does a form that adjusts a field for itself
+(an event's grade choices): such a form asks for ``own_field(name)`` first, which copies
+the field when it is shared. tests/test_fast_forms.py checks a whole editor built,
+validated and refused this way leaves the classes' fields as they were.
+
 ``RowFormSet`` skips Django's question to every form whether it changed: its full_clean
 asks it to count blank rows added on the page, for ``validate_min`` alone; these formsets
 do not use it. It was a quarter of the validation.
@@ -18,7 +27,9 @@ do not use it. It was a quarter of the validation.
 
 from __future__ import annotations
 
+import contextvars
 import copy
+from contextlib import contextmanager
 
 from django import forms
 from django.forms.forms import DeclarativeFieldsMetaclass
@@ -54,10 +65,26 @@ def copy_field(field: forms.Field) -> forms.Field:
     return new
 
 
+_sharing = contextvars.ContextVar("shared_fields", default=False)
+
+
+@contextmanager
+def shared_fields():
+    """FastForms made within use their class's fields (see the module's text): only for
+    forms that are validated and not shown."""
+    token = _sharing.set(True)
+    try:
+        yield
+    finally:
+        _sharing.reset(token)
+
+
 class _Fields(dict):
-    """A form class's fields, as each new form copies them."""
+    """A form class's fields, as each new form copies them (or shares them)."""
 
     def __deepcopy__(self, memo):
+        if _sharing.get():
+            return dict(self)
         return {name: copy_field(field) for name, field in self.items()}
 
 
@@ -70,6 +97,19 @@ class _FastCopies(DeclarativeFieldsMetaclass):
 
 class FastForm(forms.Form, metaclass=_FastCopies):
     """A form whose instances copy the class's fields directly."""
+
+    def __init__(self, *args, **kwargs):
+        # The class's fields this form uses as they are (made within shared_fields()).
+        self._shared = set(self.base_fields) if _sharing.get() else set()
+        super().__init__(*args, **kwargs)
+
+    def own_field(self, name: str) -> forms.Field:
+        """The form's field ``name``, to change for this form alone: a copy of the
+        class's field if the form shares it."""
+        if name in self._shared:
+            self.fields[name] = copy_field(self.fields[name])
+            self._shared.discard(name)
+        return self.fields[name]
 
 
 class RowFormSet(forms.BaseFormSet):

@@ -384,7 +384,7 @@ class EventForm(RowForm):
         self.week = week
         # A grade the team has since dropped stays choosable on the events that have it.
         known = list(grades) + [g for g in [self.initial.get("grade")] if g and g not in grades]
-        self.fields["grade"].choices = [("", "—")] + [(g, g) for g in known]
+        self.own_field("grade").choices = [("", "—")] + [(g, g) for g in known]
 
     def clean(self):
         data = super().clean()

@@ -1,17 +1,21 @@
 """core.forms: fields copied directly are what Django's deepcopy gives, and independent;
-a RowFormSet validates exactly as Django's formset does."""
+forms made within shared_fields() use the class's fields and leave them as they were; a
+RowFormSet validates exactly as Django's formset does."""
 
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import pytest
 from django import forms
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.forms import FastForm, RowFormSet, copy_field
+from core.forms import FastForm, RowFormSet, copy_field, shared_fields
 from reports import forms as report_forms
+from reports.drafts import editor_for
+from tests.forms_data import editor_data
 
 FAST_FORMS = [
     cls
@@ -57,6 +61,82 @@ def test_a_copy_changed_leaves_the_class_and_other_forms_alone(form_class):
 
     assert {name: _state(f) for name, f in form_class.base_fields.items()} == base
     assert {name: _state(f) for name, f in second.fields.items()} == base
+
+
+def _classes_state() -> dict:
+    return copy.deepcopy(
+        {
+            (cls.__name__, name): _state(field)
+            for cls in FAST_FORMS
+            for name, field in cls.base_fields.items()
+        }
+    )
+
+
+def _spoilt(data: dict[str, str]) -> dict[str, str]:
+    """The post with every number and date of every row made unreadable (the formsets'
+    counts and the rows' places kept), and a grade no team has."""
+    spoilt = dict(data)
+    for name, value in data.items():
+        if name.endswith(("_FORMS", "_NUM_FORMS", "-position", "-key", "-version")):
+            continue
+        if value[:1].isdigit():
+            spoilt[name] = "不是数字"
+        if name.endswith("-grade"):
+            spoilt[name] = "Z"
+    return spoilt
+
+
+@pytest.mark.django_db
+def test_an_editor_validated_on_shared_fields_leaves_the_classes_fields_alone(sample_report):
+    team, day = sample_report.team, sample_report.report_date
+    data = editor_data(editor_for(team, day, sample_report))
+    data["report-other"] = "改过的一段"
+    before = _classes_state()
+
+    with shared_fields():
+        saved = editor_for(team, day, sample_report, data=data)
+        assert saved.is_valid(), saved.error_count
+        saved.document()
+        refused = editor_for(team, day, sample_report, data=_spoilt(data))
+        assert not refused.is_valid()
+        assert refused.error_count > 20
+
+    assert saved.report.fields["other"] is report_forms.ReportForm.base_fields["other"]
+    assert saved.items.forms[0].fields["title"] is report_forms.ItemForm.base_fields["title"]
+    assert _classes_state() == before
+
+
+@pytest.mark.django_db
+def test_shared_fields_validate_as_copied_ones(sample_report):
+    team, day = sample_report.team, sample_report.report_date
+    data = _spoilt(editor_data(editor_for(team, day, sample_report)))
+
+    copied = editor_for(team, day, sample_report, data=data)
+    with shared_fields():
+        shared = editor_for(team, day, sample_report, data=data)
+        shared_valid = shared.is_valid()
+    copied_valid = copied.is_valid()
+
+    assert shared_valid is copied_valid is False
+    assert shared.report.errors == copied.report.errors
+    for ours, theirs in zip(shared.formsets, copied.formsets, strict=True):
+        assert ours.errors == theirs.errors
+
+
+def test_a_form_changes_a_shared_field_on_a_copy_of_its_own():
+    week = (date(2023, 5, 14), date(2023, 5, 20))
+    before = _classes_state()
+
+    with shared_fields():
+        old_grade = report_forms.EventForm(week=week, grades=("A", "B"), initial={"grade": "E"})
+        plain = report_forms.EventForm(week=week, grades=("A", "B"))
+
+    assert [c for c, _ in old_grade.fields["grade"].choices] == ["", "A", "B", "E"]
+    assert [c for c, _ in plain.fields["grade"].choices] == ["", "A", "B"]
+    assert old_grade.fields["grade"] is not report_forms.EventForm.base_fields["grade"]
+    assert old_grade.fields["summary"] is report_forms.EventForm.base_fields["summary"]
+    assert _classes_state() == before
 
 
 class Row(FastForm):

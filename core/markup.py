@@ -21,6 +21,7 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 
 import markdown
 import nh3
@@ -112,9 +113,37 @@ def _as_typed(text: str) -> str:
     return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p.strip())
 
 
+# Texts formatted lately, kept by each process: an autosave formats the week's every text
+# again, and all but the one being typed are as they were (a third of an autosave's time
+# went to formatting them). Output depends on the text alone. Bounded: texts up to
+# KEPT_CHARS long (a long section is a few thousand), at most KEPT_TEXTS of them.
+KEPT_TEXTS = 512
+KEPT_CHARS = 8_000
+_kept: OrderedDict[str, str] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def markdown_to_html(text: str, *, budget: float = TIME_BUDGET) -> str:
     if not text:
         return ""
+    keep = len(text) <= KEPT_CHARS
+    if keep:
+        with _kept_lock:
+            kept = _kept.get(text)
+            if kept is not None:
+                _kept.move_to_end(text)
+                return kept
+    rendered = _formatted(text, budget)
+    if keep and rendered is not None:
+        with _kept_lock:
+            _kept[text] = rendered
+            if len(_kept) > KEPT_TEXTS:
+                _kept.popitem(last=False)
+    return _as_typed(text) if rendered is None else rendered
+
+
+def _formatted(text: str, budget: float) -> str | None:
+    """The text as safe HTML, or None if it could not be formatted within ``budget``."""
     converter = _converter()
     converter.deadline = time.monotonic() + budget
     try:
@@ -125,7 +154,7 @@ def markdown_to_html(text: str, *, budget: float = TIME_BUDGET) -> str:
         logger.warning(
             "Markdown of %d characters shown as typed: %s", len(text), type(exc).__name__
         )
-        return _as_typed(text)
+        return None
     return nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,

@@ -5,6 +5,7 @@ holds the report's row lock. The time each pathological input takes is a figure 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from io import StringIO
 
 import markdown
@@ -15,6 +16,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core import markup
 from core.markup import markdown_to_html
 from reports import selectors, services
 from reports.document import changes, limits
@@ -66,6 +68,43 @@ def test_ordinary_markdown_renders_as_it_always_has():
         "</ol>\n<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n<tbody>\n"
         "<tr>\n<td>1</td>\n<td>2</td>\n</tr>\n</tbody>\n</table>"
     )
+
+
+def test_a_text_cut_off_is_not_kept_as_typed_and_formats_when_given_time():
+    text = "先 **加粗** 后 [链接](https://example.com)"
+
+    cut_off = markdown_to_html(text, budget=0)
+    formatted = markdown_to_html(text)
+
+    assert cut_off.startswith("<p>先 **加粗**")
+    assert formatted.startswith("<p>先 <strong>加粗</strong>")
+
+
+def test_a_text_formatted_again_is_taken_from_those_kept(monkeypatch):
+    text = "- 一\n- 二\n\n今天**完成**"
+    first = markdown_to_html(text)
+    formatted = []
+    real = markup._formatted
+    monkeypatch.setattr(markup, "_formatted", lambda *a: formatted.append(a) or real(*a))
+
+    again = markdown_to_html(text)
+    other = markdown_to_html(text + "。")
+
+    assert again == first
+    assert [a[0] for a in formatted] == [text + "。"]
+    assert other == first.replace("</strong></p>", "</strong>。</p>")
+
+
+def test_the_kept_texts_are_bounded_in_number_and_length(monkeypatch):
+    monkeypatch.setattr(markup, "KEPT_TEXTS", 3)
+    monkeypatch.setattr(markup, "_kept", OrderedDict())
+    long = "长" * (markup.KEPT_CHARS + 1)
+
+    for n in range(5):
+        markdown_to_html(f"第{n}段")
+    markdown_to_html(long)
+
+    assert list(markup._kept) == ["第2段", "第3段", "第4段"]
 
 
 def test_the_converter_works_again_after_a_text_was_cut_off():

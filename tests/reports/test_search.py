@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from reports import services
+from reports import search, services
 from reports.management.commands.load_demo import made_up_week
+from reports.models import SearchEntry
 from reports.search import Query, tokens
 from reports.services import report_save_document
 from tests.factories import TeamFactory, sample_document, save_week
@@ -155,3 +156,31 @@ def test_an_end_date_before_the_start_is_refused_beside_the_field(manager_client
 
     assert "结束日期早于开始日期。" in response.content.decode()
     assert response.context["results"] == []
+
+
+def _index(report) -> list[tuple]:
+    return list(
+        SearchEntry.objects.filter(report=report)
+        .order_by("pk")
+        .values_list("day", "kind", "title", "text", "anchor", "tokens")
+    )
+
+
+@pytest.mark.parametrize("texts", [1, 3, 4, 9])
+def test_a_report_reindexed_in_place_is_indexed_as_afresh(sample_team, texts):
+    """Entries that changed are rewritten one by one (up to search._FEW) or together;
+    either way the index is the one a first save of the week makes."""
+    doc = sample_document()
+    report = report_save_document(team=sample_team, document=doc)
+    doc.objectives[0].items.pop()  # fewer entries: the last stored ones go
+    items = [item for objective in doc.objectives for item in objective.walk()]
+    for item in items[:texts]:
+        item.body = f"{item.body}（已更新：灰度发布）"
+
+    report_save_document(team=sample_team, document=doc)
+    kept = _index(report)
+    SearchEntry.objects.filter(report=report).delete()
+    search.index_report(report, doc, new=True)
+
+    assert kept == _index(report)
+    assert sum("灰度发布" in text for _d, _k, _t, text, _a, _tk in kept) == texts

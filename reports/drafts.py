@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from core.forms import shared_fields
 from reports import selectors, services
 from reports.forms import ReportEditor, WeekChoiceForm, _deleted, report_fields
 from reports.models import WeeklyReport
@@ -106,11 +107,16 @@ def report_autosave(request, slug: str, report_date: date):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     report = WeeklyReport.objects.filter(team=team, report_date=report_date).first()
+    if report is not None:
+        report.team = team  # read already: the save uses it
     if report is not None and report.is_published:
         return refused(423, locked=True, message=published_meanwhile())
-    editor = editor_for(team, report_date, report, data=request.POST)
-    if not editor.is_valid():
-        return _errors(editor)
+    # The forms are validated, never shown (the answer is JSON): they need no copies of
+    # their fields (core.forms.shared_fields).
+    with shared_fields():
+        editor = editor_for(team, report_date, report, data=request.POST)
+        if not editor.is_valid():
+            return _errors(editor)
     # The Save buttons post through the script too: they are a save of their own (a
     # revision of its own), and the page they lead to says it was saved.
     pressed = any(button in request.POST for button in BUTTONS)

@@ -310,10 +310,9 @@ def _record_revision(
         and last.status == report.status
         and timezone.now() - last.created_at < AUTOSAVE_RUN
     ):
-        before = report.revisions.only("markdown").filter(number__lt=last.number).first()
-        last.lines_added, last.lines_removed = line_counts(
-            before.markdown if before else "", markdown
-        )
+        earlier = report.revisions.filter(number__lt=last.number)
+        before = earlier.values_list("markdown", flat=True).first()
+        last.lines_added, last.lines_removed = line_counts(before or "", markdown)
         last.markdown, last.version, last.created_at = markdown, report.version, timezone.now()
         last.save(
             update_fields=["markdown", "version", "created_at", "lines_added", "lines_removed"]

@@ -3,18 +3,19 @@
 The sample week (tests/fixtures/2023-05-20.md, the demo's week 21) is imported into a team
 of its own, outside the bench teams, after a copy of it as the week before, and opened by
 its lead through Django's test client.
-An autosave posts the whole form as the page's script does (URL-encoded), each time with
-one more word in a text, so every one of them is a real save.
+An autosave posts the whole form as the page's script does (JSON [name, value] pairs:
+reports.drafts.pairs_posted), each time with a text changed, so every one of them is a
+real save.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -117,8 +118,8 @@ def run(write, goal, requests: int = 30) -> None:
         data["report-reflections"] = f"{text}\n\n第{n}次自动保存"
         response = client.post(
             save_url,
-            urlencode(data),
-            content_type="application/x-www-form-urlencoded",
+            json.dumps(list(data.items()), ensure_ascii=False),
+            content_type="application/json",
             HTTP_X_REQUESTED_WITH="XMLHttpRequest",
         )
         assert response.status_code == 200, response.content[:300]

@@ -39,7 +39,7 @@ from reports.document.changes import line_diff
 from reports.document.importer import ReportFormatError
 from reports.document.renderer import render_markdown
 from reports.document.summary import summarize
-from reports.drafts import published_meanwhile, refused, wants_json, week_elsewhere
+from reports.drafts import pairs_posted, published_meanwhile, refused, wants_json, week_elsewhere
 from reports.imports import read_markdown
 from reports.models import WeeklyReport
 from reports.permissions import get_team_for_lead
@@ -291,6 +291,7 @@ def _week(
 
 @never_cache
 @login_required
+@pairs_posted
 def report_markdown_edit(request, slug: str, report_date):
     """The week (or one section) as Markdown; a POST saves it as the week's draft. A week
     with no report yet opens as it starts, and its first save creates it, when the date

@@ -41,7 +41,7 @@ from reports.document.layout import outline
 from reports.document.renderer import objective_heading
 from reports.document.weeks import report_week
 from reports.document.wording import fmt_decimal, wording
-from reports.drafts import published_meanwhile, wants_json, week_elsewhere
+from reports.drafts import pairs_posted, published_meanwhile, wants_json, week_elsewhere
 from reports.forms import (
     COUNT,
     EVENT_FIELDS,
@@ -641,6 +641,7 @@ def _stale_message() -> str:
 
 @never_cache
 @login_required
+@pairs_posted
 def report_quick(request, slug: str, report_date):
     """GET: the page. POST: save what it changed, then go to the preview (or, with "Save
     and publish", to the publish step); the autosave script gets JSON instead.

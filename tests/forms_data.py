@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
+
+SCRIPTED = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_ACCEPT": "application/json"}
 
 
 def form_data(form: forms.Form) -> dict[str, str]:
@@ -66,3 +70,18 @@ def page_data(forms_and_formsets) -> dict[str, str]:
         else:
             data.update(form_data(item))
     return data
+
+
+def by_script(data: dict) -> dict:
+    """``client.post``'s arguments for ``data`` sent as the pages' script sends a form
+    (static/js/autosave.js, reports.drafts.pairs_posted): JSON ``[name, value]`` pairs,
+    the CSRF token in a header."""
+    pairs = []
+    for name, value in data.items():
+        if name != "csrfmiddlewaretoken":
+            values = value if isinstance(value, list) else [value]
+            pairs += [[name, str(v)] for v in values]
+    sent = {"data": json.dumps(pairs), "content_type": "application/json", **SCRIPTED}
+    if "csrfmiddlewaretoken" in data:
+        sent["HTTP_X_CSRFTOKEN"] = str(data["csrfmiddlewaretoken"])
+    return sent

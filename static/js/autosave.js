@@ -164,17 +164,20 @@
       }, delay);
     }
 
-    // URL-encoded rather than multipart: the server reads it several times faster.
+    // The fields as JSON [name, value] pairs (reports.drafts.pairs_posted): the server
+    // reads them ten times faster than URL-encoded, and that than multipart.
     function post(list) {
-      const body = new URLSearchParams();
-      list.forEach(([name, value]) => body.append(name, value));
-      body.append("csrfmiddlewaretoken", csrfToken());
       return window.fetch(url, {
         method: "POST",
-        body: body,
+        body: JSON.stringify(list),
         credentials: "same-origin",
         redirect: "manual",
-        headers: { "X-Requested-With": "XMLHttpRequest", Accept: "application/json" },
+        headers: {
+          "X-Requested-With": "XMLHttpRequest",
+          "X-CSRFToken": csrfToken(),
+          "Content-Type": "application/json",
+          Accept: "application/json",
+        },
       });
     }
 

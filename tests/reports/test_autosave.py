@@ -18,12 +18,11 @@ from reports.document.renderer import render_markdown
 from reports.models import ReportRevision, RevisionAction, WeeklyReport
 from reports.selectors import report_document
 from tests.factories import UserFactory
-from tests.forms_data import editor_data
+from tests.forms_data import SCRIPTED, by_script, editor_data
 
 DATE = "2023-05-20"
 EDIT_URL = reverse("reports:report_edit", args=["payments", DATE])
 SAVE_URL = reverse("reports:report_autosave", args=["payments", DATE])
-FETCH = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_ACCEPT": "application/json"}
 
 
 def _opened(client) -> dict[str, str]:
@@ -48,7 +47,7 @@ def test_an_autosave_saves_the_draft_and_answers_the_new_version(lead_client, sa
     data = _opened(lead_client)
     data["report-reflections"] = "自动保存的复盘"
 
-    response = lead_client.post(SAVE_URL, data, **FETCH)
+    response = lead_client.post(SAVE_URL, **by_script(data))
 
     assert response.status_code == 200
     answer = response.json()
@@ -66,7 +65,7 @@ def test_a_run_of_autosaves_is_one_revision_holding_the_latest_text(lead_client,
     before = sample_report.revisions.count()
     for n, text in enumerate(["第一句", "第一句，第二句", "第一句，第二句，第三句"]):
         data["report-reflections"] = text
-        answer = lead_client.post(SAVE_URL, data, **FETCH).json()
+        answer = lead_client.post(SAVE_URL, **by_script(data)).json()
         data["report-version"] = str(answer["version"])
         assert answer["saved"], n
 
@@ -84,15 +83,15 @@ def test_an_autosave_after_a_pause_or_by_someone_else_starts_a_new_revision(
 ):
     data = _opened(lead_client)
     data["report-reflections"] = "上午写的"
-    data["report-version"] = str(lead_client.post(SAVE_URL, data, **FETCH).json()["version"])
+    data["report-version"] = str(lead_client.post(SAVE_URL, **by_script(data)).json()["version"])
     ReportRevision.objects.filter(pk=sample_report.revisions.first().pk).update(
         created_at=timezone.now() - timedelta(minutes=30)
     )
     data["report-reflections"] = "下午写的"
-    data["report-version"] = str(lead_client.post(SAVE_URL, data, **FETCH).json()["version"])
+    data["report-version"] = str(lead_client.post(SAVE_URL, **by_script(data)).json()["version"])
     theirs = _opened(second_lead_client)
     theirs["report-reflections"] = "另一位组长写的"
-    assert second_lead_client.post(SAVE_URL, theirs, **FETCH).status_code == 200
+    assert second_lead_client.post(SAVE_URL, **by_script(theirs)).status_code == 200
 
     texts = [r.markdown for r in sample_report.revisions.all()[:3]]
     assert ["另一位组长写的" in texts[0], "下午写的" in texts[1], "上午写的" in texts[2]] == [
@@ -106,11 +105,11 @@ def test_an_autosave_after_a_pause_or_by_someone_else_starts_a_new_revision(
 def test_an_autosave_of_what_is_saved_already_writes_nothing(lead_client, sample_report):
     data = _opened(lead_client)
     data["report-reflections"] = "改一处"
-    lead_client.post(SAVE_URL, data, **FETCH)
+    lead_client.post(SAVE_URL, **by_script(data))
     before = _state(sample_report)
     data["report-version"] = str(before[1])
 
-    response = lead_client.post(SAVE_URL, data, **FETCH)
+    response = lead_client.post(SAVE_URL, **by_script(data))
 
     assert response.status_code == 200
     assert response.json()["version"] == before[1]
@@ -124,7 +123,7 @@ def test_a_field_to_correct_is_named_and_nothing_is_saved(lead_client, sample_re
     data["report-reflections"] = "不会保存"
     data["report-grade_A"] = "-3"
 
-    response = lead_client.post(SAVE_URL, data, **FETCH)
+    response = lead_client.post(SAVE_URL, **by_script(data))
 
     assert response.status_code == 400
     answer = response.json()
@@ -139,7 +138,7 @@ def test_the_error_is_in_the_readers_language(lead_client, sample_report):
     data = _opened(lead_client)
     data["report-grade_A"] = "很多"
 
-    answer = lead_client.post(SAVE_URL, data, HTTP_ACCEPT_LANGUAGE="zh-hans", **FETCH).json()
+    answer = lead_client.post(SAVE_URL, HTTP_ACCEPT_LANGUAGE="zh-hans", **by_script(data)).json()
 
     assert any("\u4e00" <= ch <= "\u9fff" for ch in answer["errors"]["report-grade_A"][0])
 
@@ -150,11 +149,11 @@ def test_a_stale_page_gets_a_conflict_and_nothing_is_overwritten(
 ):
     mine, theirs = _opened(lead_client), _opened(second_lead_client)
     theirs["report-reflections"] = "先保存的"
-    assert second_lead_client.post(SAVE_URL, theirs, **FETCH).status_code == 200
+    assert second_lead_client.post(SAVE_URL, **by_script(theirs)).status_code == 200
     before = _state(sample_report)
     mine["report-reflections"] = "后保存的"
 
-    response = lead_client.post(SAVE_URL, mine, **FETCH)
+    response = lead_client.post(SAVE_URL, **by_script(mine))
 
     assert response.status_code == 409
     assert response.json()["conflict"] is True
@@ -169,7 +168,7 @@ def test_a_published_week_is_not_autosaved(lead_client, sample_report):
     before = _state(sample_report)
     data["report-reflections"] = "发布后才打的字"
 
-    response = lead_client.post(SAVE_URL, data, **FETCH)
+    response = lead_client.post(SAVE_URL, **by_script(data))
 
     assert response.status_code == 423
     assert response.json()["locked"] is True
@@ -184,7 +183,7 @@ def test_the_first_autosave_of_a_new_week_creates_its_draft(lead_client, sample_
     data["report-reflections"] = "新的一周"
     url = reverse("reports:report_autosave", args=["payments", day])
 
-    response = lead_client.post(url, data, **FETCH)
+    response = lead_client.post(url, **by_script(data))
 
     assert response.status_code == 200
     report = WeeklyReport.objects.get(team=sample_report.team, report_date=day)
@@ -197,7 +196,7 @@ def test_the_first_autosave_of_a_new_week_creates_its_draft(lead_client, sample_
 def test_signed_out_the_page_is_told_to_sign_in_and_nothing_changes(client, sample_report):
     before = _state(sample_report)
 
-    response = client.post(SAVE_URL, {"report-reflections": "x"}, **FETCH)
+    response = client.post(SAVE_URL, **by_script({"report-reflections": "x"}))
 
     assert response.status_code == 401
     assert response.json()["signin"] == reverse("login")
@@ -212,10 +211,12 @@ def test_members_managers_and_other_leads_cannot_autosave(
     data["report-reflections"] = "不该保存"
     before = _state(sample_report)
 
-    codes = [c.post(SAVE_URL, data, **FETCH).status_code for c in (member_client, manager_client)]
+    codes = [
+        c.post(SAVE_URL, **by_script(data)).status_code for c in (member_client, manager_client)
+    ]
 
     assert codes == [403, 403]
-    assert outsider_client.post(SAVE_URL, data, **FETCH).status_code == 404
+    assert outsider_client.post(SAVE_URL, **by_script(data)).status_code == 404
     assert _state(sample_report) == before
 
 
@@ -245,7 +246,7 @@ def test_signing_in_again_from_the_page_gives_a_new_csrf_token(lead, sample_repo
     data = _opened(client)
     data["report-reflections"] = "重新登录后保存"
     data["csrfmiddlewaretoken"] = new_token
-    assert client.post(SAVE_URL, data, **FETCH).status_code == 200
+    assert client.post(SAVE_URL, **by_script(data)).status_code == 200
 
 
 @pytest.mark.django_db
@@ -254,7 +255,7 @@ def test_a_csrf_refusal_of_the_pages_script_is_json(lead, sample_report):
     client.force_login(lead)
     before = _state(sample_report)
 
-    response = client.post(SAVE_URL, {"report-reflections": "x"}, **FETCH)
+    response = client.post(SAVE_URL, **by_script({"report-reflections": "x"}))
 
     assert response.status_code == 403
     assert response.json()["csrf"] is True
@@ -269,3 +270,62 @@ def test_a_stranger_cannot_sign_in_inline(client):
     )
     assert response.status_code == 400
     assert "_auth_user_id" not in client.session
+
+
+# -- What the page's script sends ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_scripts_pairs_save_as_the_same_form_posted_does(lead_client, sample_report):
+    data = _opened(lead_client)
+    data["report-reflections"] = "以成对的字段寄出"
+
+    as_pairs = lead_client.post(SAVE_URL, **by_script(data))
+    pairs_saved = _state(sample_report)
+    data["report-version"] = str(as_pairs.json()["version"])
+    data["report-reflections"] = "以表单寄出"
+    as_form = lead_client.post(SAVE_URL, data, **SCRIPTED)
+    form_saved = _state(sample_report)
+
+    assert as_pairs.status_code == as_form.status_code == 200
+    assert pairs_saved[0].replace("以成对的字段寄出", "以表单寄出") == form_saved[0]
+    assert form_saved[1] == pairs_saved[1] + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"report-reflections": "x"}',
+        b'[["report-reflections", "x", "y"]]',
+        b'[["report-reflections", 1]]',
+        b'[["report-reflections", null]]',
+        b'["report-reflections"]',
+        b"[[" * 50_000 + b"]]" * 50_000,
+        b'[["report-reflections", "\xff"]]',
+        b"not json",
+        b"",
+    ],
+    ids=["object", "triple", "number", "null", "flat", "deep", "not-utf8", "text", "empty"],
+)
+def test_a_body_no_page_sends_is_refused_and_nothing_changes(lead_client, sample_report, body):
+    before = _state(sample_report)
+
+    response = lead_client.post(SAVE_URL, body, content_type="application/json", **SCRIPTED)
+
+    assert response.status_code == 400
+    assert response.json()["saved"] is False and response.json()["non_field_errors"]
+    assert _state(sample_report) == before
+
+
+@pytest.mark.django_db
+def test_more_pairs_than_a_post_may_hold_are_refused(lead_client, sample_report, settings):
+    data = _opened(lead_client)
+    data["report-reflections"] = "太多字段"
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = len(data) - 1
+    before = _state(sample_report)
+
+    response = lead_client.post(SAVE_URL, **by_script(data))
+
+    assert response.status_code == 400
+    assert _state(sample_report) == before

@@ -27,12 +27,12 @@ from reports.files import export_text
 from reports.models import ReportSection, WeeklyReport
 from reports.selectors import report_document
 from tests.factories import SAMPLE, TZ
+from tests.forms_data import SCRIPTED, by_script
 
 DATE = "2023-05-20"
 PAGE = reverse("reports:report_markdown_edit", args=["payments", DATE])
 PARSE = reverse("reports:report_markdown_parse", args=["payments", DATE])
 EDIT = reverse("reports:report_edit", args=["payments", DATE])
-FETCH = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_ACCEPT": "application/json"}
 TEAMS = Path(__file__).resolve().parent.parent / "fixtures" / "teams"
 PAYMENTS_CORE = TEAMS / "payments-core" / "2024-03-08.md"  # 周报（2024.03.04-2024.03.08）
 LINE_NUMBER = re.compile(r"第\s*\d+\s*行|\bline\s+\d+", re.IGNORECASE)
@@ -193,7 +193,7 @@ def test_an_empty_text_is_not_a_week(lead_client, sample_report):
     before = _state(sample_report)
 
     answer = lead_client.post(PARSE, {"markdown": "  \n"}).json()
-    response = lead_client.post(PAGE, {**_opened(lead_client), "markdown": ""}, **FETCH)
+    response = lead_client.post(PAGE, **by_script({**_opened(lead_client), "markdown": ""}))
 
     assert answer["errors"] and not answer["understood"]
     assert response.status_code == 400
@@ -330,7 +330,7 @@ def test_a_save_over_a_newer_version_saves_nothing(lead_client, second_lead_clie
     mine["markdown"] = mine["markdown"].replace("暂无", "我的反思")
     before = _state(sample_report)
 
-    answer = lead_client.post(PAGE, mine, **FETCH)
+    answer = lead_client.post(PAGE, **by_script(mine))
     page = lead_client.post(PAGE, mine)
 
     assert answer.status_code == 409
@@ -353,7 +353,7 @@ def test_a_published_week_is_refused_and_nothing_changes(lead_client, sample_rep
     services.report_publish(report=sample_report)
     before = _state(sample_report)
 
-    answer = lead_client.post(PAGE, data, **FETCH)
+    answer = lead_client.post(PAGE, **by_script(data))
     page = lead_client.post(PAGE, data)
     opened = lead_client.get(PAGE)
 
@@ -380,7 +380,8 @@ def test_members_managers_and_outsiders_are_refused(
     for client, code in ((member_client, 403), (manager_client, 403), (outsider_client, 404)):
         assert client.get(url).status_code == code
         assert client.post(url, body).status_code == code
-        assert client.post(url, body, **FETCH).status_code == code
+        sent = by_script(body) if url == PAGE else {"data": body, **SCRIPTED}
+        assert client.post(url, **sent).status_code == code
     assert _state(sample_report) == before
 
 
@@ -395,7 +396,7 @@ def test_a_save_asked_for_in_json_answers_the_new_version(lead_client, sample_re
     data["markdown"] = data["markdown"].replace("暂无", "自动保存")
     version = sample_report.version
 
-    response = lead_client.post(PAGE, data, **FETCH)
+    response = lead_client.post(PAGE, **by_script(data))
 
     assert response.status_code == 200
     answer = response.json()
@@ -412,7 +413,7 @@ def test_a_refused_save_in_json_names_the_field(lead_client, sample_report):
     data = _opened(lead_client)
     data["markdown"] = data["markdown"].replace(INCIDENTS, "- 事故数很多")
 
-    response = lead_client.post(PAGE, data, **FETCH)
+    response = lead_client.post(PAGE, **by_script(data))
 
     assert response.status_code == 400
     answer = response.json()
@@ -523,7 +524,7 @@ def test_a_section_gone_from_the_week_is_not_saved_as_the_whole_week(lead_client
     before = _state(sample_report)
     data = {**_opened(lead_client, f"{PAGE}?section=reflections"), "section": "gone"}
 
-    answer = lead_client.post(PAGE, data, **FETCH)
+    answer = lead_client.post(PAGE, **by_script(data))
     page = lead_client.post(PAGE, data)
 
     assert answer.status_code == 400 and answer.json()["errors"]["section"]
@@ -556,7 +557,7 @@ def test_a_pasted_wiki_page_starts_the_week(lead_client, lead, sample_report):
     data = _opened(lead_client, NEXT_PAGE)
     data["markdown"] = PAYMENTS_CORE.read_text(encoding="utf-8")
 
-    parsed = lead_client.post(NEXT_PARSE, {"markdown": data["markdown"]}, **FETCH).json()
+    parsed = lead_client.post(NEXT_PARSE, {"markdown": data["markdown"]}, **SCRIPTED).json()
     assert parsed["understood"] and WeeklyReport.objects.count() == 1  # reading saves nothing
     response = lead_client.post(NEXT_PAGE, data)
 
@@ -574,10 +575,10 @@ def test_the_first_autosave_starts_the_week_and_the_next_saves_over_it(lead_clie
     data = _opened(lead_client, NEXT_PAGE)
     data["markdown"] += "\n本周新写的一句\n"
 
-    first = lead_client.post(NEXT_PAGE, data, **FETCH).json()
+    first = lead_client.post(NEXT_PAGE, **by_script(data)).json()
     data["version"] = str(first["version"])
     data["markdown"] += "\n又一句\n"
-    second = lead_client.post(NEXT_PAGE, data, **FETCH).json()
+    second = lead_client.post(NEXT_PAGE, **by_script(data)).json()
 
     report = WeeklyReport.objects.get(report_date=date(2023, 5, 27))
     assert first["saved"] and second["saved"] and second["version"] == report.version
@@ -592,7 +593,9 @@ def test_a_week_someone_started_meanwhile_is_not_overwritten(lead_client, sample
     report = WeeklyReport.objects.get(report_date=date(2023, 5, 27))
     before = _state(report)
 
-    mine = lead_client.post(NEXT_PAGE, {**data, "markdown": data["markdown"] + "\n我的\n"}, **FETCH)
+    mine = lead_client.post(
+        NEXT_PAGE, **by_script({**data, "markdown": data["markdown"] + "\n我的\n"})
+    )
 
     assert mine.status_code == 409
     assert _state(report) == before

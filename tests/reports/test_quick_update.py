@@ -23,7 +23,7 @@ from reports.document.sections import read_list
 from reports.models import WeeklyReport
 from reports.selectors import report_document
 from tests.factories import MembershipFactory, TeamFactory, save_week
-from tests.forms_data import form_data
+from tests.forms_data import by_script, form_data
 from tests.reports.test_team_layouts import MANIFEST, _import
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,6 @@ pytestmark = pytest.mark.django_db
 WEEK_22 = date(2023, 5, 27)
 OWN_WEEK = date(2024, 3, 22)
 URL = reverse("reports:report_quick", args=["payments", WEEK_22.isoformat()])
-JSON = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_ACCEPT": "application/json"}
 
 
 @pytest.fixture
@@ -293,7 +292,7 @@ def test_the_autosave_gets_json_answers(lead_client, second_lead_client, week22)
     data = _opened(lead_client)
     data["kpi-0-value"] = "99.97"
 
-    ok = lead_client.post(URL, data, **JSON)
+    ok = lead_client.post(URL, **by_script(data))
 
     assert ok.status_code == 200
     answer = ok.json()
@@ -302,7 +301,7 @@ def test_the_autosave_gets_json_answers(lead_client, second_lead_client, week22)
 
     data["report-version"] = str(answer["version"])
     data["kpi-1-value"] = "abc"
-    bad = lead_client.post(URL, data, **JSON)
+    bad = lead_client.post(URL, **by_script(data))
     assert bad.status_code == 400
     assert bad.json() == {
         "saved": False,
@@ -311,13 +310,13 @@ def test_the_autosave_gets_json_answers(lead_client, second_lead_client, week22)
     }
 
     stale = dict(data, **{"kpi-1-value": "99.93", "report-version": str(week22.version)})
-    conflict = lead_client.post(URL, stale, **JSON)
+    conflict = lead_client.post(URL, **by_script(stale))
     assert conflict.status_code == 409
     assert conflict.json()["conflict"] is True and conflict.json()["message"]
 
     services.report_publish(report=week22)
     locked = lead_client.post(
-        URL, dict(stale, **{"report-version": str(answer["version"])}), **JSON
+        URL, **by_script(dict(stale, **{"report-version": str(answer["version"])}))
     )
     assert locked.status_code == 423
     assert locked.json()["locked"] is True
@@ -327,11 +326,11 @@ def test_the_autosave_gets_json_answers(lead_client, second_lead_client, week22)
 def test_saving_the_page_again_does_not_add_its_event_twice(lead_client, week22):
     data = _opened(lead_client)
     data.update({"event-occurred_on": "2023-05-24", "event-summary": "代付通道响应变慢"})
-    first = lead_client.post(URL, data, **JSON).json()
+    first = lead_client.post(URL, **by_script(data)).json()
     data["report-version"] = str(first["version"])
     data["event-summary"] = "代付通道响应变慢，已切换备用通道"  # typed on after the autosave
 
-    second = lead_client.post(URL, data, **JSON).json()
+    second = lead_client.post(URL, **by_script(data)).json()
 
     events = report_document(WeeklyReport.objects.get(pk=week22.pk)).events
     assert second["saved"] is True
@@ -385,7 +384,7 @@ def test_only_the_teams_leads_update_the_week(request, lead_client, week22, who,
 
     assert client.get(URL).status_code == code
     assert client.post(URL, data).status_code == code
-    assert client.post(URL, data, **JSON).status_code == code
+    assert client.post(URL, **by_script(data)).status_code == code
     assert _state(week22) == before
 
 
@@ -446,7 +445,7 @@ def test_a_stated_owner_cannot_be_emptied_here(client, own_words):
     owner = next(k for k, v in data.items() if k.endswith("-owner") and v == "陈静")
     data[owner] = ""
 
-    response = client.post(url, data, **JSON)
+    response = client.post(url, **by_script(data))
 
     assert response.status_code == 400
     assert json.loads(response.content)["errors"] == {owner: ["该字段是必填项。"]}
@@ -568,7 +567,7 @@ def test_the_autosave_starts_a_week_with_no_report_and_goes_on_from_it(lead_clie
     data["kpi-0-value"] = "99.97"
     data.update({"event-occurred_on": "2023-05-24", "event-summary": "代付通道响应变慢"})
 
-    first = lead_client.post(URL, data, **JSON)
+    first = lead_client.post(URL, **by_script(data))
 
     assert first.status_code == 200
     answer = first.json()
@@ -581,7 +580,7 @@ def test_the_autosave_starts_a_week_with_no_report_and_goes_on_from_it(lead_clie
     data["kpi-1-value"] = "99.93"
     data["event-summary"] = "代付通道响应变慢，已切换备用通道"
 
-    second = lead_client.post(URL, data, **JSON)
+    second = lead_client.post(URL, **by_script(data))
 
     assert second.status_code == 200 and second.json()["url"] == URL
     report = _week22()
@@ -600,7 +599,7 @@ def test_bad_input_on_a_week_with_no_report_creates_nothing(lead_client, sample_
     risk = _category(lead_client.get(URL).context["doc"], "风控报表")
     data[f"{risk}-done"] = "23"
 
-    response = lead_client.post(URL, data, **(JSON if scripted else {}))
+    response = lead_client.post(URL, **(by_script(data) if scripted else {"data": data}))
 
     expected = {
         "kpi-0-value": ["输入一个数字。"],
@@ -630,7 +629,7 @@ def test_a_week_started_by_someone_else_meanwhile_is_not_overwritten(
     mine["kpi-1-value"] = "99.93"
 
     page = lead_client.post(URL, mine)
-    scripted = lead_client.post(URL, mine, **JSON)
+    scripted = lead_client.post(URL, **by_script(mine))
 
     assert _state(_week22()) == saved
     assert page.status_code == 200
@@ -662,7 +661,7 @@ def test_a_week_started_between_the_check_and_the_save_is_refused(
 
     monkeypatch.setattr(selectors, "report_for_team", not_there_yet)
 
-    response = lead_client.post(URL, data, **(JSON if scripted else {}))
+    response = lead_client.post(URL, **(by_script(data) if scripted else {"data": data}))
 
     assert _state(theirs) == saved and WeeklyReport.objects.count() == 2
     if scripted:
@@ -690,7 +689,7 @@ def test_another_day_of_a_week_leads_to_its_report_date_and_creates_nothing(
 
     get = lead_client.get(url)
     post = lead_client.post(url, data)
-    scripted = lead_client.post(url, data, **JSON)
+    scripted = lead_client.post(url, **by_script(data))
 
     assert get.status_code == 302 and get["Location"] == lands
     assert post.status_code == 404 and scripted.status_code == 404
@@ -719,7 +718,7 @@ def test_only_the_teams_leads_start_the_week_here(request, lead_client, sample_t
 
     assert client.get(URL).status_code == code
     assert client.post(URL, data).status_code == code
-    assert client.post(URL, data, **JSON).status_code == code
+    assert client.post(URL, **by_script(data)).status_code == code
     assert WeeklyReport.objects.count() == 1
 
 

@@ -32,6 +32,7 @@ import copy
 from contextlib import contextmanager
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.forms import DeclarativeFieldsMetaclass
 from django.forms.widgets import ChoiceWidget
 
@@ -102,6 +103,25 @@ class FastForm(forms.Form, metaclass=_FastCopies):
         # The class's fields this form uses as they are (made within shared_fields()).
         self._shared = set(self.base_fields) if _sharing.get() else set()
         super().__init__(*args, **kwargs)
+
+    def _clean_fields(self):
+        """Django's, reading each field's value as its BoundField would (``bf.data``)
+        without making one: making a BoundField for each of an autosave's 700 fields was
+        a fifth of its cleaning. A disabled field (cleaned from its initial value) or one
+        with a cleaning of its own (FileField's) is cleaned Django's way."""
+        plain = forms.Field._clean_bound_field
+        for name, field in self.fields.items():
+            try:
+                if field.disabled or type(field)._clean_bound_field is not plain:
+                    value = field._clean_bound_field(self[name])
+                else:
+                    html_name = self.add_prefix(name)
+                    value = field.clean(self._widget_data_value(field.widget, html_name))
+                self.cleaned_data[name] = value
+                if hasattr(self, f"clean_{name}"):
+                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
+            except ValidationError as e:
+                self.add_error(name, e)
 
     def own_field(self, name: str) -> forms.Field:
         """The form's field ``name``, to change for this form alone: a copy of the

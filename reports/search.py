@@ -98,7 +98,9 @@ def report_entries(
     return found
 
 
-_ENTRY_FIELDS = ["day", "kind", "title", "text", "anchor", "tokens"]
+# What an entry states, compared with what it should; its tokens follow from them.
+_COMPARED = ["day", "kind", "title", "text", "anchor"]
+_ENTRY_FIELDS = [*_COMPARED, "tokens"]
 
 
 # Changed entries up to this many are updated one by one (an autosave changes one).
@@ -114,7 +116,11 @@ def index_report(report: WeeklyReport, doc: d.ReportDocument, *, new: bool = Fal
     stored ones are added, or the stored ones beyond them removed. A save that changed a
     text rewrites one entry."""
     entries = report_entries(report, doc, with_tokens=False)
-    stored = [] if new else list(SearchEntry.objects.filter(report=report).order_by("pk"))
+    stored = (
+        []
+        if new
+        else list(SearchEntry.objects.filter(report=report).only(*_COMPARED).order_by("pk"))
+    )
     changed = []
     for kept, entry in zip(stored, entries, strict=False):
         said = (entry.day, entry.kind, entry.title, entry.text, entry.anchor)

@@ -1,6 +1,7 @@
 """core.forms: fields copied directly are what Django's deepcopy gives, and independent;
 forms made within shared_fields() use the class's fields and leave them as they were; a
-RowFormSet validates exactly as Django's formset does."""
+FastForm cleans as Django's Form does, and a RowFormSet validates as Django's formset
+does."""
 
 from __future__ import annotations
 
@@ -124,6 +125,28 @@ def test_shared_fields_validate_as_copied_ones(sample_report):
         assert ours.errors == theirs.errors
 
 
+def _cleaned(editor) -> tuple:
+    valid = editor.is_valid()
+    forms_ = [editor.report] + [f for fs in editor.formsets for f in fs.forms]
+    return valid, [(f.errors, getattr(f, "cleaned_data", None)) for f in forms_]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spoilt", [False, True], ids=["valid", "refused"])
+def test_an_editors_forms_clean_as_djangos_own_cleaning_does(sample_report, monkeypatch, spoilt):
+    team, day = sample_report.team, sample_report.report_date
+    data = editor_data(editor_for(team, day, sample_report))
+    data["report-other"] = "改过的一段"
+    data = _spoilt(data) if spoilt else data
+
+    ours = _cleaned(editor_for(team, day, sample_report, data=data))
+    monkeypatch.setattr(FastForm, "_clean_fields", forms.Form._clean_fields)
+    djangos = _cleaned(editor_for(team, day, sample_report, data=data))
+
+    assert ours == djangos
+    assert ours[0] is not spoilt
+
+
 def test_a_form_changes_a_shared_field_on_a_copy_of_its_own():
     week = (date(2023, 5, 14), date(2023, 5, 20))
     before = _classes_state()
@@ -139,22 +162,39 @@ def test_a_form_changes_a_shared_field_on_a_copy_of_its_own():
     assert _classes_state() == before
 
 
-class Row(FastForm):
+class DjangoRow(forms.Form):
+    """A row as Django's own Form cleans it, to compare FastForm with."""
+
     name = forms.CharField(max_length=5)
     count = forms.IntegerField(min_value=0, required=False)
     kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], required=False)
+    when = forms.DateField(required=False)
+    note = forms.CharField(required=False, disabled=True, initial="固定")
+    upload = forms.FileField(required=False)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if name == "名字":
+            raise forms.ValidationError("不要这个名字")
+        return name.upper()
+
+
+class Row(FastForm, DjangoRow):
+    pass
 
 
 FAST = forms.formset_factory(Row, extra=0, can_delete=True, formset=RowFormSet)
-DJANGO = forms.formset_factory(Row, extra=0, can_delete=True)
+DJANGO = forms.formset_factory(DjangoRow, extra=0, can_delete=True)
 MIN_FAST = forms.formset_factory(Row, min_num=2, validate_min=True, formset=RowFormSet)
-MIN_DJANGO = forms.formset_factory(Row, min_num=2, validate_min=True)
+MIN_DJANGO = forms.formset_factory(DjangoRow, min_num=2, validate_min=True)
 
 row = st.fixed_dictionaries(
     {
         "name": st.sampled_from(["", "ok", "too long", "名字"]),
         "count": st.sampled_from(["", "3", "-1", "x"]),
         "kind": st.sampled_from(["", "a", "z"]),
+        "when": st.sampled_from(["", "2023-05-20", "2023-02-30", "昨天"]),
+        "note": st.sampled_from(["", "改了"]),
         "DELETE": st.sampled_from(["", "on"]),
     }
 )

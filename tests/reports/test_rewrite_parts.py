@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection, models
@@ -249,3 +250,28 @@ def test_a_change_of_the_team_s_meanwhile_is_not_kept_over(
     kept = selectors.kept_document(report)
     assert repr(kept) == repr(selectors.report_document(report))
     assert "同时写下的日报" in [n.text for n in kept.daily_notes]
+
+
+def test_last_week_shown_beside_is_kept_until_the_team_changes(
+    lead, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """The edit and quick-update pages show the week before beside each value: read
+    from its rows once, then kept (core.page_cache), and read afresh once anything of
+    the team's changed."""
+    report = import_sample(TeamFactory(slug=f"previous-{next(_teams)}"))
+    team, later = report.team, report.report_date + timedelta(days=7)
+    selectors.previous_document(team, later)
+
+    with django_assert_num_queries(2):  # the week's row and the team's generation
+        kept = selectors.previous_document(team, later)
+    report.refresh_from_db()  # its fields as any reader reads them
+    assert repr(kept) == repr(report_document(report))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.daily_note_create(
+            team=team, author=lead, day=report.report_date, text="上周补写的日报"
+        )
+    again = selectors.previous_document(team, later)
+
+    assert "上周补写的日报" in [n.text for n in again.daily_notes]
+    assert repr(again) == repr(report_document(report))

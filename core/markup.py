@@ -116,9 +116,12 @@ def _as_typed(text: str) -> str:
 # Texts formatted lately, kept by each process: an autosave formats the week's every text
 # again, and all but the one being typed are as they were (a third of an autosave's time
 # went to formatting them). Output depends on the text alone. Bounded: texts up to
-# KEPT_CHARS long (a long section is a few thousand), at most KEPT_TEXTS of them.
+# KEPT_CHARS long (a long section is a few thousand) whose HTML is at most KEPT_HTML
+# long (a short text can format into megabytes: a link reference used a thousand
+# times), at most KEPT_TEXTS of them: some 40 MB at worst.
 KEPT_TEXTS = 512
 KEPT_CHARS = 8_000
+KEPT_HTML = 4 * KEPT_CHARS
 _kept: OrderedDict[str, str] = OrderedDict()
 _kept_lock = threading.Lock()
 
@@ -134,7 +137,7 @@ def markdown_to_html(text: str, *, budget: float = TIME_BUDGET) -> str:
                 _kept.move_to_end(text)
                 return kept
     rendered = _formatted(text, budget)
-    if keep and rendered is not None:
+    if keep and rendered is not None and len(rendered) <= KEPT_HTML:
         with _kept_lock:
             _kept[text] = rendered
             if len(_kept) > KEPT_TEXTS:

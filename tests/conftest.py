@@ -13,11 +13,14 @@ from tests.factories import MembershipFactory, TeamFactory, UserFactory, import_
 
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():
-    """Each test starts with no rendered page parts from an earlier test, and with the
-    cache and the broker asked again even if an earlier test took them away."""
-    from core import cache, page_cache, queue
+    """Each test starts with no rendered page parts or formatted Markdown from an earlier
+    test, and with the cache and the broker asked again even if an earlier test took
+    them away."""
+    from core import cache, markup, page_cache, queue
 
     page_cache.forget()
+    with markup._kept_lock:
+        markup._kept.clear()
     cache.resume()
     queue.resume()
 

@@ -107,6 +107,17 @@ def test_the_kept_texts_are_bounded_in_number_and_length(monkeypatch):
     assert list(markup._kept) == ["第2段", "第3段", "第4段"]
 
 
+def test_a_short_text_that_formats_into_much_html_is_not_kept(monkeypatch):
+    monkeypatch.setattr(markup, "_kept", OrderedDict())
+    reference = "[r]: https://example.com/" + "a" * 2000 + "\n\n"
+    text = reference + "[x][r]" * 900
+
+    html = markdown_to_html(text)
+
+    assert len(text) <= markup.KEPT_CHARS < markup.KEPT_HTML < len(html)
+    assert list(markup._kept) == []
+
+
 def test_the_converter_works_again_after_a_text_was_cut_off():
     markdown_to_html("- " * 600 + "x")
 

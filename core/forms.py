@@ -17,8 +17,10 @@ its answer is the saved version or the errors, as JSON), where nothing changes a
 Django's cleaning only reads them. Showing a form does change them (crispy adds its CSS
 classes to the widget's attributes), and so does a form that adjusts a field for itself
 (an event's grade choices): such a form asks for ``own_field(name)`` first, which copies
-the field when it is shared. tests/test_fast_forms.py checks a whole editor built,
-validated and refused this way leaves the classes' fields as they were.
+the field when it is shared. Only a class that says ``shareable = True`` in its own body
+shares (a subclass does not inherit the promise: it may change fields its parent does
+not). tests/test_fast_forms.py checks a whole editor built, validated and refused this
+way, through the autosave too, leaves the classes' fields as they were.
 
 ``RowFormSet`` skips Django's question to every form whether it changed: its full_clean
 asks it to count blank rows added on the page, for ``validate_min`` alone; these formsets
@@ -81,10 +83,18 @@ def shared_fields():
 
 
 class _Fields(dict):
-    """A form class's fields, as each new form copies them (or shares them)."""
+    """A form class's fields, as each new form copies them (or shares them, if the class
+    is ``shareable``)."""
+
+    def __init__(self, fields, *, shareable: bool):
+        super().__init__(fields)
+        self.shareable = shareable
+
+    def shared(self) -> bool:
+        return self.shareable and _sharing.get()
 
     def __deepcopy__(self, memo):
-        if _sharing.get():
+        if self.shared():
             return dict(self)
         return {name: copy_field(field) for name, field in self.items()}
 
@@ -92,27 +102,39 @@ class _Fields(dict):
 class _FastCopies(DeclarativeFieldsMetaclass):
     def __new__(mcs, name, bases, attrs):
         new_class = super().__new__(mcs, name, bases, attrs)
-        new_class.base_fields = _Fields(new_class.base_fields)
+        shareable = bool(attrs.get("shareable", False))  # said by the class itself only
+        new_class.base_fields = _Fields(new_class.base_fields, shareable=shareable)
         return new_class
 
 
 class FastForm(forms.Form, metaclass=_FastCopies):
-    """A form whose instances copy the class's fields directly."""
+    """A form whose instances copy the class's fields directly. ``shareable``: its forms
+    made within ``shared_fields()`` use the class's fields (see the module's text)."""
+
+    shareable = False
 
     def __init__(self, *args, **kwargs):
         # The class's fields this form uses as they are (made within shared_fields()).
-        self._shared = set(self.base_fields) if _sharing.get() else set()
+        self._shared = set(self.base_fields) if self.base_fields.shared() else set()
         super().__init__(*args, **kwargs)
 
     def _clean_fields(self):
         """Django's, reading each field's value as its BoundField would (``bf.data``)
         without making one: making a BoundField for each of an autosave's 700 fields was
-        a fifth of its cleaning. A disabled field (cleaned from its initial value) or one
-        with a cleaning of its own (FileField's) is cleaned Django's way."""
+        a fifth of its cleaning. A disabled field (cleaned from its initial value), one
+        with a cleaning of its own (FileField's) or with a BoundField of its own (whose
+        ``data`` may read otherwise) is cleaned Django's way."""
         plain = forms.Field._clean_bound_field
+        custom = self.bound_field_class  # the form's, or its renderer's
         for name, field in self.fields.items():
             try:
-                if field.disabled or type(field)._clean_bound_field is not plain:
+                if (
+                    field.disabled
+                    or type(field)._clean_bound_field is not plain
+                    or custom
+                    or field.bound_field_class
+                    or type(field).get_bound_field is not forms.Field.get_bound_field
+                ):
                     value = field._clean_bound_field(self[name])
                 else:
                     html_name = self.add_prefix(name)

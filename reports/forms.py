@@ -97,6 +97,8 @@ class RowForm(FastForm):
 class ReportForm(FastForm):
     """The report's own fields: its number, the incident tally and the free sections."""
 
+    shareable = True  # only reads its fields (an autosave shares them)
+
     # The week the page was opened for: if someone started it meanwhile, the page says so
     # instead of saving over their draft.
     report_date = forms.DateField(widget=forms.HiddenInput)
@@ -202,6 +204,7 @@ class WeekChoiceForm(forms.Form):
 
 
 class PlanLineForm(FastForm):
+    shareable = True  # only reads its fields (an autosave shares them)
     text = OneLineField(rule="plan_line.text", widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label=_("Outcome"),
@@ -212,6 +215,7 @@ class PlanLineForm(FastForm):
 
 
 class KpiForm(RowForm):
+    shareable = True  # only reads its fields (an autosave shares them)
     name = OneLineField(label=_("KPI"), rule="kpi.name")
     kind = forms.ChoiceField(
         label=_("Group"), choices=KpiKind.choices(), initial=KpiKind.SUCCESS_RATE
@@ -244,6 +248,7 @@ class KpiForm(RowForm):
 
 
 class ObjectiveForm(RowForm):
+    shareable = True  # only reads its fields (an autosave shares them)
     code = OneLineField(label=_("Code"), rule="objective.code")
     title = OneLineField(label=_("Objective"), rule="objective.title", required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=_markdown(2))
@@ -251,6 +256,7 @@ class ObjectiveForm(RowForm):
 
 
 class ItemForm(RowForm):
+    shareable = True  # only reads its fields (an autosave shares them)
     objective = forms.CharField(max_length=40, widget=forms.HiddenInput)
     depth = forms.IntegerField(
         min_value=0, max_value=rules.MAX_ITEM_DEPTH - 1, widget=forms.HiddenInput
@@ -289,6 +295,7 @@ class ItemForm(RowForm):
 
 
 class TrackerForm(RowForm):
+    shareable = True  # only reads its fields (an autosave shares them)
     item = forms.CharField(max_length=40, widget=forms.HiddenInput)
     name = OneLineField(label=_("Tracker"), rule="migration.name")
     overall_percent = FiniteDecimalField(
@@ -312,6 +319,7 @@ class TrackerForm(RowForm):
 
 
 class CategoryForm(RowForm):
+    shareable = True  # only reads its fields (an autosave shares them)
     tracker = forms.CharField(max_length=40, widget=forms.HiddenInput)
     name = OneLineField(label=_("Category"), rule="category.name")
     stage = OneLineField(label=_("Stage"), rule="category.stage", required=False)
@@ -343,6 +351,7 @@ class CategoryForm(RowForm):
 
 
 class BucketForm(RowForm):
+    shareable = True  # only reads its fields (an autosave shares them)
     category = forms.CharField(max_length=40, widget=forms.HiddenInput)
     label = OneLineField(label=_("Report"), rule="bucket.label", required=False)
     percent = FiniteDecimalField(
@@ -354,6 +363,7 @@ class BucketForm(RowForm):
 
 
 class EventForm(RowForm):
+    shareable = True  # changes a field only through own_field (an autosave shares them)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=EventKind.choices(), initial=EventKind.INCIDENT
     )
@@ -418,6 +428,8 @@ def _aware(value: datetime) -> datetime:
 class SectionForm(FastForm):
     """A section written in the team's own words: its heading and its Markdown. What it
     states (entries, owners, due dates, tables, KPIs, events) is read from the text."""
+
+    shareable = True  # only reads its fields (an autosave shares them)
 
     position = forms.IntegerField(min_value=0, max_value=1000, widget=forms.HiddenInput)
     heading = OneLineField(rule="section.heading", required=False, label=_("Heading"))

@@ -10,19 +10,32 @@ from datetime import date
 
 import pytest
 from django import forms
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.forms import FastForm, RowFormSet, copy_field, shared_fields
 from reports import forms as report_forms
+from reports import quick
 from reports.drafts import editor_for
-from tests.forms_data import editor_data
+from reports.forms import ReportEditor
+from tests.forms_data import by_script, editor_data
 
-FAST_FORMS = [
-    cls
-    for cls in vars(report_forms).values()
-    if isinstance(cls, type) and issubclass(cls, FastForm) and cls is not FastForm
-]
+
+def _subclasses(cls: type) -> list[type]:
+    return [c for sub in cls.__subclasses__() for c in [sub, *_subclasses(sub)]]
+
+
+FAST_FORMS = sorted(
+    {cls for cls in _subclasses(FastForm) if cls.__module__.startswith("reports.")},
+    key=lambda c: (c.__module__, c.__name__),
+)
+EDITOR_FORMS = {
+    report_forms.ReportForm, report_forms.PlanLineForm, report_forms.KpiForm,
+    report_forms.ObjectiveForm, report_forms.ItemForm, report_forms.TrackerForm,
+    report_forms.CategoryForm, report_forms.BucketForm, report_forms.EventForm,
+    report_forms.SectionForm,
+}  # fmt: skip
 
 
 def _state(field: forms.Field) -> dict:
@@ -33,7 +46,24 @@ def _state(field: forms.Field) -> dict:
 
 
 def test_the_editors_forms_copy_their_fields_directly():
-    assert {f.__name__ for f in FAST_FORMS} >= {"ReportForm", "ItemForm", "EventForm", "KpiForm"}
+    assert set(FAST_FORMS) >= EDITOR_FORMS | {quick.QuickEventForm}
+
+
+def test_only_the_editors_own_forms_share_their_fields():
+    """Sharing is said by a class itself: the quick page's event form, which makes its
+    parent's fields optional, does not inherit it from the editor's event form."""
+    assert {cls for cls in FAST_FORMS if cls.base_fields.shareable} == EDITOR_FORMS
+    week = (date(2023, 5, 14), date(2023, 5, 20))
+    before = _classes_state()
+
+    with shared_fields():
+        form = quick.QuickEventForm({"evt-summary": "x"}, prefix="evt", week=week)
+        form.is_valid()
+
+    assert form.fields["summary"] is not report_forms.EventForm.base_fields["summary"]
+    assert not form.fields["summary"].required
+    assert report_forms.EventForm.base_fields["summary"].required
+    assert _classes_state() == before
 
 
 @pytest.mark.parametrize("form_class", FAST_FORMS, ids=lambda c: c.__name__)
@@ -105,6 +135,35 @@ def test_an_editor_validated_on_shared_fields_leaves_the_classes_fields_alone(sa
 
     assert saved.report.fields["other"] is report_forms.ReportForm.base_fields["other"]
     assert saved.items.forms[0].fields["title"] is report_forms.ItemForm.base_fields["title"]
+    assert _classes_state() == before
+
+
+@pytest.mark.django_db
+def test_the_autosave_shares_the_fields_and_leaves_them_as_they_were(
+    lead_client, sample_report, monkeypatch
+):
+    team, day = sample_report.team, sample_report.report_date
+    data = editor_data(editor_for(team, day, sample_report))
+    data["report-version"] = str(sample_report.version)
+    data["report-other"] = "自动保存改过的一段"
+    shared = []
+    is_valid = ReportEditor.is_valid
+
+    def noting(editor):
+        valid = is_valid(editor)
+        shared.append(editor.report.fields["other"] is report_forms.ReportForm.base_fields["other"])
+        return valid
+
+    monkeypatch.setattr(ReportEditor, "is_valid", noting)
+    url = reverse("reports:report_autosave", args=[team.slug, day])
+    before = _classes_state()
+
+    saved = lead_client.post(url, **by_script(data))
+    refused = lead_client.post(url, **by_script(_spoilt(data)))
+
+    assert saved.status_code == 200 and refused.status_code == 400
+    assert len(refused.json()["errors"]) > 20
+    assert shared == [True, True]
     assert _classes_state() == before
 
 

@@ -110,11 +110,22 @@ def _pairs(body: bytes) -> QueryDict | None:
             type(pair) is list and len(pair) == 2 and type(pair[0]) is str and type(pair[1]) is str
         ):
             return None
-        grouped.setdefault(pair[0], []).append(pair[1])
+        grouped.setdefault(_well_formed(pair[0]), []).append(_well_formed(pair[1]))
     posted = QueryDict(mutable=True)
     for name, values in grouped.items():
         posted.setlist(name, values)
+    posted._mutable = False  # as Django's own request.POST
     return posted
+
+
+def _well_formed(text: str) -> str:
+    """The text with a lone surrogate (half of a character: JSON can say one, UTF-8 and
+    the database cannot) replaced by U+FFFD, as a browser does when it URL-encodes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def editor_for(team, report_date: date, report: WeeklyReport | None, data=None):

@@ -329,3 +329,16 @@ def test_more_pairs_than_a_post_may_hold_are_refused(lead_client, sample_report,
 
     assert response.status_code == 400
     assert _state(sample_report) == before
+
+
+@pytest.mark.django_db
+def test_half_a_character_is_saved_as_a_browser_encodes_it(lead_client, sample_report):
+    """JSON can carry a lone surrogate (half of an emoji cut by a script), which UTF-8
+    and the database cannot: it is saved as U+FFFD, as a URL-encoded form would have."""
+    data = _opened(lead_client)
+    data["report-reflections"] = "前\ud83d后 😀"
+
+    response = lead_client.post(SAVE_URL, **by_script(data))
+
+    assert response.status_code == 200
+    assert "前\ufffd后 😀" in _state(sample_report)[0]

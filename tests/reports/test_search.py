@@ -7,6 +7,8 @@ with a stored, GIN-indexed vector), so both paths give these results.
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import search, services
@@ -167,20 +169,32 @@ def _index(report) -> list[tuple]:
 
 
 @pytest.mark.parametrize("texts", [1, 3, 4, 9])
-def test_a_report_reindexed_in_place_is_indexed_as_afresh(sample_team, texts):
+@pytest.mark.parametrize("fewer", [False, True], ids=["same-items", "one-item-fewer"])
+def test_a_report_reindexed_in_place_is_indexed_as_afresh(sample_team, texts, fewer):
     """Entries that changed are rewritten one by one (up to search._FEW) or together;
     either way the index is the one a first save of the week makes."""
     doc = sample_document()
     report = report_save_document(team=sample_team, document=doc)
-    doc.objectives[0].items.pop()  # fewer entries: the last stored ones go
     items = [item for objective in doc.objectives for item in objective.walk()]
-    for item in items[:texts]:
+    for item in items[-texts:]:  # the last ones: an item fewer changes no entry before
         item.body = f"{item.body}（已更新：灰度发布）"
+    if fewer:  # the last stored entries go, the others shift
+        doc.objectives[0].items.pop()
+    stored = _index(report)
 
-    report_save_document(team=sample_team, document=doc)
+    with CaptureQueriesContext(connection) as queries:
+        search.index_report(report, doc)
     kept = _index(report)
     SearchEntry.objects.filter(report=report).delete()
     search.index_report(report, doc, new=True)
 
     assert kept == _index(report)
     assert sum("灰度发布" in text for _d, _k, _t, text, _a, _tk in kept) == texts
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    rewritten = sum(1 for was, now in zip(stored, kept, strict=False) if was != now)
+    if not fewer:
+        assert rewritten == texts
+    if rewritten <= search._FEW:
+        assert len(updates) == rewritten
+    else:
+        assert len(updates) == 1 and "CASE WHEN" in updates[0]

@@ -709,7 +709,7 @@ def _page(team, report_date, report, data=None, *, autosave: bool = False) -> Qu
         version = None
     else:
         doc = selectors.report_document(report)
-        previous = selectors.previous_document(team, report_date)
+        previous = selectors.previous_document(team, report_date, kept=data is None)
         version = report.version
     return QuickUpdate(
         doc, previous, version=version, grades=team.grades, data=data, autosave=autosave

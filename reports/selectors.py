@@ -203,12 +203,17 @@ def previous_report(team: Team, before: date) -> WeeklyReport | None:
     )
 
 
-def previous_document(team: Team, before: date) -> d.ReportDocument | None:
-    """The document of the team's last report before ``before``, if there is one: what
-    the edit and quick-update pages show beside each value, kept as ``kept_document``
-    keeps a week (reading it from its rows was a tenth of the edit page's time)."""
+def previous_document(team: Team, before: date, *, kept: bool = False) -> d.ReportDocument | None:
+    """The document of the team's last report before ``before``, if there is one.
+
+    ``kept``: as ``kept_document`` keeps a week, for the edit and quick-update pages that
+    show it beside each value when they are opened (reading it from its rows was a tenth
+    of the edit page's time). Kept under the team's generation, which every save
+    replaces: not for a save's own use, which would keep it for no one."""
     report = previous_report(team, before)
-    return kept_document(report) if report else None
+    if report is None:
+        return None
+    return kept_document(report) if kept else report_document(report)
 
 
 def new_week_document(

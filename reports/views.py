@@ -272,7 +272,8 @@ def report_edit(request, slug: str, report_date: date):
         messages.info(request, _("This report is published. Reopen it to edit."))
         return redirect(report)
     doc = selectors.kept_document(report)
-    previous = selectors.previous_document(report.team, report.report_date)
+    opened = request.method != "POST"
+    previous = selectors.previous_document(report.team, report.report_date, kept=opened)
     editor = ReportEditor(
         doc,
         grades=report.team.grades,

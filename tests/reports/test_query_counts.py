@@ -35,12 +35,10 @@ TEAM_LIST_QUERIES = 4
 # cache; read again by the same reader (with the CSRF cookie the first page set), the
 # whole page does: the session, the user and one query for the team's generations and
 # the reader's grants in it (core.page_cache) are all that is asked. Each of the two
-# documents reads its sections and its team's layout; the week before is kept once read
-# (selectors.previous_document), which costs a first reader one look at the team's
-# generation and spares the pages after it its ten or so queries.
+# documents reads its sections and its team's layout.
 TEAM_HISTORY_QUERIES = 8
 API_REPORT_LIST_QUERIES = 4
-REPORT_DETAIL_QUERIES = 30
+REPORT_DETAIL_QUERIES = 29
 OTHER_READER_QUERIES = 4
 AGAIN_QUERIES = 3
 

@@ -89,11 +89,15 @@ def pairs_posted(view):
         if request.method == "POST" and request.content_type == "application/json":
             posted = _pairs(request.body)
             if posted is None:
-                return refused(400, non_field_errors=[_("The page sent what no page sends.")])
+                return refused(400, non_field_errors=[_not_a_page()])
             request.POST = posted
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _not_a_page() -> str:
+    return _("The page sent something no page sends; nothing was saved. Reload the page.")
 
 
 def _pairs(body: bytes) -> QueryDict | None:

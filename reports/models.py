@@ -284,6 +284,11 @@ class WeeklyReport(MarkdownFieldsMixin):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices(), blank=True)
     # Last week's plan with what became of each line: [{"text": ..., "outcome": ...}].
     plan_review = models.JSONField(_("last week's plan, reviewed"), default=list, blank=True)
+    # What the lead confirmed unchanged since last week on the quick-update page ("No
+    # change"): stamps of the KPIs and items as they then stood (reports.document.quick
+    # .stamp), so a confirmed text is not counted as carried over unreviewed. Not part of
+    # the report's document: it prints nothing and moves no version.
+    confirmed = models.JSONField(_("confirmed unchanged"), default=list, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -88,7 +88,16 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
+# A row the lead marked "No change" (static/js/quick.js): kept as the week's stamp of it.
+REVIEWED = "reviewed"
+
+
+def _reviewed() -> forms.BooleanField:
+    return forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 class KpiValueForm(forms.Form):
+    reviewed = _reviewed()
     value = FiniteDecimalField(
         label=gettext_lazy("Value"),
         required=False,
@@ -144,6 +153,7 @@ class BucketForm(forms.Form):
 
 
 class ItemForm(forms.Form):
+    reviewed = _reviewed()
     body = TextField(
         label=gettext_lazy("This week"),
         required=False,
@@ -253,7 +263,8 @@ class Row:
     form: forms.Form
     label: str
     previous: str = ""  # last week's value as the page shows it ("" when none)
-    carried: bool = False  # still says what last week said
+    carried: bool = False  # still says what last week said, not confirmed unchanged
+    reviewed: bool = False  # confirmed unchanged ("No change")
     keep: bool = False  # "No change" keeps what is there (a text) rather than copy last week's
     depth: int = 0
     children: list[Row] = field(default_factory=list)  # a category's progress rows
@@ -315,11 +326,14 @@ class QuickUpdate:
         grades: tuple[str, ...],
         data=None,
         autosave: bool = False,
+        confirmed=(),
     ):
         self.doc, self.previous, self.data = doc, previous, data
         self.head = VersionForm(data, initial={"version": version}, prefix="report")
         self.non_field_errors: list[str] = []
-        self.carried = q.carried(doc, previous)
+        self.carried = q.carried(doc, previous, confirmed)
+        confirmed = set(confirmed)
+        self.reviewed = {place for place, st in q.stamps(doc).items() if st in confirmed}
         self.words = wording(doc.language)
         self.groups = [
             self._kpis(),
@@ -349,7 +363,9 @@ class QuickUpdate:
         rows = []
         for n, kpi in enumerate(self.doc.kpis):
             place = (q.KPI, n)
-            form = self._form(KpiValueForm, place, {"value": kpi.value}, unit=kpi.unit)
+            reviewed = place in self.reviewed
+            initial = {"value": kpi.value, REVIEWED: reviewed}
+            form = self._form(KpiValueForm, place, initial, unit=kpi.unit)
             form.fields["value"].label = kpi.name
             last = before.get(kpi.name)
             if last is not None and last.value is not None:
@@ -361,6 +377,7 @@ class QuickUpdate:
                     kpi.name,
                     previous=_shown(last.value, last.unit) if last else "",
                     carried=place in self.carried,
+                    reviewed=reviewed,
                     part=kpi,
                 )
             )
@@ -414,7 +431,9 @@ class QuickUpdate:
         before = q.previous_items(self.doc, self.previous)
         by_objective: dict[int, list[Row]] = {}
         for place, item, depth in q.items(self.doc):
-            form = self._form(ItemForm, place, {"body": item.body, "status": item.status})
+            reviewed = place in self.reviewed
+            initial = {"body": item.body, "status": item.status, REVIEWED: reviewed}
+            form = self._form(ItemForm, place, initial)
             form.fields["body"].label = item.title
             last = before.get(place)
             if last is not None:
@@ -426,6 +445,7 @@ class QuickUpdate:
                     item.title,
                     previous=last.body if last is not None else "",
                     carried=place in self.carried,
+                    reviewed=reviewed,
                     keep=True,
                     depth=depth,
                     part=item,
@@ -526,12 +546,25 @@ class QuickUpdate:
         changes = q.Changes(event_at=self.event.cleaned_data.get("at"))
         for row in self.rows():
             for name in row.form.changed_data:
-                changes.set(row.place, name, row.form.cleaned_data[name])
+                if name != REVIEWED:  # not the week's: kept by confirmed()
+                    changes.set(row.place, name, row.form.cleaned_data[name])
         if self.event.filled():
             changes.event = self.event.event()
         if changes.event_at is not None and changes.event_at > len(self.doc.events):
             changes.event_at = None
         return changes
+
+    def confirmed(self, new: d.ReportDocument) -> list[str]:
+        """The stamps of the rows marked "No change", as ``new`` (the week with the
+        changes written in) states them (call ``is_valid()`` first)."""
+        stamped = q.stamps(new)
+        return sorted(
+            {
+                stamped[row.place]
+                for row in self.rows()
+                if row.form.cleaned_data.get(REVIEWED) and row.place in stamped
+            }
+        )
 
     def document(self) -> d.ReportDocument | None:
         """The week with the changes written in, checked as every door checks a week; None
@@ -608,7 +641,7 @@ class QuickUpdate:
         because the week moved, what the lead had typed, to type it again."""
         found = []
         for row in self.rows():
-            for bound in row.form:
+            for bound in row.form.visible_fields():
                 posted = data.get(bound.html_name)
                 if posted is not None and bound.field.has_changed(bound.initial, posted):
                     choices = dict(getattr(bound.field, "choices", ()))
@@ -712,7 +745,13 @@ def _page(team, report_date, report, data=None, *, autosave: bool = False) -> Qu
         previous = selectors.previous_document(team, report_date, kept=data is None)
         version = report.version
     return QuickUpdate(
-        doc, previous, version=version, grades=team.grades, data=data, autosave=autosave
+        doc,
+        previous,
+        version=version,
+        grades=team.grades,
+        data=data,
+        autosave=autosave,
+        confirmed=report.confirmed if report is not None else (),
     )
 
 
@@ -738,8 +777,12 @@ def _save(request, report, page: QuickUpdate) -> str:
     document = page.document()
     if document is None:
         return INVALID
+    confirmed = page.confirmed(document)
     if document == page.doc:
-        return UNCHANGED
+        if confirmed == report.confirmed:
+            return UNCHANGED
+        services.report_confirm(report=report, confirmed=confirmed)
+        return SAVED
     try:
         saved = services.report_update(
             report=report,
@@ -756,6 +799,7 @@ def _save(request, report, page: QuickUpdate) -> str:
     except rules.Invalid as exc:  # a rule no field could see: still nothing saved
         page.add_error(exc.problem.sentence())
         return INVALID
+    services.report_confirm(report=saved, confirmed=confirmed)
     report.version, report.updated_at = saved.version, saved.updated_at
     return SAVED
 
@@ -776,6 +820,7 @@ def _create(request, team, page: QuickUpdate) -> tuple[str, WeeklyReport | None]
     except rules.Invalid as exc:  # a rule no field could see: still nothing saved
         page.add_error(exc.problem.sentence())
         return INVALID, None
+    services.report_confirm(report=report, confirmed=page.confirmed(document))
     return SAVED, report
 
 

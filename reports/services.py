@@ -243,6 +243,15 @@ def report_update(
     return saved
 
 
+def report_confirm(*, report: WeeklyReport, confirmed: list[str]) -> None:
+    """Keep what the lead confirmed unchanged since last week on the quick-update page
+    (``reports.document.quick.stamps``). Nothing of the week's document changes: no
+    version, no revision; the pages that count what is carried are told (page cache)."""
+    if report.confirmed != confirmed:
+        report.confirmed = confirmed
+        report.save(update_fields=["confirmed"])
+
+
 @transaction.atomic
 def report_publish(*, report: WeeklyReport, by=None) -> WeeklyReport:
     return _set_status(report, ReportStatus.PUBLISHED, reason=RevisionAction.PUBLISHED, by=by)

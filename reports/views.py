@@ -346,7 +346,7 @@ def report_preview(request, slug: str, report_date: date):
     ctx = _report_context(report)
     ctx["markdown"] = render_markdown(ctx["doc"])
     ctx["status_changes"] = selectors.status_changes(report)
-    ctx["carried_items"] = carried_items(ctx["doc"], ctx["previous"])
+    ctx["carried_items"] = carried_items(ctx["doc"], ctx["previous"], report.confirmed)
     return render(request, "reports/report_preview.html", ctx)
 
 

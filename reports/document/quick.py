@@ -13,12 +13,14 @@ opened is refused. Last week's parts are found by their names (a KPI's name, an 
 objective and titles), as carry-over copied them.
 
 ``carried`` tells which texts still say what last week's said (an item's progress, a KPI's
-value), compared with last week's document: nothing is stored to remember it.
+value), compared with last week's document, leaving out those the lead confirmed as
+unchanged ("No change"): a week keeps their ``stamps`` (``WeeklyReport.confirmed``).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -201,9 +203,33 @@ def previous_entries(
 # ---------------------------------------------------------------------------------------
 
 
-def carried(doc: d.ReportDocument, previous: d.ReportDocument | None) -> set[Place]:
-    """The places whose text still says what last week's said: a KPI's value equal to last
-    week's, an item's progress text equal to last week's. Empty texts carry nothing."""
+def stamps(doc: d.ReportDocument) -> dict[Place, str]:
+    """What "No change" confirms at each KPI and item, as it stands: the KPI's name and
+    value, the item's name (objective and titles) and progress text. A stamp holds while
+    they do: a text changed since is no longer confirmed."""
+    found = {
+        (KPI, n): json.dumps([KPI, kpi.name, None if kpi.value is None else str(kpi.value)])
+        for n, kpi in enumerate(doc.kpis)
+    }
+    for place, name in _item_names(doc):
+        body = locate(doc, place).body
+        found[place] = json.dumps([ITEM, name, body], ensure_ascii=False)
+    return found
+
+
+def carried(doc: d.ReportDocument, previous: d.ReportDocument | None, confirmed=()) -> set[Place]:
+    """The places whose text still says what last week's said, unreviewed: a KPI's value
+    equal to last week's, an item's progress text equal to last week's, that the lead has
+    not confirmed as unchanged (``confirmed``: the week's stamps). Empty texts carry
+    nothing."""
+    found = _carried(doc, previous)
+    if not confirmed or not found:
+        return found
+    confirmed, stamped = set(confirmed), stamps(doc)
+    return {place for place in found if stamped.get(place) not in confirmed}
+
+
+def _carried(doc: d.ReportDocument, previous: d.ReportDocument | None) -> set[Place]:
     if previous is None:
         return set()
     before = previous_kpis(previous)
@@ -221,9 +247,9 @@ def carried(doc: d.ReportDocument, previous: d.ReportDocument | None) -> set[Pla
     return found
 
 
-def carried_items(doc: d.ReportDocument, previous: d.ReportDocument | None) -> int:
-    """How many items still carry last week's progress text."""
-    return sum(1 for place in carried(doc, previous) if place[0] == ITEM)
+def carried_items(doc: d.ReportDocument, previous: d.ReportDocument | None, confirmed=()) -> int:
+    """How many items still carry last week's progress text, not confirmed unchanged."""
+    return sum(1 for place in carried(doc, previous, confirmed) if place[0] == ITEM)
 
 
 # ---------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * - data-last-week: what the row is compared with to say it still carries last week's
  *   text (a KPI value, an item's progress), shown by its .quick-carried badge.
  * A row marked data-keep (an item's text, a risk) keeps what it holds: "No change" only
- * marks it as reviewed. "No change for the rest" does that for every row of its group
+ * marks it as reviewed. A KPI's or an item's row has a hidden "reviewed" input, set by
+ * "No change" and cleared by typing: saved, the week keeps it (reports/quick.py). "No change for the rest" does that for every row of its group
  * not touched yet, filling only empty inputs; "All done" marks every plan line not yet
  * marked as done. Changed inputs send their input and change events, so the page's
  * autosave (autosave.js, loaded after this file) sees them.
@@ -56,11 +57,19 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // The row's hidden "reviewed" input: what the server keeps of "No change" (the week's
+  // confirmed stamps), so a reviewed row stays reviewed once saved and reopened.
+  function setReviewed(row, on) {
+    const input = ownInputs(row).find((el) => el.name && el.name.endsWith("-reviewed"));
+    if (input) set(input, on ? "1" : "");
+  }
+
   function markReviewed(row) {
     row.dataset.touched = "1";
     row.dataset.reviewed = "1";
     const reviewed = badge(row, ".quick-reviewed");
     if (reviewed) reviewed.classList.remove("d-none");
+    setReviewed(row, true);
     refresh(row);
   }
 
@@ -114,6 +123,7 @@
     row.dataset.reviewed = "";
     const reviewed = badge(row, ".quick-reviewed");
     if (reviewed) reviewed.classList.add("d-none");
+    setReviewed(row, false);
     refresh(row);
   }
 

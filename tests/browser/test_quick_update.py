@@ -133,6 +133,26 @@ def test_no_change_is_one_click_per_row_and_one_per_group(page, live_server, lea
     assert [k.value for k in after.kpis] == [Decimal("99.98"), Decimal("99.90"), Decimal("100")]
     after.kpis = before.kpis
     assert render_markdown(after) == render_markdown(before)
+    # The preview no longer counts the item reviewed as carried: 23 items carry text.
+    assert "22" in page.locator("#carried-items").inner_text()
+
+    # Opened again, what was reviewed still is; typing in it takes that back.
+    page.goto(f"{live_server.url}/teams/payments/2023-05-27/quick/")
+    item = page.locator(".quick-row.item").first
+    assert item.locator(".quick-reviewed").is_visible()
+    assert not item.locator(".quick-carried").is_visible()
+    assert (
+        page.locator("[data-group=kpis] .quick-row").nth(0).locator(".quick-reviewed").is_visible()
+    )
+    item.locator("textarea").press("End")
+    item.locator("textarea").type("。")
+    assert not item.locator(".quick-reviewed").is_visible()
+    for _ in range(50):  # the autosave, a moment after typing stops
+        week22.refresh_from_db()
+        if len(week22.confirmed) == 2:
+            break
+        page.wait_for_timeout(200)
+    assert len(week22.confirmed) == 2  # the first and third KPIs ("No change" for the rest)
     assert errors == []
 
 

@@ -22,8 +22,8 @@ from reports.document.renderer import render_markdown
 from reports.document.sections import read_list
 from reports.models import WeeklyReport
 from reports.selectors import report_document
-from tests.factories import MembershipFactory, TeamFactory, save_week
-from tests.forms_data import by_script, form_data
+from tests.factories import MembershipFactory, TeamFactory, sample_document, save_week
+from tests.forms_data import by_script, editor_data, form_data
 from tests.reports.test_team_layouts import MANIFEST, _import
 
 pytestmark = pytest.mark.django_db
@@ -208,6 +208,68 @@ def test_no_change_keeps_last_weeks_value_and_the_rest(lead_client, week22):
     }
     after.kpis = before.kpis
     assert render_markdown(after) == render_markdown(before)
+
+
+def _first_carried_item(client) -> str:
+    page = client.get(URL).context["quick"]
+    return next(
+        q_prefix(r.place) for g in page.groups for r in g.rows if r.carried and r.place[0] == q.ITEM
+    )
+
+
+def test_no_change_on_an_item_is_kept_and_it_no_longer_counts_as_carried(lead_client, week22):
+    """What "No change" posts for an item (its hidden reviewed input): kept with the week,
+    shown again when the page opens, left out of the preview's count; nothing of the
+    week's document, version or revisions moves."""
+    before = _state(week22)
+    reviewed = _first_carried_item(lead_client)
+    data = _opened(lead_client)
+    assert data[f"{reviewed}-reviewed"] == "False"
+    data[f"{reviewed}-reviewed"] = "1"
+    data["kpi-0-reviewed"] = "1"  # an empty KPI carries nothing: its stamp is kept all the same
+
+    response = lead_client.post(URL, **by_script(data))
+
+    assert response.status_code == 200 and response.json()["saved"] is True
+    assert _state(week22) == before
+    week22.refresh_from_db()
+    assert len(week22.confirmed) == 2
+    page = lead_client.get(URL).context["quick"]
+    rows = {q_prefix(r.place): r for g in page.groups for r in g.rows}
+    assert rows[reviewed].reviewed and not rows[reviewed].carried
+    assert sum(1 for g in page.groups for r in g.rows if r.carried) == 22
+    preview = lead_client.get(reverse("reports:report_preview", args=["payments", "2023-05-27"]))
+    assert preview.context["carried_items"] == 22
+
+
+def test_a_confirmed_item_whose_text_changes_is_confirmed_no_more(lead_client, week22):
+    reviewed = _first_carried_item(lead_client)
+    data = _opened(lead_client)
+    data[f"{reviewed}-reviewed"] = "1"
+    lead_client.post(URL, **by_script(data))
+    data = _opened(lead_client)
+    assert data[f"{reviewed}-reviewed"] == "True"
+
+    data[f"{reviewed}-body"] = "本周：数仓迁移完成两张表"
+    data[f"{reviewed}-reviewed"] = ""  # typing clears it (static/js/quick.js)
+    lead_client.post(URL, **by_script(data))
+
+    week22.refresh_from_db()
+    assert week22.confirmed == []
+    assert "本周：数仓迁移完成两张表" in _state(week22)[2]
+
+
+def test_a_stamp_holds_only_while_its_text_does():
+    doc = sample_document()
+    place, item, _depth = next(q.items(doc))
+    previous = sample_document()
+    confirmed = [q.stamps(doc)[place]]
+
+    assert place in q.carried(doc, previous)
+    assert place not in q.carried(doc, previous, confirmed)
+    item.body += "（补充）"
+    next(q.items(previous))[1].body = item.body
+    assert place in q.carried(doc, previous, confirmed)
 
 
 def test_save_and_publish_leads_to_the_publish_step(lead_client, week22):
@@ -749,3 +811,23 @@ def test_write_a_week_that_cannot_be_started_says_why_on_the_team_page(lead_clie
 
     assert response["Location"] == f"{TEAM_URL}?week=2099-12-31"
     assert WeeklyReport.objects.count() == 1
+
+
+def test_what_was_confirmed_stays_through_a_save_of_the_edit_page(lead_client, week22):
+    reviewed = _first_carried_item(lead_client)
+    data = _opened(lead_client)
+    data[f"{reviewed}-reviewed"] = "1"
+    lead_client.post(URL, **by_script(data))
+    week22.refresh_from_db()
+    confirmed = list(week22.confirmed)
+    edit = reverse("reports:report_edit", args=["payments", "2023-05-27"])
+    save = reverse("reports:report_autosave", args=["payments", "2023-05-27"])
+    posted = editor_data(lead_client.get(edit).context["editor"])
+    posted["report-version"] = str(week22.version)
+    posted["report-reflections"] = "编辑页另存的一段"
+
+    assert lead_client.post(save, **by_script(posted)).status_code == 200
+
+    week22.refresh_from_db()
+    assert week22.confirmed == confirmed and len(confirmed) == 1
+    assert "编辑页另存的一段" in _state(week22)[2]

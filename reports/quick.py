@@ -93,7 +93,9 @@ REVIEWED = "reviewed"
 
 
 def _reviewed() -> forms.BooleanField:
-    return forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # With the value the page was opened with beside it (show_hidden_initial): a save
+    # changes only the marks its page changed, not those another page made meanwhile.
+    return forms.BooleanField(required=False, widget=forms.HiddenInput, show_hidden_initial=True)
 
 
 class KpiValueForm(forms.Form):
@@ -554,17 +556,35 @@ class QuickUpdate:
             changes.event_at = None
         return changes
 
-    def confirmed(self, new: d.ReportDocument) -> list[str]:
-        """The stamps of the rows marked "No change", as ``new`` (the week with the
-        changes written in) states them (call ``is_valid()`` first)."""
-        stamped = q.stamps(new)
-        return sorted(
-            {
-                stamped[row.place]
-                for row in self.rows()
-                if row.form.cleaned_data.get(REVIEWED) and row.place in stamped
-            }
-        )
+    def marks_saved(self) -> dict[str, str]:
+        """The value each "No change" mark was saved with, under the name of the input
+        that says what the page's next save changes of them (Django's hidden initial)."""
+        return {
+            row.form[REVIEWED].html_initial_name: str(bool(row.form.cleaned_data.get(REVIEWED)))
+            for row in self.rows()
+            if REVIEWED in row.form.fields and hasattr(row.form, "cleaned_data")
+        }
+
+    def confirming(self, new: d.ReportDocument) -> services.Confirming:
+        """What the page changed of the week's confirmations ("No change"): the stamps of
+        the rows it marked, as ``new`` (the week with the changes written in) states
+        them, and of those it unmarked, as the page was opened on them (call
+        ``is_valid()`` first). Only what this page changed: another page's marks stay."""
+        before, after = q.stamps(self.doc), q.stamps(new)
+        added, removed = set(), set()
+        for row in self.rows():
+            if REVIEWED not in row.form.fields or row.place not in after:
+                continue
+            marked = row.form.cleaned_data.get(REVIEWED)
+            if REVIEWED in row.form.changed_data:  # since the page was opened
+                if marked:
+                    added.add(after[row.place])
+                else:
+                    removed |= {before.get(row.place), after[row.place]}
+            elif marked and before.get(row.place) != after[row.place]:
+                removed.add(before.get(row.place))  # marked, and its text changed here
+                added.add(after[row.place])
+        return services.Confirming(added, removed - added - {None}, set(after.values()))
 
     def document(self) -> d.ReportDocument | None:
         """The week with the changes written in, checked as every door checks a week; None
@@ -777,11 +797,11 @@ def _save(request, report, page: QuickUpdate) -> str:
     document = page.document()
     if document is None:
         return INVALID
-    confirmed = page.confirmed(document)
+    confirming = page.confirming(document)
     if document == page.doc:
-        if confirmed == report.confirmed:
+        if confirming.applied(report.confirmed) == report.confirmed:
             return UNCHANGED
-        services.report_confirm(report=report, confirmed=confirmed)
+        _confirm(report, confirming)
         return SAVED
     try:
         saved = services.report_update(
@@ -799,9 +819,14 @@ def _save(request, report, page: QuickUpdate) -> str:
     except rules.Invalid as exc:  # a rule no field could see: still nothing saved
         page.add_error(exc.problem.sentence())
         return INVALID
-    services.report_confirm(report=saved, confirmed=confirmed)
-    report.version, report.updated_at = saved.version, saved.updated_at
+    report.version = saved.version
+    _confirm(report, confirming)
     return SAVED
+
+
+def _confirm(report: WeeklyReport, confirming: services.Confirming) -> None:
+    row = services.report_confirm(report=report, confirming=confirming)
+    report.confirmed, report.updated_at = row.confirmed, row.updated_at
 
 
 def _create(request, team, page: QuickUpdate) -> tuple[str, WeeklyReport | None]:
@@ -820,13 +845,14 @@ def _create(request, team, page: QuickUpdate) -> tuple[str, WeeklyReport | None]
     except rules.Invalid as exc:  # a rule no field could see: still nothing saved
         page.add_error(exc.problem.sentence())
         return INVALID, None
-    services.report_confirm(report=report, confirmed=page.confirmed(document))
+    _confirm(report, page.confirming(document))
     return SAVED, report
 
 
 def _json(request, report, page: QuickUpdate, outcome: str) -> JsonResponse:
     """The answer to the autosave script (static/js/autosave.js): ``url`` is this page,
-    ``next`` where its Save buttons lead."""
+    ``next`` where its Save buttons lead, ``fields`` the "No change" marks as saved, for
+    the page to compare its next save with (``QuickUpdate.confirming``)."""
     if outcome in (SAVED, UNCHANGED):
         return JsonResponse(
             {
@@ -835,6 +861,7 @@ def _json(request, report, page: QuickUpdate, outcome: str) -> JsonResponse:
                 "saved_at": timezone.localtime(report.updated_at).strftime("%H:%M"),
                 "url": request.path,
                 "next": _next(request, report),
+                "fields": page.marks_saved(),
             }
         )
     if outcome == STALE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -243,13 +244,33 @@ def report_update(
     return saved
 
 
-def report_confirm(*, report: WeeklyReport, confirmed: list[str]) -> None:
-    """Keep what the lead confirmed unchanged since last week on the quick-update page
-    (``reports.document.quick.stamps``). Nothing of the week's document changes: no
-    version, no revision; the pages that count what is carried are told (page cache)."""
-    if report.confirmed != confirmed:
-        report.confirmed = confirmed
-        report.save(update_fields=["confirmed"])
+@dataclass(frozen=True)
+class Confirming:
+    """What a quick-update page changed of a week's confirmations ("No change"): stamps
+    added and removed (``reports.document.quick.stamps``), and the stamps the week's
+    KPIs and items have now (any other is of a text since changed, and goes)."""
+
+    added: set[str]
+    removed: set[str]
+    current: set[str]
+
+    def applied(self, confirmed: list[str]) -> list[str]:
+        return sorted((set(confirmed) - self.removed | self.added) & self.current)
+
+
+@transaction.atomic
+def report_confirm(*, report: WeeklyReport, confirming: Confirming) -> WeeklyReport:
+    """Keep what the lead confirmed unchanged since last week on the quick-update page,
+    over what the week holds now (another page's confirmations stay). Nothing of the
+    week's document changes: no version, no revision; the week's time of change moves
+    and the pages that count what is carried are told (page cache). The week's row,
+    as saved."""
+    row = WeeklyReport.objects.select_for_update().get(pk=report.pk)
+    confirmed = confirming.applied(row.confirmed)
+    if row.confirmed != confirmed:
+        row.confirmed = confirmed
+        row.save(update_fields=["confirmed", "updated_at"])
+    return row
 
 
 @transaction.atomic

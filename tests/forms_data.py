@@ -25,6 +25,8 @@ def form_data(form: forms.Form) -> dict[str, str]:
         else:
             formatted = widget.format_value(value)
             data[bf.html_name] = "" if formatted is None else str(formatted)
+        if bf.field.show_hidden_initial:  # the value the page was opened with, beside it
+            data[bf.html_initial_name] = data.get(bf.html_name, "")
     return data
 
 

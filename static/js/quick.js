@@ -6,8 +6,9 @@
  *   text (a KPI value, an item's progress), shown by its .quick-carried badge.
  * A row marked data-keep (an item's text, a risk) keeps what it holds: "No change" only
  * marks it as reviewed. A KPI's or an item's row has a hidden "reviewed" input, set by
- * "No change" and cleared by typing: saved, the week keeps it (reports/quick.py). "No change for the rest" does that for every row of its group
- * not touched yet, filling only empty inputs; "All done" marks every plan line not yet
+ * "No change" and cleared by typing: saved, the week keeps it (reports/quick.py).
+ * "No change for the rest" marks every row of its group not touched yet and not changed
+ * since last week, filling only empty inputs; "All done" marks every plan line not yet
  * marked as done. Changed inputs send their input and change events, so the page's
  * autosave (autosave.js, loaded after this file) sees them.
  */
@@ -50,6 +51,18 @@
     if (lastWeek) lastWeek.classList.toggle("d-none", still);
   }
 
+  // A row whose value differs from last week's (changed this week, perhaps before the
+  // page was opened): "No change for the rest" leaves it alone.
+  function changedSinceLastWeek(row) {
+    return ownInputs(row).some(
+      (el) =>
+        "lastWeek" in el.dataset &&
+        el.value.trim() !== "" &&
+        el.dataset.lastWeek.trim() !== "" &&
+        !same(el.value, el.dataset.lastWeek)
+    );
+  }
+
   function set(input, value) {
     if (input.value === value) return;
     input.value = value;
@@ -60,7 +73,9 @@
   // The row's hidden "reviewed" input: what the server keeps of "No change" (the week's
   // confirmed stamps), so a reviewed row stays reviewed once saved and reopened.
   function setReviewed(row, on) {
-    const input = ownInputs(row).find((el) => el.name && el.name.endsWith("-reviewed"));
+    const input = ownInputs(row).find(
+      (el) => el.name && el.name.endsWith("-reviewed") && !el.name.startsWith("initial-")
+    );
     if (input) set(input, on ? "1" : "");
   }
 
@@ -109,7 +124,7 @@
     } else if (action === "rest") {
       const group = button.closest(".quick-group");
       group.querySelectorAll("[data-row]").forEach((row) => {
-        if (row.dataset.touched !== "1") noChange(row, false);
+        if (row.dataset.touched !== "1" && !changedSinceLastWeek(row)) noChange(row, false);
       });
     } else if (action === "all-done") {
       allDone(button.closest(".quick-group"));

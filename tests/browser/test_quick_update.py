@@ -141,9 +141,12 @@ def test_no_change_is_one_click_per_row_and_one_per_group(page, live_server, lea
     item = page.locator(".quick-row.item").first
     assert item.locator(".quick-reviewed").is_visible()
     assert not item.locator(".quick-carried").is_visible()
-    assert (
-        page.locator("[data-group=kpis] .quick-row").nth(0).locator(".quick-reviewed").is_visible()
-    )
+    kpis = page.locator("[data-group=kpis] .quick-row")
+    assert kpis.nth(0).locator(".quick-reviewed").is_visible()
+    # "No change for the rest" leaves the KPI changed this week (99.90, last week 99.92).
+    page.click("[data-group=kpis] [data-quick=rest]")
+    assert not kpis.nth(1).locator(".quick-reviewed").is_visible()
+    assert page.input_value("input[name=kpi-1-value]") == "99.90"
     item.locator("textarea").press("End")
     item.locator("textarea").type("。")
     assert not item.locator(".quick-reviewed").is_visible()

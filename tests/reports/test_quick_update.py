@@ -259,6 +259,39 @@ def test_a_confirmed_item_whose_text_changes_is_confirmed_no_more(lead_client, w
     assert "本周：数仓迁移完成两张表" in _state(week22)[2]
 
 
+def _carried_items(client) -> list[str]:
+    page = client.get(URL).context["quick"]
+    return [
+        q_prefix(r.place) for g in page.groups for r in g.rows if r.carried and r.place[0] == q.ITEM
+    ]
+
+
+def test_two_pages_confirm_without_undoing_each_other(lead_client, week22):
+    """Two pages open on the week: each "No change" is kept, whichever saves last, and a
+    confirmation taken back on one page leaves the other's alone."""
+    first, second = _carried_items(lead_client)[:2]
+    page_a, page_b = _opened(lead_client), _opened(lead_client)
+    page_a[f"{first}-reviewed"] = "1"
+    page_b[f"{second}-reviewed"] = "1"
+
+    a = lead_client.post(URL, **by_script(page_a))
+    b = lead_client.post(URL, **by_script(page_b))
+
+    assert a.json()["saved"] and b.json()["saved"]
+    week22.refresh_from_db()
+    assert len(week22.confirmed) == 2
+    page_a.update(a.json()["fields"])  # the marks as saved, as autosave.js sets them
+    assert page_a[f"initial-{first}-reviewed"] == "True"
+    page_a[f"{first}-reviewed"] = ""  # typed into on page A (static/js/quick.js)
+    lead_client.post(URL, **by_script(page_a))
+    week22.refresh_from_db()
+    assert len(week22.confirmed) == 1
+    rows = {
+        q_prefix(r.place): r for g in lead_client.get(URL).context["quick"].groups for r in g.rows
+    }
+    assert rows[second].reviewed and not rows[first].reviewed
+
+
 def test_a_stamp_holds_only_while_its_text_does():
     doc = sample_document()
     place, item, _depth = next(q.items(doc))

@@ -333,9 +333,12 @@ class QuickUpdate:
         self.doc, self.previous, self.data = doc, previous, data
         self.head = VersionForm(data, initial={"version": version}, prefix="report")
         self.non_field_errors: list[str] = []
-        self.carried = q.carried(doc, previous, confirmed)
+        # Each KPI's and item's stamp as the page opens on it; those the week keeps
+        # are the rows marked "No change", which carry nothing unreviewed.
+        self.stamps = q.stamps(doc)
         confirmed = set(confirmed)
-        self.reviewed = {place for place, st in q.stamps(doc).items() if st in confirmed}
+        self.reviewed = {place for place, st in self.stamps.items() if st in confirmed}
+        self.carried = q.carried(doc, previous) - self.reviewed
         self.words = wording(doc.language)
         self.groups = [
             self._kpis(),
@@ -548,7 +551,7 @@ class QuickUpdate:
         changes = q.Changes(event_at=self.event.cleaned_data.get("at"))
         for row in self.rows():
             for name in row.form.changed_data:
-                if name != REVIEWED:  # not the week's: kept by confirmed()
+                if name != REVIEWED:  # not the week's: see confirming()
                     changes.set(row.place, name, row.form.cleaned_data[name])
         if self.event.filled():
             changes.event = self.event.event()
@@ -570,7 +573,7 @@ class QuickUpdate:
         the rows it marked, as ``new`` (the week with the changes written in) states
         them, and of those it unmarked, as the page was opened on them (call
         ``is_valid()`` first). Only what this page changed: another page's marks stay."""
-        before, after = q.stamps(self.doc), q.stamps(new)
+        before, after = self.stamps, q.stamps(new)
         added, removed = set(), set()
         for row in self.rows():
             if REVIEWED not in row.form.fields or row.place not in after:
